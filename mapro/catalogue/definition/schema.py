@@ -1,0 +1,430 @@
+"""
+The machine-readable ficha de procedimiento (Norma Técnica N° 001-2018-PCM/SGP).
+
+These pydantic models are the single written-down schema of a definition file; docs/definition-format.md
+explains every field for process analysts. Models forbid unknown keys so a typo is an error with its line,
+never a silently ignored field. Cross-references (roles, activities, events, records, formats, procedures)
+are checked by `validation.py`, which needs the whole catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+END = "end"
+ActivityRef = int | Literal["end"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Entity(StrEnum):
+    MVCS = "MVCS"
+    SENACE = "SENACE"
+    MINCETUR = "MINCETUR"
+    MINDEF = "MINDEF"
+
+
+class ActivityKind(StrEnum):
+    TASK = "task"
+    DECISION = "decision"
+    APPROVAL = "approval"
+    NOTIFICATION = "notification"
+    WAIT = "wait"
+    CALL = "call"
+    END = "end"
+
+
+class TimeUnit(StrEnum):
+    CLOCK_HOURS = "clock_hours"
+    WORKING_HOURS = "working_hours"
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"
+    MONTHS = "months"
+    YEARS = "years"
+
+
+class TimeRuleMeaning(StrEnum):
+    DEADLINE = "deadline"  # the activity must be finished by then
+    VALIDITY = "validity"  # something produced stays valid for that long (a download link)
+    RESPONSE_WINDOW = "response_window"  # a third party has this long to answer
+
+
+class EventMoment(StrEnum):
+    START = "start"  # the activity becomes available (its task is created)
+    END = "end"  # the activity is completed
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    ANNUAL = "annual"
+    ON_DEMAND = "on_demand"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    TIME = "time"
+    EMAIL = "email"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    FILE = "file"
+    SIGNATURE = "signature"
+    TABLE = "table"
+
+
+class RaciLetter(StrEnum):
+    R = "R"
+    A = "A"
+    C = "C"
+    I = "I"  # noqa: E741 - the RACI letter itself
+
+
+# --- header ---------------------------------------------------------------------------------------------
+
+
+class SeedSource(Strict):
+    seed: str = Field(description="File name of the seed document the ficha comes from")
+    lines: tuple[int, int] = Field(description="First and last line of the procedure in the seed")
+
+
+class VersionEntry(Strict):
+    version: str
+    date: dt.date | None = None
+    description: str
+    approved_by: str | None = None
+
+
+class ProcessRef(Strict):
+    code: str
+    name: str | None = None
+
+
+class Input(Strict):
+    id: Identifier
+    element: str
+    provider: str | None = None
+    mandatory: bool = True
+    type: FieldType = FieldType.TEXT
+    choices: list[str] = []
+    note: str | None = None
+
+
+class Output(Strict):
+    product: str
+    client: str | None = None
+
+
+class Unit(Strict):
+    id: Identifier
+    name: str
+    acronym: str | None = None
+
+
+class Role(Strict):
+    id: Identifier
+    name: str
+    unit: Identifier
+    responsibilities: list[str] = []
+
+
+# --- flow -----------------------------------------------------------------------------------------------
+
+
+class Branch(Strict):
+    label: str
+    goto: ActivityRef
+    outcome: str | None = Field(default=None, description="Name of the end reached when goto is 'end'")
+    note: str | None = None
+
+
+class Decision(Strict):
+    question: str
+    branches: list[Branch] = Field(min_length=2)
+
+    @field_validator("branches")
+    @classmethod
+    def _labels_unique(cls, branches: list[Branch]) -> list[Branch]:
+        labels = [b.label for b in branches]
+        duplicates = sorted({label for label in labels if labels.count(label) > 1})
+        if duplicates:
+            raise ValueError(f"etiqueta de rama repetida: {', '.join(duplicates)}")
+        return branches
+
+
+class Call(Strict):
+    procedure: str = Field(description="Code of the called procedure, e.g. PR.OTI.005")
+    wait: bool = Field(default=True, description="The caller waits until the called case closes")
+
+
+class Activity(Strict):
+    n: int = Field(ge=1)
+    name: str
+    description: str
+    kind: ActivityKind = ActivityKind.TASK
+    role: Identifier
+    unit: Identifier | None = Field(default=None, description="Defaults to the role's unit")
+    records: list[Identifier] = []
+    systems: list[str] = []
+    channel: str | None = None
+    next: ActivityRef | None = Field(
+        default=None, description="Next activity; omitted means n+1, or the end after the last one"
+    )
+    decision: Decision | None = None
+    call: Call | None = None
+    outcome: str | None = Field(default=None, description="Outcome name when kind is end")
+    seed_line: int | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_shape(self) -> Activity:
+        if self.kind == ActivityKind.DECISION and self.decision is None:
+            raise ValueError("una actividad de tipo decision necesita 'decision'")
+        if self.kind == ActivityKind.CALL and self.call is None:
+            raise ValueError("una actividad de tipo call necesita 'call'")
+        if self.kind != ActivityKind.CALL and self.call is not None:
+            raise ValueError("'call' solo se usa en actividades de tipo call")
+        if self.decision is not None and self.next is not None:
+            raise ValueError("una actividad con 'decision' no lleva 'next': las ramas indican el destino")
+        if self.kind == ActivityKind.END and (self.next not in (None, END) or self.decision is not None):
+            raise ValueError(
+                "una actividad de tipo end termina el procedimiento: no lleva 'next' ni 'decision'"
+            )
+        return self
+
+
+class Flow(Strict):
+    """An independent flow inside one procedure (e.g. apagado / encendido / backup of continuity)."""
+
+    id: Identifier
+    name: str
+    start: int
+    trigger: str | None = None
+
+
+class Event(Strict):
+    """A named moment a time rule can be anchored to."""
+
+    id: Identifier
+    name: str
+    activity: int
+    moment: EventMoment = EventMoment.END
+
+
+class TimeRule(Strict):
+    id: Identifier
+    text: str = Field(description="The rule as written in the seed")
+    activity: int | None = Field(default=None, description="Activity the rule applies to; none = the case")
+    amount: int = Field(ge=1)
+    unit: TimeUnit
+    anchor: Identifier = Field(description="An event id, or 'case_start'")
+    meaning: TimeRuleMeaning = TimeRuleMeaning.DEADLINE
+    unit_assumed: str | None = Field(
+        default=None, description="Why this unit was chosen when the ficha does not name it"
+    )
+
+
+class FormatField(Strict):
+    id: Identifier
+    label: str
+    type: FieldType = FieldType.TEXT
+    required: bool = True
+    choices: list[str] = []
+    columns: list[FormatField] = Field(default=[], description="Columns of a table field")
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _choices_and_columns(self) -> FormatField:
+        if self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) and not self.choices:
+            raise ValueError("un campo de tipo choice necesita 'choices'")
+        if self.type == FieldType.TABLE and not self.columns:
+            raise ValueError("un campo de tipo table necesita 'columns'")
+        return self
+
+
+class Format(Strict):
+    id: Identifier
+    code: str | None = Field(default=None, description="As written in the seed, e.g. 'Anexo 01'")
+    name: str
+    fields: list[FormatField] = Field(min_length=1)
+    seed_line: int | None = None
+
+
+class Record(Strict):
+    """A document or evidence an activity produces (registro)."""
+
+    id: Identifier
+    name: str
+    format: Identifier | None = None
+    restricted_to: list[Identifier] = Field(default=[], description="Only these roles may see it")
+    retention: str | None = None
+
+
+class RaciRow(Strict):
+    activity: int
+    roles: dict[Identifier, RaciLetter]
+
+
+class IndicatorBasis(Strict):
+    activities: list[int] = []
+    records: list[Identifier] = []
+    events: list[Identifier] = []
+    time_rules: list[Identifier] = []
+    procedures: list[str] = Field(default=[], description="Procedures whose cases the indicator counts")
+
+
+class Indicator(Strict):
+    id: Identifier
+    name: str
+    objective: str | None = None
+    formula: str
+    unit: str
+    frequency: Frequency
+    baseline: str | None = None
+    target: str
+    deviation: str | None = None
+    responsible: Identifier
+    source: str
+    level: Literal["procedimiento", "proceso"] = "procedimiento"
+    based_on: IndicatorBasis
+    assumed: str | None = Field(default=None, description="What the seed leaves open and how it was read")
+
+    @model_validator(mode="after")
+    def _refers_to_something(self) -> Indicator:
+        basis = self.based_on
+        if not (basis.activities or basis.records or basis.events or basis.time_rules or basis.procedures):
+            raise ValueError("el indicador no se refiere a nada: 'based_on' está vacío")
+        return self
+
+
+class Periodicity(Strict):
+    frequency: Frequency
+    text: str
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+
+
+class Supervision(Strict):
+    role: Identifier
+    text: str
+    frequency: Frequency | None = None
+
+
+class Inconsistency(Strict):
+    seed_line: int
+    text: str = Field(description="What the seed says that contradicts itself")
+    resolution: str = Field(description="What this definition does about it")
+
+
+class Definition(Strict):
+    schema_version: Literal[1] = 1
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/ ]*$")
+    name: str
+    entity: Entity
+    version: str
+    status: Literal["aprobado", "borrador"] = "aprobado"
+    approved_by: str | None = None
+    history: list[VersionEntry] = Field(min_length=1)
+    source: SeedSource
+    process: ProcessRef | None = None
+    owner: str
+    objective: str
+    scope: list[str] = Field(min_length=1)
+    legal_basis: list[str] = []
+    definitions: dict[str, str] = {}
+    inputs: list[Input] = []
+    outputs: list[Output] = []
+    units: list[Unit] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    flows: list[Flow] = []
+    start: int | None = Field(default=None, description="First activity; defaults to the lowest number")
+    activities: list[Activity] = Field(min_length=1)
+    events: list[Event] = []
+    time_rules: list[TimeRule] = []
+    records: list[Record] = []
+    formats: list[Format] = []
+    raci: list[RaciRow] = []
+    indicators: list[Indicator] = []
+    periodicity: Periodicity | None = None
+    supervision: Supervision | None = None
+    inconsistencies: list[Inconsistency] = []
+    notes: list[str] = []
+
+    def activity(self, n: int) -> Activity:
+        return next(a for a in self.activities if a.n == n)
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def unit(self, unit_id: str) -> Unit:
+        return next(u for u in self.units if u.id == unit_id)
+
+    def start_activities(self) -> list[int]:
+        if self.flows:
+            return [flow.start for flow in self.flows]
+        return [self.start if self.start is not None else min(a.n for a in self.activities)]
+
+    def successors(self, activity: Activity) -> list[ActivityRef]:
+        """Where the flow can go after `activity`: branch targets, `next`, or the following number."""
+        if activity.decision is not None:
+            return [branch.goto for branch in activity.decision.branches]
+        if activity.kind == ActivityKind.END:
+            return [END]
+        if activity.next is not None:
+            return [activity.next]
+        following = sorted(a.n for a in self.activities if a.n > activity.n)
+        return [following[0] if following else END]
+
+
+# --- process fichas (Senace section 7) ------------------------------------------------------------------
+
+
+class ProcessFicha(Strict):
+    code: str
+    name: str
+    level: int = Field(ge=0, le=3)
+    parent: str | None = None
+    type: str
+    owner: str
+    objective: str
+    inputs: list[str] = []
+    suppliers: list[str] = []
+    outputs: list[str] = []
+    clients: list[str] = []
+    resources: list[str] = []
+    controls: list[str] = []
+    indicators_text: str | None = None
+    indicators: list[Indicator] = []
+    procedures: list[str] = Field(default=[], description="Codes of the procedures that implement it")
+    seed_line: int | None = None
+
+
+class ProcessMap(Strict):
+    """A file holding an entity's process fichas (one per process), e.g. Senace section 7."""
+
+    schema_version: Literal[1] = 1
+    kind: Literal["process_map"]
+    entity: Entity
+    source: SeedSource
+    processes: list[ProcessFicha] = Field(min_length=1)
+    inconsistencies: list[Inconsistency] = []
+    notes: list[str] = []
+
+
+FormatField.model_rebuild()

@@ -1,0 +1,306 @@
+"""
+Catalogue-wide checks of definition files: references and the shape of the activity graph.
+
+The schema (schema.py) checks each file alone; these checks need the file as a whole (is this role
+declared?) or the whole catalogue (does the called procedure exist?). Every error names file, line, field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loader import DefinitionError, LoadedDefinition, LoadedProcessMap, Loc, SourceFile, discover, load_file
+from .schema import END, Definition, FieldType, Format, FormatField, Indicator, IndicatorBasis
+
+CASE_START = "case_start"
+
+
+@dataclass
+class Catalogue:
+    """The result of reading a set of definition files: what is valid, and every error found."""
+
+    definitions: dict[str, LoadedDefinition] = field(default_factory=dict)
+    process_maps: list[LoadedProcessMap] = field(default_factory=list)
+    errors: list[DefinitionError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def load_catalogue(paths: Sequence[Path], *, known_codes: Iterable[str] = ()) -> Catalogue:
+    """
+    Read every definition under `paths` and check it, alone and against the others.
+
+    `known_codes` are procedure codes that exist outside `paths` (already in the database), so a file can
+    be validated on its own and still call another procedure.
+    """
+    catalogue = Catalogue()
+    loaded: list[LoadedDefinition] = []
+    for path in discover(paths):
+        result = load_file(path)
+        if isinstance(result, list):
+            catalogue.errors.extend(result)
+        elif isinstance(result, LoadedProcessMap):
+            catalogue.process_maps.append(result)
+        else:
+            loaded.append(result)
+
+    seen: dict[str, Path] = {}
+    for item in loaded:
+        code = item.definition.code
+        if code in seen:
+            catalogue.errors.append(
+                item.source.error(("code",), f"el código {code} ya está definido en {seen[code]}")
+            )
+        seen.setdefault(code, item.source.path)
+    all_codes = set(seen) | set(known_codes)
+
+    for item in loaded:
+        errors = definition_errors(item.source, item.definition, all_codes)
+        if errors:
+            catalogue.errors.extend(errors)
+        elif seen[item.definition.code] == item.source.path:
+            catalogue.definitions[item.definition.code] = item
+    for process_map in catalogue.process_maps:
+        catalogue.errors.extend(process_map_errors(process_map, all_codes))
+    catalogue.errors.sort(key=lambda e: (str(e.path), e.line))
+    return catalogue
+
+
+def definition_errors(source: SourceFile, d: Definition, all_codes: set[str]) -> list[DefinitionError]:
+    checker = _Checker(source, d, all_codes)
+    checker.run()
+    return checker.errors
+
+
+def process_map_errors(item: LoadedProcessMap, all_codes: set[str]) -> list[DefinitionError]:
+    errors = []
+    for i, process in enumerate(item.process_map.processes):
+        for j, code in enumerate(process.procedures):
+            if code not in all_codes:
+                loc: Loc = ("processes", i, "procedures", j)
+                errors.append(item.source.error(loc, f"procedimiento desconocido: {code}"))
+        for j, indicator in enumerate(process.indicators):
+            for k, code in enumerate(indicator.based_on.procedures):
+                if code not in all_codes:
+                    loc = ("processes", i, "indicators", j, "based_on", "procedures", k)
+                    errors.append(
+                        item.source.error(
+                            loc, f"el indicador se refiere a un procedimiento desconocido: {code}"
+                        )
+                    )
+    return errors
+
+
+class _Checker:
+    def __init__(self, source: SourceFile, definition: Definition, all_codes: set[str]) -> None:
+        self.source = source
+        self.d = definition
+        self.all_codes = all_codes
+        self.errors: list[DefinitionError] = []
+        self.numbers = {a.n for a in definition.activities}
+        self.roles = {r.id for r in definition.roles}
+        self.units = {u.id for u in definition.units}
+        self.events = {e.id for e in definition.events}
+        self.records = {r.id for r in definition.records}
+        self.formats = {f.id for f in definition.formats}
+        self.time_rules = {t.id for t in definition.time_rules}
+
+    def fail(self, loc: Loc, message: str) -> None:
+        self.errors.append(self.source.error(loc, message))
+
+    def run(self) -> None:
+        self.check_file_name()
+        self.check_unique_ids()
+        self.check_roles_and_units()
+        self.check_activity_references()
+        self.check_events_and_time_rules()
+        self.check_records_and_formats()
+        self.check_raci()
+        self.check_indicators()
+        if not self.errors:  # the graph is only meaningful once every reference resolves
+            self.check_graph()
+
+    def check_file_name(self) -> None:
+        expected = self.d.code.replace(".", "_").replace("/", "_").replace(" ", "_") + ".yaml"
+        if self.source.path.name != expected:
+            self.fail(("code",), f"el archivo debe llamarse {expected} (código {self.d.code})")
+
+    def check_unique_ids(self) -> None:
+        collections = {
+            "units": self.d.units,
+            "roles": self.d.roles,
+            "flows": self.d.flows,
+            "events": self.d.events,
+            "time_rules": self.d.time_rules,
+            "records": self.d.records,
+            "formats": self.d.formats,
+            "indicators": self.d.indicators,
+            "inputs": self.d.inputs,
+        }
+        for name, items in collections.items():
+            self._unique([item.id for item in items], name, "id", "identificador repetido")
+        self._unique([a.n for a in self.d.activities], "activities", "n", "número de actividad repetido")
+        for i, fmt in enumerate(self.d.formats):
+            self._unique_fields(fmt.fields, ("formats", i, "fields"))
+
+    def _unique(self, values: list, collection: str, key: str, message: str) -> None:
+        seen = set()
+        for i, value in enumerate(values):
+            if value in seen:
+                self.fail((collection, i, key), f"{message}: {value}")
+            seen.add(value)
+
+    def _unique_fields(self, fields: list[FormatField], loc: Loc) -> None:
+        seen = set()
+        for i, f in enumerate(fields):
+            if f.id in seen:
+                self.fail((*loc, i, "id"), f"campo de formato repetido: {f.id}")
+            seen.add(f.id)
+            if f.type == FieldType.TABLE:
+                self._unique_fields(f.columns, (*loc, i, "columns"))
+
+    def check_roles_and_units(self) -> None:
+        for i, role in enumerate(self.d.roles):
+            self._known_unit(role.unit, ("roles", i, "unit"))
+        for i, activity in enumerate(self.d.activities):
+            self._known_role(activity.role, ("activities", i, "role"))
+            if activity.unit is not None:
+                self._known_unit(activity.unit, ("activities", i, "unit"))
+        if self.d.supervision is not None:
+            self._known_role(self.d.supervision.role, ("supervision", "role"))
+
+    def _known_role(self, role: str, loc: Loc) -> None:
+        if role not in self.roles:
+            self.fail(loc, f"rol desconocido: {role} (roles declarados: {', '.join(sorted(self.roles))})")
+
+    def _known_unit(self, unit: str, loc: Loc) -> None:
+        if unit not in self.units:
+            self.fail(
+                loc, f"unidad desconocida: {unit} (unidades declaradas: {', '.join(sorted(self.units))})"
+            )
+
+    def _known_activity(self, ref: int | str | None, loc: Loc, *, end_allowed: bool = False) -> None:
+        if ref is None or (end_allowed and ref == END):
+            return
+        if ref not in self.numbers:
+            self.fail(loc, f"la actividad {ref} no existe")
+
+    def check_activity_references(self) -> None:
+        if self.d.start is not None:
+            self._known_activity(self.d.start, ("start",))
+        if self.d.flows and self.d.start is not None:
+            self.fail(("start",), "con 'flows' cada flujo indica su inicio: quite 'start'")
+        for i, flow in enumerate(self.d.flows):
+            self._known_activity(flow.start, ("flows", i, "start"))
+        for i, activity in enumerate(self.d.activities):
+            self._known_activity(activity.next, ("activities", i, "next"), end_allowed=True)
+            if activity.decision is not None:
+                for j, branch in enumerate(activity.decision.branches):
+                    loc: Loc = ("activities", i, "decision", "branches", j, "goto")
+                    self._known_activity(branch.goto, loc, end_allowed=True)
+            if activity.call is not None and activity.call.procedure not in self.all_codes:
+                self.fail(
+                    ("activities", i, "call", "procedure"),
+                    f"llamada a un procedimiento desconocido: {activity.call.procedure}",
+                )
+            if activity.call is not None and activity.call.procedure == self.d.code:
+                self.fail(
+                    ("activities", i, "call", "procedure"), "un procedimiento no puede llamarse a sí mismo"
+                )
+
+    def check_events_and_time_rules(self) -> None:
+        for i, event in enumerate(self.d.events):
+            self._known_activity(event.activity, ("events", i, "activity"))
+        if CASE_START in self.events:
+            self.fail(("events",), f"'{CASE_START}' es un evento predefinido: use otro identificador")
+        for i, rule in enumerate(self.d.time_rules):
+            self._known_activity(rule.activity, ("time_rules", i, "activity"))
+            if rule.anchor != CASE_START and rule.anchor not in self.events:
+                known = ", ".join(sorted(self.events | {CASE_START}))
+                self.fail(
+                    ("time_rules", i, "anchor"),
+                    f"evento de anclaje desconocido: {rule.anchor} (eventos: {known})",
+                )
+
+    def check_records_and_formats(self) -> None:
+        for i, record in enumerate(self.d.records):
+            if record.format is not None and record.format not in self.formats:
+                self.fail(("records", i, "format"), f"formato desconocido: {record.format}")
+            for j, role in enumerate(record.restricted_to):
+                self._known_role(role, ("records", i, "restricted_to", j))
+        for i, activity in enumerate(self.d.activities):
+            for j, record in enumerate(activity.records):
+                if record not in self.records:
+                    self.fail(("activities", i, "records", j), f"registro desconocido: {record}")
+        used = {r.format for r in self.d.records if r.format}
+        for i, fmt in enumerate(self.d.formats):
+            if fmt.id not in used:
+                self.fail(("formats", i, "id"), f"el formato {fmt.id} no lo produce ningún registro")
+
+    def check_raci(self) -> None:
+        for i, row in enumerate(self.d.raci):
+            self._known_activity(row.activity, ("raci", i, "activity"))
+            for role in row.roles:
+                self._known_role(role, ("raci", i, "roles", role))
+
+    def check_indicators(self) -> None:
+        for i, indicator in enumerate(self.d.indicators):
+            self._known_role(indicator.responsible, ("indicators", i, "responsible"))
+            self._check_basis(indicator, ("indicators", i, "based_on"))
+
+    def _check_basis(self, indicator: Indicator, loc: Loc) -> None:
+        basis: IndicatorBasis = indicator.based_on
+        for j, n in enumerate(basis.activities):
+            self._known_activity(n, (*loc, "activities", j))
+        refs = (("records", self.records), ("events", self.events), ("time_rules", self.time_rules))
+        for key, known in refs:
+            for j, ref in enumerate(getattr(basis, key)):
+                if ref not in known:
+                    self.fail((*loc, key, j), f"el indicador se refiere a algo que no existe: {ref}")
+        for j, code in enumerate(basis.procedures):
+            if code not in self.all_codes:
+                self.fail(
+                    (*loc, "procedures", j), f"el indicador se refiere a un procedimiento desconocido: {code}"
+                )
+
+    def check_graph(self) -> None:
+        index = {a.n: i for i, a in enumerate(self.d.activities)}
+        successors = {a.n: self.d.successors(a) for a in self.d.activities}
+
+        reachable: set[int] = set()
+        pending = list(self.d.start_activities())
+        while pending:
+            n = pending.pop()
+            if n in reachable:
+                continue
+            reachable.add(n)
+            pending.extend(s for s in successors[n] if s != END)
+        for activity in self.d.activities:
+            if activity.n not in reachable:
+                self.fail(
+                    ("activities", index[activity.n], "n"),
+                    f"la actividad {activity.n} es inalcanzable desde el inicio",
+                )
+
+        # Nodes that can reach the end, by fixpoint over the reversed edges.
+        finishing: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for n, targets in successors.items():
+                if n not in finishing and any(t == END or t in finishing for t in targets):
+                    finishing.add(n)
+                    changed = True
+        for n in sorted(reachable - finishing):
+            self.fail(
+                ("activities", index[n], "n"),
+                f"bucle sin salida: desde la actividad {n} no se llega nunca al fin del procedimiento",
+            )
+
+
+def format_by_id(definition: Definition, format_id: str) -> Format:
+    return next(f for f in definition.formats if f.id == format_id)

@@ -1,0 +1,97 @@
+"""`mapro procedures list|show|validate …`: the procedure catalogue from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from mapro.catalogue.definition import Definition, load_catalogue
+from mapro.catalogue.selectors import ProcedureNotFoundError, catalogue_from_repository, procedure_get
+
+
+class Command(BaseCommand):
+    help = "Catálogo de procedimientos: listar, mostrar, validar y exportar fichas."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("list", help="Lista los procedimientos (código, entidad, nombre, actividades).")
+
+        show = sub.add_parser("show", help="Muestra la ficha de un procedimiento.")
+        show.add_argument("code")
+
+        validate = sub.add_parser(
+            "validate", help="Valida archivos de definición (por defecto, todo el catálogo)."
+        )
+        validate.add_argument("paths", nargs="*", type=Path)
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        getattr(self, f"handle_{action}")(**options)
+
+    def handle_list(self, **options: Any) -> None:
+        catalogue = self._repository_catalogue()
+        rows = sorted(catalogue.definitions.values(), key=lambda d: (d.definition.entity, d.definition.code))
+        for loaded in rows:
+            d = loaded.definition
+            self.stdout.write(f"{d.code:<28} {d.entity:<9} {len(d.activities):>3}  {d.name}")
+        self.stdout.write(f"{len(rows)} procedimientos")
+
+    def handle_show(self, *, code: str, **options: Any) -> None:
+        self._repository_catalogue()
+        try:
+            d = procedure_get(code=code).definition
+        except ProcedureNotFoundError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(render_ficha_text(d))
+
+    def handle_validate(self, *, paths: list[Path], **options: Any) -> None:
+        targets = paths or [Path(settings.PROCEDURES_DIR)]
+        missing = [p for p in targets if not p.exists()]
+        if missing:
+            raise CommandError(f"No existe: {', '.join(map(str, missing))}")
+        known = set() if not paths else set(catalogue_from_repository().definitions)
+        catalogue = load_catalogue(targets, known_codes=known)
+        for error in catalogue.errors:
+            self.stderr.write(str(error))
+        count = len(catalogue.definitions)
+        if catalogue.errors:
+            raise CommandError(f"{len(catalogue.errors)} errores; {count} definiciones válidas")
+        self.stdout.write(
+            f"OK: {count} definiciones válidas, {len(catalogue.process_maps)} mapas de procesos"
+        )
+
+    def _repository_catalogue(self):
+        catalogue = catalogue_from_repository()
+        if catalogue.errors:
+            for error in catalogue.errors:
+                self.stderr.write(str(error))
+            raise CommandError("El catálogo tiene errores: corrija los archivos indicados.")
+        return catalogue
+
+
+def render_ficha_text(d: Definition) -> str:
+    roles = {r.id: r.name for r in d.roles}
+    lines = [
+        f"{d.code} — {d.name}",
+        f"Entidad: {d.entity}   Versión: {d.version}   Estado: {d.status}",
+        f"Dueño: {d.owner}",
+        f"Objetivo: {d.objective}",
+        "",
+        "Actividades:",
+    ]
+    for a in d.activities:
+        lines.append(f"  {a.n:>3}. [{a.kind}] {a.name} — {roles[a.role]}")
+        if a.decision is not None:
+            lines.append(f"       {a.decision.question}")
+            lines.extend(f"         {b.label} → {b.goto}" for b in a.decision.branches)
+    if d.time_rules:
+        lines.append("")
+        lines.append("Plazos:")
+        lines.extend(f"  - {t.text}" for t in d.time_rules)
+    if d.indicators:
+        lines.append("")
+        lines.append("Indicadores:")
+        lines.extend(f"  - {i.name}: {i.formula} (meta {i.target})" for i in d.indicators)
+    return "\n".join(lines)
