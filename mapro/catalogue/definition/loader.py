@@ -144,7 +144,7 @@ def _data_path(tree: Any, loc: tuple) -> Loc:
     path: list[str | int] = []
     node = tree
     for part in loc:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int)):
             path.append(part)
             node = node[part] if isinstance(node, dict) or part < len(node) else None
         elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier() and part.islower():
