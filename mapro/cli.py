@@ -15,3 +15,7 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv[1:] if argv is None else argv)
     execute_from_command_line(["mapro", *args])
+
+
+if __name__ == "__main__":
+    main()

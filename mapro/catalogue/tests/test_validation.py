@@ -1,0 +1,190 @@
+"""
+`mapro procedures validate` on broken definition files: each kind of error gives its precise message,
+the file, the line and the field, and the command exits non-zero.
+
+Fixtures are PR.OTI.005 with one deliberate fault, so every other part of the file stays valid.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from mapro.catalogue.definition import load_catalogue
+
+VALID = (Path(settings.PROCEDURES_DIR) / "mvcs" / "PR_OTI_005.yaml").read_text(encoding="utf-8")
+
+
+def broken(tmp_path: Path, old: str, new: str, *, count: int = 1) -> Path:
+    assert VALID.count(old) >= count, f"fixture text not found: {old!r}"
+    path = tmp_path / "PR_OTI_005.yaml"
+    path.write_text(VALID.replace(old, new, count), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, text: str) -> int:
+    """Line of the last occurrence of `text` (the duplicate, when the fault is a repetition)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return max(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(CommandError):
+        call_command("procedures", "validate", str(path))
+    return capsys.readouterr().err
+
+
+CASES = {
+    "unknown_role": (
+        "    role: analista_mesa_servicios\n    records: [correo_baja]",
+        "    role: analista_de_mesa\n    records: [correo_baja]",
+        "role: analista_de_mesa",
+        "activities[0].role: rol desconocido: analista_de_mesa",
+    ),
+    "branch_to_missing_activity": (
+        "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
+        "    kind: decision\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n"
+        "    decision:\n      question: ¿Se suspendió la cuenta?\n      branches:\n"
+        "        - {label: Sí, goto: 3}\n        - {label: No, goto: 9}\n",
+        "label: No, goto: 9",
+        "activities[1].decision.branches[1].goto: la actividad 9 no existe",
+    ),
+    "unreachable_activity": (
+        "    kind: notification\n    role: analista_mesa_servicios\n",
+        "    kind: notification\n    next: 3\n    role: analista_mesa_servicios\n",
+        "  - n: 2",
+        "activities[1].n: la actividad 2 es inalcanzable desde el inicio",
+    ),
+    "loop_without_exit": (
+        "    records: [respaldo_pst]\n",
+        "    records: [respaldo_pst]\n    next: 2\n",
+        "  - n: 2",
+        "activities[1].n: bucle sin salida: desde la actividad 2 no se llega nunca al fin del procedimiento",
+    ),
+    "activity_number_twice": (
+        "  - n: 3\n",
+        "  - n: 2\n",
+        "  - n: 2",
+        "activities[2].n: número de actividad repetido: 2",
+    ),
+    "call_to_unknown_procedure": (
+        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        "    kind: call\n    call: {procedure: PR.OTI.999}\n    role: responsable_plataforma_correo\n"
+        "    records: [respaldo_pst]\n",
+        "call: {procedure: PR.OTI.999}",
+        "activities[2].call.procedure: llamada a un procedimiento desconocido: PR.OTI.999",
+    ),
+    "time_rule_unknown_event": (
+        "    anchor: recepcion_correo_baja\n    meaning: deadline\n",
+        "    anchor: inicio_actividad_9\n    meaning: deadline\n",
+        "anchor: inicio_actividad_9",
+        "time_rules[0].anchor: evento de anclaje desconocido: inicio_actividad_9",
+    ),
+    "indicator_referring_to_nothing": (
+        "periodicity: null\n",
+        "periodicity: null\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {records: [acta_inexistente]}\n",
+        "based_on: {records: [acta_inexistente]}",
+        "indicators[0].based_on.records[0]: el indicador se refiere a algo que no existe: acta_inexistente",
+    ),
+    "indicator_with_empty_basis": (
+        "periodicity: null\n",
+        "periodicity: null\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n    based_on: {}\n",
+        "  - id: bajas_a_tiempo",
+        "indicators[0]: el indicador no se refiere a nada: 'based_on' está vacío",
+    ),
+    "unknown_field": (
+        "    seed_line: 257\n",
+        "    seed_line: 257\n    responsable: alguien\n",
+        "responsable: alguien",
+        "activities[1].responsable: campo desconocido",
+    ),
+    "wrong_type": (
+        "    amount: 4\n",
+        "    amount: cuatro\n",
+        "amount: cuatro",
+        "time_rules[0].amount: Input should be a valid integer",
+    ),
+    "missing_field": (
+        "    name: Deshabilitar usuario de correo electrónico\n",
+        "",
+        "  - n: 2",
+        "activities[1].name: campo obligatorio ausente",
+    ),
+}
+YAML_SYNTAX = (
+    "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
+    "    kind: task\n    role: [responsable_plataforma_correo\n    systems: [Google Workspace]\n",
+    "systems: [Google Workspace]",
+)
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_each_error_names_file_line_and_field(case, tmp_path, capsys):
+    old, new, marker, message = case
+    path = broken(tmp_path, old, new)
+
+    err = validate(path, capsys)
+
+    assert f"{path}:{line_of(path, marker)}: {message}" in err, err
+
+
+def test_yaml_syntax_error_points_near_the_fault(tmp_path, capsys):
+    old, new, marker = YAML_SYNTAX
+    path = broken(tmp_path, old, new)
+
+    err = validate(path, capsys)
+
+    assert "YAML inválido" in err
+    reported = int(err.split(":")[1])
+    assert abs(reported - line_of(path, marker)) <= 1, err
+
+
+def test_nothing_is_loaded_from_an_invalid_file(tmp_path):
+    old, new, _, _ = CASES["unknown_role"]
+    path = broken(tmp_path, old, new)
+
+    catalogue = load_catalogue([path])
+
+    assert catalogue.definitions == {}
+    assert len(catalogue.errors) == 1
+
+
+def test_file_name_must_match_the_code(tmp_path, capsys):
+    path = tmp_path / "PR_OTI_050.yaml"
+    path.write_text(VALID, encoding="utf-8")
+
+    err = validate(path, capsys)
+
+    assert (
+        f"{path}:{line_of(path, 'code: PR.OTI.005')}: code: el archivo debe llamarse PR_OTI_005.yaml" in err
+    )
+
+
+def test_the_repository_catalogue_is_valid(capsys):
+    call_command("procedures", "validate")
+
+    assert capsys.readouterr().out.startswith("OK: ")
+
+
+def test_cli_exits_non_zero_on_error(tmp_path):
+    import subprocess
+    import sys
+
+    old, new, _, _ = CASES["unknown_role"]
+    path = broken(tmp_path, old, new)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mapro.cli", "procedures", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "rol desconocido" in result.stderr
