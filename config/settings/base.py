@@ -25,7 +25,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "mapro.core",
+    "mapro.organization",
     "mapro.catalogue",
+    "mapro.deadlines",
+    "mapro.cases",
+    "mapro.audit",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,35 @@
+"""Procedure versions as loaded into the database: immutable, so a case keeps the version it started with."""
+
+from django.db import models
+
+from mapro.core.models import BaseModel
+
+
+class ProcedureVersion(BaseModel):
+    """One loaded revision of a definition file; a changed file loads as a new revision, never an edit."""
+
+    code = models.CharField("código", max_length=80, db_index=True)
+    entity = models.ForeignKey("organization.Entity", on_delete=models.PROTECT, related_name="procedures")
+    name = models.CharField("nombre", max_length=300)
+    version = models.CharField("versión de la ficha", max_length=20)
+    revision = models.PositiveIntegerField("revisión cargada")
+    source_path = models.CharField(max_length=300)
+    source_sha256 = models.CharField(max_length=64)
+    source_text = models.TextField("archivo de definición")
+    definition = models.JSONField()
+    bpmn_xml = models.TextField()
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "versión de procedimiento"
+        verbose_name_plural = "versiones de procedimientos"
+        constraints = [
+            models.UniqueConstraint(fields=["code", "revision"], name="procedure_revision_unique"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(is_current=True), name="one_current_version_per_code"
+            ),
+        ]
+        ordering = ["code", "-revision"]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version} (rev. {self.revision})"
