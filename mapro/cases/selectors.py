@@ -1,0 +1,65 @@
+"""Reads of cases and tasks: the inbox, overdue work, what a person may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from mapro.catalogue.compiler import process_id
+from mapro.catalogue.definition import Definition
+from mapro.catalogue.models import ProcedureVersion
+from mapro.engine import runtime
+from mapro.organization.models import Person
+from mapro.organization.selectors import person_role_codes
+
+from .models import Case, CaseRecord, CaseTask, Deadline
+
+
+@lru_cache(maxsize=256)
+def _definition(version_pk: int, sha256: str) -> Definition:
+    version = ProcedureVersion.objects.get(pk=version_pk)
+    return Definition.model_validate(version.definition)
+
+
+def procedure_version_definition(*, version: ProcedureVersion) -> Definition:
+    """The parsed definition of an immutable version, kept in memory once read."""
+    return _definition(version.pk, version.source_sha256)
+
+
+def case_definition(*, case: Case) -> Definition:
+    return procedure_version_definition(version=case.procedure_version)
+
+
+def case_specs(*, case: Case) -> runtime.ProcessSpecs:
+    version = case.procedure_version
+    return runtime.specs_for(version.pk, version.bpmn_xml, process_id(version.code))
+
+
+def tasks_for_person(*, person: Person, on: dt.date | None = None) -> QuerySet[CaseTask]:
+    """The inbox: open tasks assigned to the person, or unassigned in a role they hold; overdue first."""
+    roles = person_role_codes(person=person, entity=person.entity, on=on)
+    return (
+        CaseTask.objects.filter(status=CaseTask.Status.OPEN, entity=person.entity)
+        .filter(Q(assignee=person) | Q(assignee__isnull=True, role_code__in=roles))
+        .select_related("case", "case__procedure_version")
+        .order_by("due_at", "created_at")
+    )
+
+
+def tasks_overdue(*, now: dt.datetime | None = None) -> QuerySet[CaseTask]:
+    return CaseTask.objects.filter(status=CaseTask.Status.OPEN, due_at__lt=now or timezone.now())
+
+
+def deadlines_overdue(*, now: dt.datetime | None = None) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(status=Deadline.Status.PENDING, due_at__lt=now or timezone.now())
+
+
+def case_records_visible(*, case: Case, person: Person) -> list[CaseRecord]:
+    """Records of the case without a restriction, or restricted to a role the person holds."""
+    roles = person_role_codes(person=person, entity=case.entity)
+    return [
+        r for r in case.records.order_by("created_at") if not r.restricted_to or roles & set(r.restricted_to)
+    ]

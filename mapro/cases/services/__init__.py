@@ -1,0 +1,21 @@
+"""Case services (writes). Interfaces call these and nothing else to change a case."""
+
+from .cases import (
+    case_comment_add,
+    case_start,
+    case_task_assign,
+    case_task_claim,
+    case_task_complete,
+)
+from .lifecycle import case_cancel, case_resume, case_suspend
+
+__all__ = [
+    "case_cancel",
+    "case_comment_add",
+    "case_resume",
+    "case_start",
+    "case_suspend",
+    "case_task_assign",
+    "case_task_claim",
+    "case_task_complete",
+]

@@ -1,0 +1,362 @@
+"""
+The services that start and advance cases. Each owns its transaction; the case row is the only lock
+(parent before child for called procedures); projections and audit events are written in the same
+transaction as the engine step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mapro.audit.services import audit_event_record
+from mapro.catalogue.models import ProcedureVersion
+from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
+from mapro.engine import runtime
+from mapro.organization.models import Person
+from mapro.organization.selectors import person_holds_role
+
+from ..models import Case, CaseCounter, CaseRecord, CaseTask, Comment
+from ..selectors import case_definition, case_specs
+from . import sync
+from .forms import validate_fields, validate_inputs
+
+
+def _refuse(*, actor: Person, case: Case | None, action: str, message: str) -> NotAllowedError:
+    """Audit a refusal in its own transaction (the refused change is not made), then return the error."""
+    with transaction.atomic():
+        audit_event_record(
+            chain=actor.entity.code,
+            action="permission.denied",
+            object_type="cases.Case",
+            object_id=str(case.pk) if case else "",
+            actor=actor,
+            case=case,
+            summary=f"{action}: {message}"[:300],
+        )
+    return NotAllowedError(message)
+
+
+def _next_number(*, case_entity: Any, year: int) -> str:
+    counter, _ = CaseCounter.objects.get_or_create(entity=case_entity, year=year)
+    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{case_entity.code}-{year}-{counter.last:06d}"
+
+
+def case_start(
+    *,
+    procedure_code: str,
+    requester: Person,
+    inputs: Mapping[str, Any],
+    parent_task: CaseTask | None = None,
+) -> Case:
+    """Open a case (expediente) of the current version of a procedure of the requester's entity."""
+    version = (
+        ProcedureVersion.objects.filter(code=procedure_code, is_current=True).select_related("entity").first()
+    )
+    if version is None:
+        raise NotFoundError(f"No existe el procedimiento {procedure_code}.")
+    if parent_task is None and version.entity_id != requester.entity_id:
+        raise _refuse(
+            actor=requester,
+            case=None,
+            action="case.start",
+            message=f"{procedure_code} es un procedimiento de {version.entity.code}: no puede iniciarlo.",
+        )
+    from ..selectors import procedure_version_definition
+
+    definition = procedure_version_definition(version=version)
+    clean_inputs = validate_inputs(definition.inputs, inputs) if parent_task is None else dict(inputs)
+    with transaction.atomic():
+        return _case_create(
+            version=version,
+            definition=definition,
+            requester=requester,
+            inputs=clean_inputs,
+            parent_task=parent_task,
+        )
+
+
+def _case_create(
+    *, version, definition, requester: Person, inputs: dict, parent_task: CaseTask | None
+) -> Case:
+    now = timezone.now()
+    case = Case.objects.create(
+        number=_next_number(case_entity=version.entity, year=timezone.localdate(now).year),
+        entity=version.entity,
+        procedure_version=version,
+        requester=requester,
+        inputs=inputs,
+        parent=parent_task.case if parent_task else None,
+        parent_task=parent_task,
+        started_at=now,
+    )
+    workflow = runtime.workflow_start(case_specs(case=case))
+    sync.case_started_deadlines(case=case, definition=definition)
+    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow, actor=requester)
+    _workflow_save(case=case, workflow=workflow)
+    audit_event_record(
+        chain=case.entity.code,
+        action="case.started",
+        obj=case,
+        actor=requester,
+        case=case,
+        summary=f"Inicio de {case.number} ({version.code} v{version.version})",
+        after={
+            "number": case.number,
+            "procedure": version.code,
+            "revision": version.revision,
+            "inputs": inputs,
+        },
+    )
+    _children_start(case=case, definition=definition, tasks=new_tasks, actor=requester)
+    return case
+
+
+def _workflow_save(*, case: Case, workflow: Any) -> None:
+    case.workflow_state = runtime.workflow_dump(workflow)
+    case.workflow_serializer_version = runtime.SERIALIZER_VERSION
+    fields = ["workflow_state", "workflow_serializer_version", "updated_at"]
+    if workflow.completed and case.status == Case.Status.OPEN:
+        case.status = Case.Status.CLOSED
+        case.closed_at = timezone.now()
+        case.outcome = runtime.workflow_outcome(workflow) or ""
+        fields += ["status", "closed_at", "outcome"]
+    case.save(update_fields=fields)
+
+
+def _children_start(*, case: Case, definition: Any, tasks: list[CaseTask], actor: Person) -> None:
+    for task, code in sync.call_activities(definition=definition, tasks=tasks):
+        child_version = ProcedureVersion.objects.get(code=code, is_current=True)
+        child_definition = case_definition_for_version(child_version)
+        _case_create(
+            version=child_version,
+            definition=child_definition,
+            requester=actor,
+            inputs={k: v for k, v in case.inputs.items() if k in {i.id for i in child_definition.inputs}},
+            parent_task=task,
+        )
+
+
+def case_definition_for_version(version: ProcedureVersion):
+    from ..selectors import procedure_version_definition
+
+    return procedure_version_definition(version=version)
+
+
+def _locked_case(*, case_id: int) -> Case:
+    """Lock the case for an engine step; a child's parent is locked first (one lock order everywhere)."""
+    parent_id = Case.objects.filter(pk=case_id).values_list("parent_id", flat=True).first()
+    if parent_id is not None:
+        Case.objects.select_for_update().get(pk=parent_id)
+    return Case.objects.select_for_update().select_related("entity", "procedure_version").get(pk=case_id)
+
+
+def case_task_complete(
+    *,
+    task_id: int,
+    actor: Person,
+    decision: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    effective_date: dt.date | None = None,
+) -> CaseTask:
+    """Complete a human task as `actor`: check role, validate decision and record data, advance."""
+    data = dict(data or {})
+    task = CaseTask.objects.select_related("case", "entity").filter(pk=task_id).first()
+    if task is None:
+        raise NotFoundError("La tarea no existe.")
+    _check_can_act(task=task, actor=actor, action="task.complete")
+    definition = case_definition(case=task.case)
+    activity = definition.activity(task.activity)
+    _check_decision(activity=activity, decision=decision)
+    records = _validated_records(definition=definition, activity=activity, data=data)
+    if activity.call is not None:
+        raise ConflictError("Esta actividad espera que concluya el expediente del procedimiento llamado.")
+
+    with transaction.atomic():
+        case = _locked_case(case_id=task.case_id)
+        task = CaseTask.objects.select_for_update().get(pk=task.pk)
+        _check_still_open(case=case, task=task)
+        return _task_finish(
+            case=case,
+            task=task,
+            actor=actor,
+            decision=decision,
+            records=records,
+            effective_date=effective_date,
+        )
+
+
+def _task_finish(
+    *, case: Case, task: CaseTask, actor: Person | None, decision: str | None, records: dict, effective_date
+) -> CaseTask:
+    definition = case_definition(case=case)
+    workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
+    runtime.workflow_complete_task(workflow, task_id=task.engine_task_id, decision=decision)
+
+    now = timezone.now()
+    task.status = CaseTask.Status.COMPLETED
+    task.completed_at, task.completed_by, task.decision = now, actor, decision or ""
+    task.data = records
+    task.save(update_fields=["status", "completed_at", "completed_by", "decision", "data", "updated_at"])
+    _records_create(
+        case=case, task=task, definition=definition, records=records, actor=actor, day=effective_date
+    )
+    sync.activity_completed_settle(case=case, task=task, definition=definition)
+    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow, actor=actor)
+    _workflow_save(case=case, workflow=workflow)
+    audit_event_record(
+        chain=case.entity.code,
+        action="task.completed",
+        obj=task,
+        actor=actor,
+        case=case,
+        summary=f"{case.number}: {task.activity}. {task.name}" + (f" → {decision}" if decision else ""),
+        before={"status": CaseTask.Status.OPEN},
+        after={"status": task.status, "decision": decision, "data": records},
+    )
+    _children_start(case=case, definition=definition, tasks=new_tasks, actor=actor or case.requester)
+    if case.status == Case.Status.CLOSED and case.parent_task_id:
+        _parent_resume(child=case)
+    return task
+
+
+def _parent_resume(*, child: Case) -> None:
+    """A called procedure concluded: complete the parent's waiting call task (parent is locked already)."""
+    parent = Case.objects.select_for_update().get(pk=child.parent_id)
+    parent_task = CaseTask.objects.select_for_update().get(pk=child.parent_task_id)
+    if parent.status == Case.Status.OPEN and parent_task.status == CaseTask.Status.OPEN:
+        _task_finish(
+            case=parent, task=parent_task, actor=None, decision=None, records={}, effective_date=None
+        )
+
+
+def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:
+    """Only a holder of the activity's role (directly or by delegation) acts; a claimed task, its assignee."""
+    holds = actor.entity_id == task.entity_id and person_holds_role(
+        person=actor, entity=task.entity, role_code=task.role_code
+    )
+    if not holds:
+        role_name = case_definition(case=task.case).role(task.role_code).name
+        message = f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
+        raise _refuse(actor=actor, case=task.case, action=action, message=message)
+    if task.assignee_id not in (None, actor.pk):
+        message = f"La tarea está asignada a {task.assignee}; pida que se la reasignen."
+        raise _refuse(actor=actor, case=task.case, action=action, message=message)
+
+
+def _check_decision(*, activity: Any, decision: str | None) -> None:
+    if activity.decision is None:
+        if decision:
+            raise InvalidInputError({"decision": ["Esta actividad no tiene decisión."]})
+        return
+    labels = [branch.label for branch in activity.decision.branches]
+    if decision not in labels:
+        raise InvalidInputError({"decision": [f"Elija una de las opciones: {', '.join(labels)}."]})
+
+
+def _validated_records(*, definition: Any, activity: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Record data keyed by record id; each formatted record is checked against its typed fields."""
+    errors: dict[str, list[str]] = {}
+    records: dict[str, Any] = {}
+    allowed = set(activity.records)
+    for key in set(data) - allowed:
+        errors[key] = ["Esta actividad no produce ese registro."]
+    for record_id in activity.records:
+        record = next(r for r in definition.records if r.id == record_id)
+        values = data.get(record_id) or {}
+        if not isinstance(values, Mapping):
+            errors[record_id] = ["Debe ser un objeto con los campos del formato."]
+            continue
+        if record.format is None:
+            records[record_id] = {"observaciones": str(values.get("observaciones", ""))} if values else {}
+            continue
+        fmt = next(f for f in definition.formats if f.id == record.format)
+        records[record_id] = validate_fields(fmt.fields, values, errors, prefix=f"{record_id}.")
+    if errors:
+        raise InvalidInputError(errors)
+    return records
+
+
+def _check_still_open(*, case: Case, task: CaseTask) -> None:
+    if task.status != CaseTask.Status.OPEN:
+        who = f" por {task.completed_by}" if task.completed_by else ""
+        raise ConflictError(f"La tarea ya fue completada{who}; actualice la bandeja.")
+    if case.status != Case.Status.OPEN:
+        raise ConflictError(f"El expediente {case.number} está {case.get_status_display().lower()}.")
+
+
+def _records_create(*, case, task, definition, records, actor, day) -> None:
+    for record_id, values in records.items():
+        record = next(r for r in definition.records if r.id == record_id)
+        CaseRecord.objects.create(
+            case=case,
+            task=task,
+            record_id=record_id,
+            name=record.name,
+            data=values,
+            restricted_to=list(record.restricted_to),
+            effective_date=day or timezone.localdate(),
+            created_by=actor or case.requester,
+        )
+
+
+def case_task_claim(*, task_id: int, actor: Person) -> CaseTask:
+    task = CaseTask.objects.select_related("case", "entity").get(pk=task_id)
+    _check_can_act(task=task, actor=actor, action="task.claim")
+    return case_task_assign(task_id=task_id, actor=actor, assignee=actor)
+
+
+def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTask:
+    """Assign (or reassign) an open task to a person who holds its role."""
+    task = CaseTask.objects.select_related("case", "entity").get(pk=task_id)
+    if not person_holds_role(person=assignee, entity=task.entity, role_code=task.role_code):
+        raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
+    if not person_holds_role(person=actor, entity=task.entity, role_code=task.role_code):
+        role_name = case_definition(case=task.case).role(task.role_code).name
+        raise _refuse(
+            actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
+        )
+    with transaction.atomic():
+        case = _locked_case(case_id=task.case_id)
+        task = CaseTask.objects.select_for_update().get(pk=task.pk)
+        _check_still_open(case=case, task=task)
+        before = task.assignee_id
+        task.assignee = assignee
+        task.save(update_fields=["assignee", "updated_at"])
+        audit_event_record(
+            chain=case.entity.code,
+            action="task.assigned",
+            obj=task,
+            actor=actor,
+            case=case,
+            summary=f"{case.number}: actividad {task.activity} asignada a {assignee}",
+            before={"assignee": before},
+            after={"assignee": assignee.pk},
+        )
+    return task
+
+
+def case_comment_add(*, case_id: int, actor: Person, text: str) -> Comment:
+    if not text.strip():
+        raise InvalidInputError({"text": ["El comentario está vacío."]})
+    with transaction.atomic():
+        case = Case.objects.select_related("entity").get(pk=case_id)
+        if case.entity_id != actor.entity_id:
+            raise NotAllowedError("El expediente es de otra entidad.")
+        comment = Comment.objects.create(case=case, author=actor, text=text.strip())
+        audit_event_record(
+            chain=case.entity.code,
+            action="case.commented",
+            obj=comment,
+            actor=actor,
+            case=case,
+            after={"text": text},
+        )
+    return comment

@@ -1,0 +1,108 @@
+"""Suspending, resuming and cancelling cases (anulación needs a reason; children go with the parent)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from mapro.audit.services import audit_event_record
+from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError
+from mapro.engine import runtime
+from mapro.organization.models import Person
+from mapro.organization.selectors import person_role_codes
+
+from ..models import Case, CaseTask
+from ..selectors import case_definition, case_specs
+
+
+def _check_may_manage(*, case: Case, actor: Person) -> None:
+    """The requester or the procedure owner's team (any role of the definition) may suspend or cancel."""
+    roles = person_role_codes(person=actor, entity=case.entity)
+    definition_roles = {role.id for role in case_definition(case=case).roles}
+    if case.entity_id != actor.entity_id or (actor.pk != case.requester_id and not roles & definition_roles):
+        raise NotAllowedError("Solo el solicitante o un responsable del procedimiento puede hacerlo.")
+
+
+def _locked(case_id: int) -> Case:
+    return Case.objects.select_for_update().select_related("entity", "procedure_version").get(pk=case_id)
+
+
+@transaction.atomic
+def case_suspend(*, case_id: int, actor: Person, reason: str) -> Case:
+    if not reason.strip():
+        raise InvalidInputError({"reason": ["Indique el motivo de la suspensión."]})
+    case = _locked(case_id)
+    _check_may_manage(case=case, actor=actor)
+    if case.status != Case.Status.OPEN:
+        raise ConflictError(f"Solo se suspende un expediente en curso ({case.get_status_display()}).")
+    case.status, case.suspend_reason = Case.Status.SUSPENDED, reason.strip()
+    case.save(update_fields=["status", "suspend_reason", "updated_at"])
+    audit_event_record(
+        chain=case.entity.code,
+        action="case.suspended",
+        obj=case,
+        actor=actor,
+        case=case,
+        before={"status": Case.Status.OPEN},
+        after={"status": case.status, "reason": case.suspend_reason},
+    )
+    return case
+
+
+@transaction.atomic
+def case_resume(*, case_id: int, actor: Person) -> Case:
+    case = _locked(case_id)
+    _check_may_manage(case=case, actor=actor)
+    if case.status != Case.Status.SUSPENDED:
+        raise ConflictError("El expediente no está suspendido.")
+    case.status = Case.Status.OPEN
+    case.save(update_fields=["status", "updated_at"])
+    audit_event_record(
+        chain=case.entity.code,
+        action="case.resumed",
+        obj=case,
+        actor=actor,
+        case=case,
+        before={"status": Case.Status.SUSPENDED},
+        after={"status": case.status},
+    )
+    return case
+
+
+@transaction.atomic
+def case_cancel(*, case_id: int, actor: Person, reason: str) -> Case:
+    """Anular: the workflow is cancelled, open tasks too, and open child cases with the same reason."""
+    if not reason.strip():
+        raise InvalidInputError({"reason": ["Indique el motivo de la anulación."]})
+    case = _locked(case_id)
+    _check_may_manage(case=case, actor=actor)
+    if case.status in (Case.Status.CLOSED, Case.Status.CANCELLED):
+        raise ConflictError(f"El expediente ya está {case.get_status_display().lower()}.")
+    _cancel_tree(case=case, actor=actor, reason=reason.strip())
+    return case
+
+
+def _cancel_tree(*, case: Case, actor: Person, reason: str) -> None:
+    before = case.status
+    workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
+    runtime.workflow_cancel(workflow)
+    case.workflow_state = runtime.workflow_dump(workflow)
+    case.status, case.cancel_reason, case.closed_at = Case.Status.CANCELLED, reason, timezone.now()
+    case.save(update_fields=["status", "cancel_reason", "closed_at", "workflow_state", "updated_at"])
+    case.tasks.filter(status=CaseTask.Status.OPEN).update(status=CaseTask.Status.CANCELLED)
+    audit_event_record(
+        chain=case.entity.code,
+        action="case.cancelled",
+        obj=case,
+        actor=actor,
+        case=case,
+        before={"status": before},
+        after={"status": case.status, "reason": reason},
+    )
+    open_children = case.children.select_for_update().exclude(
+        status__in=[Case.Status.CLOSED, Case.Status.CANCELLED]
+    )
+    for child in open_children:
+        _cancel_tree(
+            case=child, actor=actor, reason=f"Anulación del expediente padre {case.number}: {reason}"
+        )

@@ -1,0 +1,126 @@
+"""
+Running compiled procedures on SpiffWorkflow: the narrow interface the case services use.
+
+- Specs are parsed once per procedure version and kept in memory (`ProcessSpecs`); the serialized
+  workflow stored on a case holds routing only, without the spec, which is put back on load.
+- A call activity is parsed as a waiting user task: mapro runs the called procedure as a child case
+  (its own expediente, roles and deadlines) and completes the waiting task when the child closes.
+- Decision gateways route on the task data key `decision`, set to the branch label chosen.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
+from SpiffWorkflow.bpmn.parser.task_parsers import TaskParser
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+SERIALIZER_VERSION: str = VERSION
+DECISION_KEY = "decision"
+_serializer = BpmnWorkflowSerializer()
+
+
+class EngineError(Exception):
+    """The workflow cannot do what was asked (a bug or a corrupted state, never a user mistake)."""
+
+
+class _CaseParser(BpmnParser):
+    OVERRIDE_PARSER_CLASSES = {full_tag("callActivity"): (TaskParser, UserTask)}
+
+
+@dataclass(frozen=True)
+class ProcessSpecs:
+    spec: Any
+    subprocess_specs: dict
+    serialized_spec: dict
+    serialized_subprocess_specs: dict
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A READY task waiting for a person (or, for a call activity, for a child case)."""
+
+    id: str
+    spec_name: str
+    activity: int
+
+
+@lru_cache(maxsize=256)
+def specs_for(cache_key: Any, bpmn_xml: str, process_id: str) -> ProcessSpecs:
+    """Parse a compiled procedure once; `cache_key` identifies the immutable procedure version."""
+    parser = _CaseParser()
+    parser.add_bpmn_str(bpmn_xml.encode())
+    spec = parser.get_spec(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id)
+    serialized = _serializer.to_dict(BpmnWorkflow(spec, subprocess_specs))
+    return ProcessSpecs(spec, subprocess_specs, serialized["spec"], serialized["subprocess_specs"])
+
+
+def workflow_start(specs: ProcessSpecs, data: dict[str, Any] | None = None) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(specs.spec, specs.subprocess_specs)
+    if data:
+        workflow.data.update(data)
+    workflow.do_engine_steps()
+    return workflow
+
+
+def workflow_dump(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The routing state to store on the case: the serialized workflow without its specs."""
+    state = _serializer.to_dict(workflow)
+    del state["spec"], state["subprocess_specs"]
+    return state
+
+
+def workflow_load(state: dict[str, Any], specs: ProcessSpecs) -> BpmnWorkflow:
+    full = copy.deepcopy(state)
+    full["spec"] = copy.deepcopy(specs.serialized_spec)
+    full["subprocess_specs"] = copy.deepcopy(specs.serialized_subprocess_specs)
+    return _serializer.from_dict(full)
+
+
+def activity_number(spec_name: str) -> int | None:
+    """`Activity_12` -> 12: the compiler names each activity's task after its number."""
+    prefix, _, number = spec_name.partition("_")
+    return int(number) if prefix == "Activity" and number.isdigit() else None
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[HumanTask]:
+    tasks = []
+    for task in workflow.get_tasks(state=TaskState.READY):
+        number = activity_number(task.task_spec.name)
+        if number is not None:
+            tasks.append(HumanTask(str(task.id), task.task_spec.name, number))
+    return tasks
+
+
+def workflow_complete_task(workflow: BpmnWorkflow, *, task_id: str, decision: str | None = None) -> None:
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise EngineError(f"task {task_id} is not ready")
+    task.set_data(**{DECISION_KEY: decision})
+    task.run()
+    workflow.do_engine_steps()
+
+
+def workflow_cancel(workflow: BpmnWorkflow) -> None:
+    workflow.cancel()
+
+
+def workflow_outcome(workflow: BpmnWorkflow) -> str | None:
+    """The name of the end event reached, once the workflow is completed."""
+    if not workflow.completed:
+        return None
+    ends = [
+        t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.name.startswith("End_") and t.task_spec.bpmn_name
+    ]
+    return ends[-1].task_spec.bpmn_name if ends else ""
