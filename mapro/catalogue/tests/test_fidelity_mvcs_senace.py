@@ -1,0 +1,211 @@
+"""
+Spot checks that the definition files say what the seed documents say.
+
+Every expected value is quoted from the seeds (seed 000 for MVCS PR.OTI.005 / PR.OTI.006, seed 001 for the
+Senace service mail accounts procedure), not from the definitions themselves: a definition that drifts from
+its ficha fails here even when it still validates.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from mapro.catalogue.definition import Definition, load_catalogue
+from mapro.catalogue.definition.schema import ActivityKind, EventMoment, TimeRule
+
+PROCEDURES = Path(__file__).resolve().parents[3] / "procedures"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    result = load_catalogue(
+        [PROCEDURES / "mvcs", PROCEDURES / "senace" / "SENACE-CORREO-SERVICIOS.yaml"],
+    )
+    assert result.ok, "\n".join(str(e) for e in result.errors)
+    return result
+
+
+def definition(catalogue, code: str) -> Definition:
+    return catalogue.definitions[code].definition
+
+
+def rule(d: Definition, rule_id: str) -> TimeRule:
+    return next(r for r in d.time_rules if r.id == rule_id)
+
+
+def anchor_of(d: Definition, r: TimeRule) -> tuple[int, EventMoment]:
+    event = next(e for e in d.events if e.id == r.anchor)
+    return event.activity, event.moment
+
+
+# --- PR.OTI.005 (seed 000, lines 257-265) ---------------------------------------------------------------
+
+# (rule id, activity, amount, unit, wording of the seed)
+PR_OTI_005_RULES = [
+    ("suspension_4h", 2, 4, "clock_hours", "dentro de las cuatro (04) horas de recibido el correo"),
+    (
+        "respaldo_7d",
+        3,
+        7,
+        "calendar_days",
+        "hasta los siete (07) días calendario posteriores a la recepción del correo electrónico de la "
+        "actividad 01",
+    ),
+    (
+        "carga_pst_25d",
+        3,
+        25,
+        "calendar_days",
+        "hasta los veinticinco (25) días calendario posteriores a la recepción del correo electrónico de la "
+        "actividad 01",
+    ),
+    (
+        "eliminacion_30d",
+        4,
+        30,
+        "calendar_days",
+        "hasta los treinta (30) días calendario posteriores a la recepción del correo electrónico de la "
+        "actividad 01",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "activity", "amount", "unit", "wording"), PR_OTI_005_RULES)
+def test_pr_oti_005_deadlines(catalogue, rule_id, activity, amount, unit, wording):
+    d = definition(catalogue, "PR.OTI.005")
+    r = rule(d, rule_id)
+    assert wording in r.text
+    assert (r.activity, r.amount, r.unit, r.meaning) == (activity, amount, unit, "deadline")
+    # Every term runs from the reception of the activity-1 e-mail ("de recibido el correo").
+    assert anchor_of(d, r) == (1, EventMoment.END)
+
+
+def test_pr_oti_005_all_deadlines_share_one_anchor(catalogue):
+    d = definition(catalogue, "PR.OTI.005")
+    assert {r.anchor for r in d.time_rules} == {"recepcion_correo_baja"}
+    assert d.activity(1).name == "Emitir correo de baja de usuario"
+
+
+# --- PR.OTI.006 (seed 000, lines 470-507) ---------------------------------------------------------------
+
+# Activity: (question as the seed writes it, {branch label: target}). Seed lines 491-505.
+PR_OTI_006_DECISIONS = {
+    2: ("¿Requerimiento es sobre un usuario del MVCS?", {"SI": 3, "NO": 11}),
+    3: ("¿Existe Backup del correo electrónico?", {"SI": 4, "NO": 9}),
+    5: ("¿Requerimiento es sobre un usuario activo?", {"SI": 7, "NO": 6}),
+    8: ("¿Se tiene la cuenta de correo personal del ex colaborador?", {"SI": 6, "NO": 11}),
+    9: ("¿Se puede generar el backup del correo electrónico?", {"SI": 10, "NO": 11}),
+}
+
+
+def test_pr_oti_006_has_exactly_the_five_decisions(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    assert {a.n for a in d.activities if a.decision is not None} == set(PR_OTI_006_DECISIONS)
+
+
+@pytest.mark.parametrize("n", sorted(PR_OTI_006_DECISIONS))
+def test_pr_oti_006_decision_branches(catalogue, n):
+    d = definition(catalogue, "PR.OTI.006")
+    question, branches = PR_OTI_006_DECISIONS[n]
+    activity = d.activity(n)
+    assert activity.kind == ActivityKind.DECISION
+    assert {b.label: b.goto for b in activity.decision.branches} == branches
+    # The seed's own question stays in the activity, word for word.
+    assert question in activity.description
+
+
+def test_pr_oti_006_decision_questions(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    for n in (2, 3, 8, 9):
+        assert d.activity(n).decision.question == PR_OTI_006_DECISIONS[n][0]
+    # Activity 05 is "Validación si es un ex colaborador" but asks about an active user with the branches
+    # of an ex-colaborador question: the definition must record how it resolves that.
+    assert d.activity(5).name == "Validación si es un ex colaborador"
+    assert any(i.seed_line == 494 for i in d.inconsistencies)
+
+
+def test_pr_oti_006_link_validity(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    (r,) = [r for r in d.time_rules if r.meaning == "validity"]
+    assert r.text == "El link tendrá una vigencia de cinco (05) días calendario."
+    assert (r.activity, r.amount, r.unit) == (4, 5, "calendar_days")
+    assert anchor_of(d, r) == (4, EventMoment.END)
+    assert d.activity(4).name == "Generación de Link de Acceso"
+
+
+def test_pr_oti_006_consent_window(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    (r,) = [r for r in d.time_rules if r.meaning == "response_window"]
+    assert r.text == (
+        "El usuario tiene veinticuatro (24) horas luego de ser notificado para dar la conformidad de "
+        "compartir la información de su correo."
+    )
+    assert (r.activity, r.amount, r.unit) == (6, 24, "clock_hours")
+    assert anchor_of(d, r) == (6, EventMoment.END)
+    assert d.activity(6).name == "Remitir correo con link de acceso"
+
+
+def test_pr_oti_006_generar_backup_calls_pr_oti_005(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    activity = d.activity(10)
+    assert activity.name == "Generar Backup"
+    assert activity.kind == ActivityKind.CALL
+    assert activity.call.procedure == "PR.OTI.005"
+    assert activity.next == 4  # "Pasa a la actividad 04"
+    assert "PR.OTI.005" in catalogue.definitions
+
+
+def test_pr_oti_006_raci(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    informed = {row.activity for row in d.raci if row.roles.get("oficial_seguridad") == "I"}
+    responsible = {row.activity for row in d.raci if row.roles.get("responsable_plataforma_correo") == "R"}
+    assert informed == {1, 7, 9, 11}
+    assert responsible == set(range(1, 12))
+
+
+# --- Senace, Anexo 01 (seed 001, lines 166-181) ----------------------------------------------------------
+
+ANEXO_01_LABELS = [
+    "Órgano y/o unidad orgánica",
+    "Cuenta de correo electrónico de servicio",
+    "Fecha de control",
+    "Tipo de licencia",
+    "Descripción",
+    "Estado",
+    "Nro de correos enviados",
+    "Nro de correos recibidos",
+    "Fecha de backup",
+    "Tamaño de buzón",
+    "Servidor de backup",
+    "Ruta",
+    "Responsable del control",
+]
+
+
+def acta(catalogue):
+    d = definition(catalogue, "SENACE-CORREO-SERVICIOS")
+    (fmt,) = [f for f in d.formats if f.code == "Anexo 01"]
+    return d, fmt
+
+
+def test_senace_anexo_01_fields(catalogue):
+    _, fmt = acta(catalogue)
+    assert fmt.name.lower() == "Acta de control y seguimiento de cuenta de correo electrónico".lower()
+    assert [f.label for f in fmt.fields] == ANEXO_01_LABELS
+
+
+def test_senace_anexo_01_types(catalogue):
+    _, fmt = acta(catalogue)
+    types = {f.label: f.type for f in fmt.fields}
+    assert types["Cuenta de correo electrónico de servicio"] == "email"
+    assert types["Fecha de control"] == types["Fecha de backup"] == "date"
+    assert types["Nro de correos enviados"] == types["Nro de correos recibidos"] == "integer"
+
+
+def test_senace_anexo_01_is_recorded_and_semestral(catalogue):
+    d, fmt = acta(catalogue)
+    record_ids = {r.id for r in d.records if r.format == fmt.id}
+    assert record_ids
+    assert any(record_ids & set(a.records) for a in d.activities)
+    assert d.periodicity is not None and d.periodicity.frequency == "semiannual"
+    assert "semestral" in d.periodicity.text
