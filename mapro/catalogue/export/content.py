@@ -1,0 +1,607 @@
+"""
+The ficha de procedimiento as document content, shared by the PDF and the DOCX export.
+
+Norma Técnica N° 001-2018-PCM/SGP fixes what a ficha shows. Both documents must say exactly the same
+thing, so every lookup (role and unit names, records, time limits) and every Spanish wording is decided
+here once; the renderers only lay the content out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from mapro.catalogue.compiler import render_svg
+from mapro.catalogue.definition.schema import (
+    END,
+    ActivityKind,
+    ActivityRef,
+    Definition,
+    Entity,
+    EventMoment,
+    FieldType,
+    FormatField,
+    Frequency,
+    Indicator,
+    RaciLetter,
+    TimeRule,
+    TimeRuleMeaning,
+    TimeUnit,
+)
+from mapro.catalogue.definition.validation import CASE_START
+
+from .diagram import DiagramPart, diagram_parts
+
+NOT_APPLICABLE = "No aplica."
+
+# What a section says when the ficha has nothing for it, by section key (see SECTIONS).
+EMPTY = {
+    "decisions": "El procedimiento no tiene decisiones: sus actividades se ejecutan en secuencia.",
+    "time_rules": "La ficha no fija plazos.",
+    "raci": "La ficha no incluye matriz RACI.",
+    "formats": "La ficha no incluye formatos ni anexos con campos.",
+    "indicators": "La ficha no define indicadores.",
+    "inconsistencies": "No se registran inconsistencias en el documento fuente.",
+}
+
+WORKING_DAYS_NOTE = (
+    "Los días hábiles se cuentan según el TUO de la Ley N° 27444 y el calendario de días no laborables "
+    "de la entidad."
+)
+
+ENTITY_NAMES = {
+    Entity.MVCS: "Ministerio de Vivienda, Construcción y Saneamiento",
+    Entity.SENACE: "Servicio Nacional de Certificación Ambiental para las Inversiones Sostenibles",
+    Entity.MINCETUR: "Ministerio de Comercio Exterior y Turismo",
+    Entity.MINDEF: "Ministerio de Defensa",
+}
+
+KIND_LABELS = {
+    ActivityKind.TASK: "Tarea",
+    ActivityKind.DECISION: "Decisión",
+    ActivityKind.APPROVAL: "Aprobación",
+    ActivityKind.NOTIFICATION: "Comunicación",
+    ActivityKind.WAIT: "Espera",
+    ActivityKind.CALL: "Otro procedimiento",
+    ActivityKind.END: "Fin",
+}
+
+# (singular, plural): "1 día hábil", "10 días hábiles".
+UNIT_LABELS = {
+    TimeUnit.CLOCK_HOURS: ("hora", "horas"),
+    TimeUnit.WORKING_HOURS: ("hora hábil", "horas hábiles"),
+    TimeUnit.CALENDAR_DAYS: ("día calendario", "días calendario"),
+    TimeUnit.WORKING_DAYS: ("día hábil", "días hábiles"),
+    TimeUnit.MONTHS: ("mes", "meses"),
+    TimeUnit.YEARS: ("año", "años"),
+}
+
+MEANING_LABELS = {
+    TimeRuleMeaning.DEADLINE: "Plazo máximo",
+    TimeRuleMeaning.VALIDITY: "Vigencia",
+    TimeRuleMeaning.RESPONSE_WINDOW: "Plazo de respuesta",
+}
+
+FREQUENCY_LABELS = {
+    Frequency.DAILY: "Diaria",
+    Frequency.WEEKLY: "Semanal",
+    Frequency.BIWEEKLY: "Quincenal",
+    Frequency.MONTHLY: "Mensual",
+    Frequency.QUARTERLY: "Trimestral",
+    Frequency.SEMIANNUAL: "Semestral",
+    Frequency.ANNUAL: "Anual",
+    Frequency.ON_DEMAND: "A demanda",
+}
+
+FIELD_TYPE_LABELS = {
+    FieldType.TEXT: "Texto",
+    FieldType.LONG_TEXT: "Texto largo",
+    FieldType.INTEGER: "Número entero",
+    FieldType.DECIMAL: "Número decimal",
+    FieldType.BOOLEAN: "Sí / No",
+    FieldType.DATE: "Fecha",
+    FieldType.DATETIME: "Fecha y hora",
+    FieldType.TIME: "Hora",
+    FieldType.EMAIL: "Correo electrónico",
+    FieldType.CHOICE: "Selección única",
+    FieldType.MULTI_CHOICE: "Selección múltiple",
+    FieldType.FILE: "Archivo adjunto",
+    FieldType.SIGNATURE: "Firma",
+    FieldType.TABLE: "Tabla",
+}
+
+RACI_LEGEND = {
+    RaciLetter.R: "Responsable: ejecuta la actividad",
+    RaciLetter.A: "Aprobador: rinde cuentas y aprueba",
+    RaciLetter.C: "Consultado: aporta información antes de ejecutar",
+    RaciLetter.I: "Informado: recibe el resultado",
+}
+
+MONTHS = ("enero febrero marzo abril mayo junio julio agosto setiembre octubre noviembre diciembre").split()  # noqa: SIM905 - one line reads better than twelve
+
+# Section titles by key, numbered in this order in both documents.
+SECTIONS = (
+    ("objective", "Objetivo"),
+    ("scope", "Alcance"),
+    ("legal_basis", "Base legal"),
+    ("definitions", "Definiciones"),
+    ("inputs", "Requisitos o elementos de entrada"),
+    ("outputs", "Productos o salidas"),
+    ("roles", "Unidades de organización y roles"),
+    ("activities", "Descripción de actividades"),
+    ("decisions", "Decisiones"),
+    ("time_rules", "Plazos"),
+    ("raci", "Matriz RACI"),
+    ("records", "Registros"),
+    ("formats", "Formatos y anexos"),
+    ("indicators", "Fichas de indicadores"),
+    ("periodicity", "Periodicidad y supervisión"),
+    ("diagram", "Diagrama de flujo"),
+    ("history", "Control de cambios"),
+    ("inconsistencies", "Inconsistencias resueltas y notas"),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A label and its value: one line of a key/value table."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class InputRow:
+    element: str
+    provider: str
+    mandatory: str
+    type: str
+    choices: list[str]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    name: str
+    unit: str
+    responsibilities: list[str]
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    n: int
+    name: str
+    kind: str
+    description: str
+    role: str
+    unit: str
+    records: list[str]
+    systems: list[str]
+    time_limits: list[str]
+    flow: list[str]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class BranchRow:
+    label: str
+    target: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DecisionBlock:
+    activity: str
+    question: str
+    role: str
+    branches: list[BranchRow]
+
+
+@dataclass(frozen=True)
+class TimeRuleRow:
+    text: str
+    applies_to: str
+    amount: str
+    anchor: str
+    meaning: str
+    assumed: str | None
+
+
+@dataclass(frozen=True)
+class RaciMatrix:
+    roles: list[str]
+    rows: list[tuple[str, list[str]]]
+    legend: list[Item]
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    name: str
+    activities: str
+    format: str
+    restricted_to: str
+    retention: str
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    label: str
+    type: str
+    required: str
+    choices: str
+    help: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class FormatBlock:
+    title: str
+    fields: list[FieldRow]
+
+
+@dataclass(frozen=True)
+class IndicatorBlock:
+    name: str
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    version: str
+    date: str
+    description: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class InconsistencyRow:
+    seed_line: int
+    text: str
+    resolution: str
+
+
+@dataclass(frozen=True)
+class FichaContent:
+    entity: str
+    code: str
+    name: str
+    version: str
+    header: list[Item]
+    objective: str
+    scope: list[str]
+    legal_basis: list[str]
+    definitions: list[Item]
+    inputs: list[InputRow]
+    outputs: list[Item]
+    units: list[Item]
+    roles: list[RoleRow]
+    flows: list[Item]
+    activities: list[ActivityRow]
+    decisions: list[DecisionBlock]
+    time_rules: list[TimeRuleRow]
+    raci: RaciMatrix | None
+    records: list[RecordRow]
+    formats: list[FormatBlock]
+    indicators: list[IndicatorBlock]
+    periodicity: list[Item]
+    supervision: list[Item]
+    diagram: list[DiagramPart]
+    history: list[HistoryRow]
+    source: str
+    inconsistencies: list[InconsistencyRow]
+    notes: list[str]
+    sections: dict[str, str] = field(default_factory=dict)
+
+
+def ficha_content(definition: Definition) -> FichaContent:
+    """Everything the ficha document shows, as Spanish text, in the order of the Norma Técnica."""
+    d = definition
+    names = _Names(d)
+    return FichaContent(
+        entity=ENTITY_NAMES[d.entity],
+        code=d.code,
+        name=d.name,
+        version=d.version,
+        header=_header(d),
+        objective=d.objective,
+        scope=d.scope,
+        legal_basis=d.legal_basis,
+        definitions=[Item(term, meaning) for term, meaning in d.definitions.items()],
+        inputs=[
+            InputRow(
+                element=i.element,
+                provider=i.provider or "—",
+                mandatory=_yes_no(i.mandatory),
+                type=FIELD_TYPE_LABELS[i.type],
+                choices=i.choices,
+                note=i.note,
+            )
+            for i in d.inputs
+        ],
+        outputs=[Item(o.product, o.client or "—") for o in d.outputs],
+        units=[Item(u.acronym or "—", u.name) for u in d.units],
+        roles=[RoleRow(r.name, names.unit(r.unit), r.responsibilities) for r in d.roles],
+        flows=[
+            Item(
+                f.name,
+                f"Inicia en la actividad {f.start}" + (f". Se activa: {f.trigger}" if f.trigger else ""),
+            )
+            for f in d.flows
+        ],
+        activities=[_activity_row(d, names, a.n) for a in d.activities],
+        decisions=_decisions(d, names),
+        time_rules=[_time_rule_row(d, names, rule) for rule in d.time_rules],
+        raci=_raci(d, names),
+        records=_records(d, names),
+        formats=_formats(d),
+        indicators=[_indicator_block(d, names, i) for i in d.indicators],
+        periodicity=_periodicity(d),
+        supervision=_supervision(d, names),
+        diagram=diagram_parts(render_svg(d)),
+        history=[
+            HistoryRow(h.version, _date(h.date), h.description, h.approved_by or "—") for h in d.history
+        ],
+        source=f"documento {d.source.seed}, líneas {d.source.lines[0]} a {d.source.lines[1]}",
+        inconsistencies=[InconsistencyRow(i.seed_line, i.text, i.resolution) for i in d.inconsistencies],
+        notes=d.notes,
+        sections={key: f"{number}. {title}" for number, (key, title) in enumerate(SECTIONS, start=1)},
+    )
+
+
+class _Names:
+    """Names of the things a definition refers to by id; validation guarantees the ids exist."""
+
+    def __init__(self, d: Definition) -> None:
+        self.roles = {r.id: r for r in d.roles}
+        self.units = {u.id: u for u in d.units}
+        self.records = {r.id: r.name for r in d.records}
+        self.events = {e.id: e for e in d.events}
+        self.activities = {a.n: a.name for a in d.activities}
+        self.time_rules = {t.id: t for t in d.time_rules}
+
+    def role(self, role_id: str) -> str:
+        role = self.roles.get(role_id)
+        return role.name if role else role_id
+
+    def unit(self, unit_id: str) -> str:
+        unit = self.units.get(unit_id)
+        if unit is None:
+            return unit_id
+        return f"{unit.name} ({unit.acronym})" if unit.acronym else unit.name
+
+    def activity(self, n: int) -> str:
+        return f"{n}. {self.activities[n]}" if n in self.activities else str(n)
+
+    def target(self, ref: ActivityRef, outcome: str | None = None) -> str:
+        if ref == END:
+            return f"Fin del procedimiento: {outcome}" if outcome else "Fin del procedimiento"
+        return f"Actividad {self.activity(int(ref))}"
+
+
+def _header(d: Definition) -> list[Item]:
+    process = "—"
+    if d.process is not None:
+        process = f"{d.process.code} {d.process.name}" if d.process.name else d.process.code
+    return [
+        Item("Entidad", f"{ENTITY_NAMES[d.entity]} ({d.entity})"),
+        Item("Código", d.code),
+        Item("Nombre del procedimiento", d.name),
+        Item("Versión", d.version),
+        Item("Estado", d.status.capitalize()),
+        Item("Dueño del procedimiento", d.owner),
+        Item("Documento de aprobación", d.approved_by or "—"),
+        Item("Proceso relacionado", process),
+    ]
+
+
+def _activity_row(d: Definition, names: _Names, n: int) -> ActivityRow:
+    activity = d.activity(n)
+    role = names.roles[activity.role]
+    channel = [f"Canal: {activity.channel}"] if activity.channel else []
+    return ActivityRow(
+        n=activity.n,
+        name=activity.name,
+        kind=KIND_LABELS[activity.kind],
+        description=activity.description,
+        role=role.name,
+        unit=names.unit(activity.unit or role.unit),
+        records=[names.records.get(r, r) for r in activity.records],
+        systems=[*activity.systems, *channel],
+        time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == n],
+        flow=_flow_notes(d, names, n),
+        note=activity.note,
+    )
+
+
+def _flow_notes(d: Definition, names: _Names, n: int) -> list[str]:
+    """How the flow leaves an activity when it is not simply the next number."""
+    activity = d.activity(n)
+    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if f.start == n]
+    if activity.call is not None:
+        wait = "y espera su conclusión" if activity.call.wait else "sin esperar su conclusión"
+        notes.append(f"Ejecuta el procedimiento {activity.call.procedure} {wait}.")
+    if activity.decision is not None:
+        notes.append(f"Decisión: {activity.decision.question} (ver sección Decisiones).")
+    elif activity.kind == ActivityKind.END:
+        notes.append(names.target(END, activity.outcome) + ".")
+    elif activity.next is not None:
+        following = sorted(a.n for a in d.activities if a.n > n)
+        if activity.next == END or not following or activity.next != following[0]:
+            target = names.target(activity.next, activity.outcome)
+            notes.append(f"Continúa en: {target}." if activity.next != END else f"{target}.")
+    return notes
+
+
+def _amount(rule: TimeRule) -> str:
+    singular, plural = UNIT_LABELS[rule.unit]
+    return f"{rule.amount} {singular if rule.amount == 1 else plural}"
+
+
+def _anchor(names: _Names, anchor: str) -> str:
+    if anchor == CASE_START:
+        return "el inicio del procedimiento"
+    event = names.events.get(anchor)
+    if event is None:
+        return anchor
+    moment = "al iniciar" if event.moment == EventMoment.START else "al terminar"
+    return f"{event.name} ({moment} la actividad {event.activity})"
+
+
+def _time_limit(names: _Names, rule: TimeRule) -> str:
+    """The short form used in the activities table: '7 días calendario desde: <event>'."""
+    meaning = "" if rule.meaning == TimeRuleMeaning.DEADLINE else f"{MEANING_LABELS[rule.meaning]}: "
+    event = names.events.get(rule.anchor)
+    anchor = event.name if event else _anchor(names, rule.anchor)
+    return f"{meaning}{_amount(rule)} desde: {anchor}"
+
+
+def _time_rule_row(d: Definition, names: _Names, rule: TimeRule) -> TimeRuleRow:
+    return TimeRuleRow(
+        text=rule.text,
+        applies_to=(
+            f"Actividad {names.activity(rule.activity)}" if rule.activity else "Todo el procedimiento"
+        ),
+        amount=_amount(rule),
+        anchor=_capitalised(_anchor(names, rule.anchor)),
+        meaning=MEANING_LABELS[rule.meaning],
+        assumed=rule.unit_assumed,
+    )
+
+
+def _decisions(d: Definition, names: _Names) -> list[DecisionBlock]:
+    blocks = []
+    for activity in d.activities:
+        if activity.decision is None:
+            continue
+        blocks.append(
+            DecisionBlock(
+                activity=f"Actividad {names.activity(activity.n)}",
+                question=activity.decision.question,
+                role=names.role(activity.role),
+                branches=[
+                    BranchRow(b.label, names.target(b.goto, b.outcome), b.note)
+                    for b in activity.decision.branches
+                ],
+            )
+        )
+    return blocks
+
+
+def _raci(d: Definition, names: _Names) -> RaciMatrix | None:
+    if not d.raci:
+        return None
+    # Only the roles the matrix names get a column: the others would be empty columns on a narrow page.
+    used = {role for row in d.raci for role in row.roles}
+    role_ids = [r.id for r in d.roles if r.id in used]
+    rows = [
+        (names.activity(row.activity), [str(row.roles.get(role, "")) for role in role_ids]) for row in d.raci
+    ]
+    letters = {letter for row in d.raci for letter in row.roles.values()}
+    legend = [Item(str(letter), text) for letter, text in RACI_LEGEND.items() if letter in letters]
+    return RaciMatrix(roles=[names.role(r) for r in role_ids], rows=rows, legend=legend)
+
+
+def _records(d: Definition, names: _Names) -> list[RecordRow]:
+    formats = {f.id: f for f in d.formats}
+    rows = []
+    for record in d.records:
+        producers = [str(a.n) for a in d.activities if record.id in a.records]
+        fmt = formats.get(record.format) if record.format else None
+        rows.append(
+            RecordRow(
+                name=record.name,
+                activities=", ".join(producers) or "—",
+                format=_format_title(fmt.code, fmt.name) if fmt else "—",
+                restricted_to=", ".join(names.role(r) for r in record.restricted_to) or "—",
+                retention=record.retention or "—",
+            )
+        )
+    return rows
+
+
+def _format_title(code: str | None, name: str) -> str:
+    return f"{code} — {name}" if code else name
+
+
+def _formats(d: Definition) -> list[FormatBlock]:
+    return [FormatBlock(_format_title(f.code, f.name), _field_rows(f.fields, depth=0)) for f in d.formats]
+
+
+def _field_rows(fields: list[FormatField], *, depth: int) -> list[FieldRow]:
+    rows = []
+    for f in fields:
+        rows.append(
+            FieldRow(
+                label=f.label,
+                type=FIELD_TYPE_LABELS[f.type],
+                required=_yes_no(f.required),
+                choices="; ".join(f.choices) or "—",
+                help=f.help or "",
+                depth=depth,
+            )
+        )
+        rows.extend(_field_rows(f.columns, depth=depth + 1))
+    return rows
+
+
+def _indicator_block(d: Definition, names: _Names, indicator: Indicator) -> IndicatorBlock:
+    basis = indicator.based_on
+    based_on = [
+        *(f"Actividad {names.activity(n)}" for n in basis.activities),
+        *(f"Registro: {names.records.get(r, r)}" for r in basis.records),
+        *(f"Evento: {names.events[e].name if e in names.events else e}" for e in basis.events),
+        *(f"Plazo: {names.time_rules[t].text if t in names.time_rules else t}" for t in basis.time_rules),
+        *(f"Procedimiento {code}" for code in basis.procedures),
+    ]
+    items = [
+        Item("Nombre del indicador", indicator.name),
+        Item("Objetivo del indicador", indicator.objective or "—"),
+        Item("Fórmula de cálculo", indicator.formula),
+        Item("Unidad de medida", indicator.unit),
+        Item("Frecuencia de medición", FREQUENCY_LABELS[indicator.frequency]),
+        Item("Línea base", indicator.baseline or "—"),
+        Item("Meta", indicator.target),
+        Item("Desviación aceptable", indicator.deviation or "—"),
+        Item("Responsable del indicador", names.role(indicator.responsible)),
+        Item("Fuente de datos", indicator.source),
+        Item("Nivel", indicator.level.capitalize()),
+        Item("Datos en que se basa", "\n".join(based_on)),
+        Item("Supuestos de cálculo", indicator.assumed or "—"),
+    ]
+    return IndicatorBlock(name=indicator.name, items=items)
+
+
+def _periodicity(d: Definition) -> list[Item]:
+    p = d.periodicity
+    if p is None:
+        return [Item("Periodicidad", "No periódico: se ejecuta cada vez que se presenta su entrada.")]
+    items = [Item("Periodicidad", FREQUENCY_LABELS[p.frequency]), Item("Detalle", p.text)]
+    if p.month is not None or p.day is not None:
+        when = " de ".join(
+            part for part in (str(p.day) if p.day else "", MONTHS[p.month - 1] if p.month else "") if part
+        )
+        items.append(Item("Fecha de ejecución", when))
+    return items
+
+
+def _supervision(d: Definition, names: _Names) -> list[Item]:
+    s = d.supervision
+    if s is None:
+        return []
+    items = [Item("Responsable de la supervisión", names.role(s.role))]
+    if s.frequency is not None:
+        items.append(Item("Frecuencia", FREQUENCY_LABELS[s.frequency]))
+    items.append(Item("Supervisión", s.text))
+    return items
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _yes_no(value: bool) -> str:
+    return "Sí" if value else "No"
+
+
+def _date(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else "—"
