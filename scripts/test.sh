@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything (system packages, Python packages) and runs every check and the whole test suite.
+# Installs everything (system packages, Python packages) and runs every check and the whole test suite:
+# once on SQLite (in memory), then the engine/database tests (everything but the browser tests) again on
+# the local PostgreSQL server started by scripts/postgres.sh. Both runs must pass. Arguments go to both
+# pytest runs; the PostgreSQL run always adds -m "not browser" last, so browser tests never run twice.
+# The PostgreSQL server is left running so the next run is fast: scripts/postgres.sh stop stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --dev
@@ -10,13 +14,42 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 .venv/bin/mapro makemigrations --check --dry-run >/dev/null
 .venv/bin/mapro procedures validate
 
-# pytest exits 5 when it collected no test: that is a failure here, never a silent pass.
-set +e
-.venv/bin/pytest "$@"
-status=$?
-set -e
-if [ "$status" = 5 ]; then
-    echo "pytest no ejecutó ninguna prueba" >&2
-    exit 1
+# pytest exits 5 when it collected no test: that is a failure here, never a silent pass. Only when
+# arguments narrowed the selection may the PostgreSQL run legitimately find nothing (browser tests only).
+run_pytest() {
+    local label="$1" allow_empty="$2" status
+    shift 2
+    set +e
+    .venv/bin/pytest "$@"
+    status=$?
+    set -e
+    if [ "$status" = 5 ]; then
+        if [ "$allow_empty" = 1 ]; then
+            echo "pytest ($label): ninguna prueba seleccionada fuera de las de navegador" >&2
+            return 0
+        fi
+        echo "pytest ($label) no ejecutó ninguna prueba" >&2
+        return 1
+    fi
+    return "$status"
+}
+
+echo "== pytest (SQLite) =="
+sqlite_status=0
+(unset MAPRO_DB_ENGINE; run_pytest SQLite 0 "$@") || sqlite_status=$?
+
+echo "== pytest (PostgreSQL) =="
+pg_status=0
+if pg_env="$(scripts/postgres.sh start)"; then
+    (eval "$pg_env"; run_pytest PostgreSQL "$(($# > 0))" "$@" -m "not browser") || pg_status=$?
+else
+    echo "no se pudo iniciar PostgreSQL" >&2
+    pg_status=1
 fi
-exit "$status"
+
+echo "pytest: SQLite $([ "$sqlite_status" = 0 ] && echo ok || echo "FALLÓ ($sqlite_status)")," \
+    "PostgreSQL $([ "$pg_status" = 0 ] && echo ok || echo "FALLÓ ($pg_status)")"
+if [ "$sqlite_status" = 0 ] && [ "$pg_status" = 0 ]; then
+    exit 0
+fi
+exit 1
