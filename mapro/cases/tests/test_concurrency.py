@@ -1,0 +1,206 @@
+"""
+Two holders of a role complete the same task at the same instant, over real HTTP: exactly one wins.
+
+`case_task_complete` locks the case row (SELECT … FOR UPDATE on PostgreSQL; on SQLite every write
+transaction is BEGIN IMMEDIATE, which serialises writers the same way) and re-reads the task inside that
+lock, so the second request finds it completed and gets 409 with a Spanish message instead of advancing the
+workflow a second time.
+
+The requests must be separate transactions on separate connections for this to prove anything:
+- PostgreSQL: pytest-django's `live_server` (one thread and one connection per request) on the test
+  database, whose rows `transactional_db` commits.
+- SQLite: the test database is in memory, and `live_server` then hands its single connection to every
+  request thread, so two "concurrent" requests would share one transaction. The test copies the database to
+  a file and serves it with the same live server thread, each request on its own connection with the
+  options production uses (WAL, BEGIN IMMEDIATE, busy timeout); the test itself uses that file too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _StaticFilesHandler
+from rest_framework.authtoken.models import Token
+
+from mapro.audit.models import AuditEvent
+from mapro.cases.models import Case, CaseTask, Notification
+from mapro.cases.services import case_start
+from mapro.catalogue.definition import Catalogue
+from mapro.catalogue.selectors import catalogue_from_repository
+from mapro.catalogue.services import procedure_versions_load
+from mapro.organization.models import Entity, Person, Role, RoleAssignment
+from mapro.organization.services import demo_people_create
+
+from .conftest import person
+
+ROUNDS = 5
+DEADLINES_AFTER_ACTIVITY_1 = ["suspension_4h", "respaldo_7d", "carga_pst_25d", "eliminacion_30d"]
+INFORMED_OF_ACTIVITY_1 = ["oficial_seguridad", "responsable_plataforma_correo"]  # RACI "I" roles
+BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
+
+
+def procedures_load(*codes: str) -> None:
+    """Only the procedures a test uses (idempotent), and a demo person for each of their roles."""
+    definitions = catalogue_from_repository().definitions
+    procedure_versions_load(catalogue=Catalogue(definitions={code: definitions[code] for code in codes}))
+    demo_people_create()
+
+
+def second_holder(*, entity_code: str, role_code: str, username: str) -> Person:
+    """Another person holding the role (demo data has one per role)."""
+    entity = Entity.objects.get(code=entity_code)
+    user = get_user_model().objects.create_user(username, password="x")
+    other = Person.objects.create(user=user, entity=entity, full_name=f"{username} (segunda)")
+    role = Role.objects.get(entity=entity, code=role_code)
+    RoleAssignment.objects.create(person=other, role=role, starts_on=dt.date(2020, 1, 1))
+    return other
+
+
+def api_session(someone: Person) -> requests.Session:
+    session = requests.Session()
+    token, _ = Token.objects.get_or_create(user=someone.user)
+    session.headers["Authorization"] = f"Token {token.key}"
+    return session
+
+
+class _ConnectionPerRequestServer(ThreadedWSGIServer):
+    """Each request thread opens its own connection to `settings_dict`, as separate server workers would."""
+
+    def __init__(self, *args, settings_dict: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings_dict = settings_dict
+
+    def process_request_thread(self, request, client_address) -> None:
+        connections[DEFAULT_DB_ALIAS] = connections[DEFAULT_DB_ALIAS].__class__(
+            self.settings_dict, DEFAULT_DB_ALIAS
+        )
+        super().process_request_thread(request, client_address)  # closes the connection at the end
+
+
+class _FileLiveServerThread(LiveServerThread):
+    def __init__(self, *, settings_dict: dict) -> None:
+        super().__init__("localhost", _StaticFilesHandler)
+        self.settings_dict = settings_dict
+        self.daemon = True
+
+    def _create_server(self, connections_override=None):
+        return _ConnectionPerRequestServer(
+            (self.host, self.port),
+            QuietWSGIRequestHandler,
+            allow_reuse_address=False,
+            settings_dict=self.settings_dict,
+        )
+
+
+@contextmanager
+def sqlite_file_database(path: Path) -> Iterator[dict]:
+    """This thread's connection moves to a file copy of the in-memory test database, until the end."""
+    from config.settings.base import _database  # the SQLite options used outside tests
+
+    original = connections[DEFAULT_DB_ALIAS]
+    original.ensure_connection()
+    target = sqlite3.connect(path)
+    original.connection.backup(target)
+    target.close()
+    settings_dict = {**original.settings_dict, "NAME": str(path), "OPTIONS": _database()["OPTIONS"]}
+    connections[DEFAULT_DB_ALIAS] = original.__class__(settings_dict, DEFAULT_DB_ALIAS)
+    try:
+        yield settings_dict
+    finally:
+        connections[DEFAULT_DB_ALIAS].close()
+        connections[DEFAULT_DB_ALIAS] = original
+
+
+@pytest.fixture
+def api_url(request, transactional_db, tmp_path) -> Iterator[str]:
+    """Base URL of a live server whose requests each run on their own database connection."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        yield request.getfixturevalue("live_server").url
+        return
+    with sqlite_file_database(tmp_path / "concurrency.sqlite3") as settings_dict:
+        server = _FileLiveServerThread(settings_dict=settings_dict)
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        try:
+            yield f"http://{server.host}:{server.port}"
+        finally:
+            server.terminate()
+
+
+def complete_at_once(
+    url: str, sessions: list[requests.Session]
+) -> list[tuple[float, float, requests.Response]]:
+    """POST the same completion from every session at the same instant."""
+    barrier = threading.Barrier(len(sessions))
+    results: list = [None] * len(sessions)
+
+    def post(i: int) -> None:
+        barrier.wait()
+        sent = time.monotonic()
+        response = sessions[i].post(url, json={}, timeout=60)
+        results[i] = (sent, time.monotonic(), response)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_holders_complete_the_same_task_at_once_and_only_one_advances_the_case(api_url):
+    procedures_load("PR.OTI.005")
+    first = person("MVCS", "analista_mesa_servicios")
+    second = second_holder(entity_code="MVCS", role_code="analista_mesa_servicios", username="mvcs.analista2")
+    sessions = [api_session(first), api_session(second)]
+    for session in sessions:  # warm up: authentication, URL resolution, spec parsing in the server
+        assert session.get(f"{api_url}/api/v1/tasks/", timeout=60).status_code == 200
+
+    informed = sorted(person("MVCS", role).pk for role in INFORMED_OF_ACTIVITY_1)
+
+    for _ in range(ROUNDS):
+        case = case_start(procedure_code="PR.OTI.005", requester=first, inputs=BAJA)
+        task = case.tasks.get(status=CaseTask.Status.OPEN)
+
+        results = complete_at_once(f"{api_url}/api/v1/tasks/{task.pk}/complete/", sessions)
+
+        (sent_a, answered_a, _), (sent_b, answered_b, _) = results
+        assert sent_a < answered_b and sent_b < answered_a, "the two requests did not overlap"
+        by_status = {response.status_code: response for _, _, response in results}
+        assert sorted(by_status) == [200, 409], [r.text for _, _, r in results]
+        assert "La tarea ya fue completada por" in by_status[409].json()["detail"]
+        winner = by_status[200].json()
+        assert [t["activity"] for t in winner["tasks"] if t["status"] == "open"] == [2]
+
+        # Advanced exactly once: one completion, one audit event of it, the next task created once.
+        task.refresh_from_db()
+        assert task.status == CaseTask.Status.COMPLETED
+        assert task.completed_by in (first, second)
+        tasks = list(case.tasks.order_by("activity").values_list("activity", "status"))
+        assert tasks == [(1, CaseTask.Status.COMPLETED), (2, CaseTask.Status.OPEN)]
+        completions = AuditEvent.objects.filter(case=case, action="task.completed")
+        assert list(completions.values_list("object_id", "actor")) == [(str(task.pk), task.completed_by_id)]
+        # The time rules anchored on activity 1 opened once; its RACI "I" roles were told once each.
+        rules = list(case.deadlines.values_list("time_rule", flat=True))
+        assert sorted(rules) == sorted(DEADLINES_AFTER_ACTIVITY_1), rules
+        told = list(Notification.objects.filter(case=case, task=task).values_list("person", flat=True))
+        assert sorted(told) == informed, told
+        case.refresh_from_db()
+        assert case.status == Case.Status.OPEN
+
+    call_command("audit", "verify")  # the chain stayed whole under the contention
