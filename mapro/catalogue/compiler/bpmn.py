@@ -51,7 +51,8 @@ def compile_bpmn(definition: Definition) -> str:
         },
     )
     collaboration = ET.SubElement(root, _q(BPMN, "collaboration"), {"id": f"Collaboration_{pid}"})
-    participant = {"id": f"Participant_{pid}", "name": diagram.title, "processRef": pid}
+    # The pool is titled with the code alone: modelers write it sideways in a narrow band.
+    participant = {"id": f"Participant_{pid}", "name": definition.code, "processRef": pid}
     ET.SubElement(collaboration, _q(BPMN, "participant"), participant)
     _process(root, definition, diagram, pid)
     _diagram(root, diagram, pid)
@@ -111,7 +112,8 @@ def _diagram(root: ET.Element, diagram: Diagram, pid: str) -> None:
         _shape(plane, _lane_id(lane.role), lane.box, horizontal=True)
     for shape in diagram.nodes:
         outside = shape.node.kind not in (NodeKind.TASK, NodeKind.CALL)
-        _shape(plane, shape.node.id, shape.box, label=shape.label if outside else None)
+        gateway = shape.node.kind == NodeKind.GATEWAY
+        _shape(plane, shape.node.id, shape.box, label=shape.label if outside else None, marker=gateway)
     for edge in diagram.edges:
         element = ET.SubElement(
             plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{edge.edge.id}_di", "bpmnElement": edge.edge.id}
@@ -123,11 +125,19 @@ def _diagram(root: ET.Element, diagram: Diagram, pid: str) -> None:
 
 
 def _shape(
-    plane: ET.Element, element_id: str, box: Box, *, horizontal: bool = False, label: TextBlock | None = None
+    plane: ET.Element,
+    element_id: str,
+    box: Box,
+    *,
+    horizontal: bool = False,
+    marker: bool = False,
+    label: TextBlock | None = None,
 ) -> None:
     attrs = {"id": f"{element_id}_di", "bpmnElement": element_id}
     if horizontal:
         attrs["isHorizontal"] = "true"
+    if marker:  # modelers draw the exclusive gateway's "X" only when asked to
+        attrs["isMarkerVisible"] = "true"
     shape = ET.SubElement(plane, _q(BPMNDI, "BPMNShape"), attrs)
     _bounds(shape, box)
     if label is not None:

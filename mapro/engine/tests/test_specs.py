@@ -1,0 +1,217 @@
+"""
+Every procedure of the repository catalogue, compiled, loaded and actually run in SpiffWorkflow.
+
+For each activity the tests find a path to it in the definition (the flow chosen at the start, the branch
+label chosen at each decision), then drive a real workflow along that path, completing each ready task
+as a person would, until the activity's task is READY. The same is done for every decision branch (loops
+included: the activity a loop goes back to must become READY again) and for every end outcome (the
+workflow completes at the end event named after it). A call activity is one waiting task, completed like
+the others here, as the case runtime does when the called case closes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+
+import pytest
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from mapro.catalogue.compiler import compile_bpmn, process_id
+from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE
+from mapro.catalogue.definition import Definition, load_catalogue
+from mapro.catalogue.definition.schema import END
+from mapro.engine.specs import BpmnLoadError, ProcessSpecs, process_specs_load, workflow_create
+
+ROOT = FilePath(__file__).resolve().parents[3]
+CATALOGUE = load_catalogue([ROOT / "procedures"])
+CODES = sorted(CATALOGUE.definitions)
+CALLING = [code for code in CODES if any(a.call for a in CATALOGUE.definitions[code].definition.activities)]
+
+
+@dataclass(frozen=True)
+class Step:
+    activity: int
+    label: str | None = None  # the branch taken when the activity has a decision
+
+
+@dataclass(frozen=True)
+class Path:
+    flow: str | None
+    steps: tuple[Step, ...]
+
+    def then(self, step: Step) -> Path:
+        return Path(self.flow, (*self.steps, step))
+
+
+def definition(code: str) -> Definition:
+    return CATALOGUE.definitions[code].definition
+
+
+@functools.cache
+def specs(code: str) -> ProcessSpecs:
+    d = definition(code)
+    return process_specs_load(bpmn=compile_bpmn(d), called=called_bpmn(d))
+
+
+def called_bpmn(d: Definition) -> list[str]:
+    called = sorted({a.call.procedure for a in d.activities if a.call is not None})
+    return [compile_bpmn(definition(code)) for code in called]
+
+
+def shortest_paths(d: Definition) -> dict[int, Path]:
+    """Breadth-first from each start in turn (each flow, in order): the first path found to each activity."""
+    paths: dict[int, Path] = {}
+    starts = [(flow.id, flow.start) for flow in d.flows] or [(None, d.start_activities()[0])]
+    for flow, start in starts:
+        pending = deque([(start, Path(flow, ()))])
+        while pending:
+            n, path = pending.popleft()
+            if n in paths:
+                continue
+            paths[n] = path
+            for label, target in branches(d, n):
+                if target != END:
+                    pending.append((int(target), path.then(Step(n, label))))
+    return paths
+
+
+def branches(d: Definition, n: int) -> list[tuple[str | None, int | str]]:
+    activity = d.activity(n)
+    if activity.decision is not None:
+        return [(b.label, b.goto) for b in activity.decision.branches]
+    return [(None, target) for target in d.successors(activity)]
+
+
+def run(code: str, path: Path) -> BpmnWorkflow:
+    """A new workflow driven along `path`: each step's task must be READY when its turn comes."""
+    data = {FLOW_VARIABLE: path.flow} if path.flow is not None else None
+    workflow = workflow_create(specs=specs(code), data=data)
+    for step in path.steps:
+        complete(workflow, step)
+    return workflow
+
+
+def complete(workflow: BpmnWorkflow, step: Step) -> None:
+    task = ready(workflow, step.activity)
+    assert task is not None, f"la actividad {step.activity} no está lista: {ready_names(workflow)}"
+    if step.label is not None:
+        task.set_data(**{DECISION_VARIABLE: step.label})
+    task.run()
+    workflow.do_engine_steps()
+
+
+def ready(workflow: BpmnWorkflow, n: int) -> Task | None:
+    return workflow.get_next_task(state=TaskState.READY, spec_name=f"Activity_{n}")
+
+
+def ready_names(workflow: BpmnWorkflow) -> list[str]:
+    return [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY)]
+
+
+def outcome_of(workflow: BpmnWorkflow) -> str:
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.name.startswith("End_")]
+    assert len(ends) == 1
+    return ends[0].task_spec.bpmn_name
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_compiled_bpmn_loads_in_spiffworkflow(code: str) -> None:
+    loaded = specs(code)
+    assert loaded.process.name == process_id(code)
+    calls = {f"Activity_{a.n}": process_id(a.call.procedure) for a in definition(code).activities if a.call}
+    assert loaded.calls == calls
+    for n in (a.n for a in definition(code).activities):
+        assert f"Activity_{n}" in loaded.process.task_specs
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_activity_is_reached_by_a_run(code: str) -> None:
+    d = definition(code)
+    paths = shortest_paths(d)
+    assert set(paths) == {a.n for a in d.activities}
+    for n, path in paths.items():
+        workflow = run(code, path)
+        assert ready(workflow, n) is not None, f"actividad {n}: listas {ready_names(workflow)}"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_branch_leads_where_the_ficha_says(code: str) -> None:
+    d = definition(code)
+    paths = shortest_paths(d)
+    for activity in (a for a in d.activities if a.decision is not None):
+        for branch in activity.decision.branches:
+            workflow = run(code, paths[activity.n].then(Step(activity.n, branch.label)))
+            where = f"actividad {activity.n}, rama {branch.label!r}"
+            if branch.goto == END:
+                assert workflow.is_completed(), where
+                assert outcome_of(workflow) == (branch.outcome or DEFAULT_OUTCOME), where
+            else:
+                assert ready(workflow, int(branch.goto)) is not None, where
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_outcome_is_reached_by_a_completed_run(code: str) -> None:
+    d = definition(code)
+    paths = shortest_paths(d)
+    reached: set[str] = set()
+    for activity in d.activities:
+        for label, target in branches(d, activity.n):
+            if target != END:
+                continue
+            workflow = run(code, paths[activity.n].then(Step(activity.n, label)))
+            assert workflow.is_completed(), f"actividad {activity.n}"
+            reached.add(outcome_of(workflow))
+    assert reached, "ningún camino termina el procedimiento"
+    ends = specs(code).process.task_specs.values()
+    assert reached == {spec.bpmn_name for spec in ends if spec.name.startswith("End_")}
+
+
+@pytest.mark.parametrize("code", CALLING)
+def test_a_call_activity_waits_as_one_task_and_survives_serialization(code: str) -> None:
+    d = definition(code)
+    paths = shortest_paths(d)
+    serializer = BpmnWorkflowSerializer()
+    for activity in (a for a in d.activities if a.call is not None):
+        workflow = run(code, paths[activity.n])
+        assert ready(workflow, activity.n) is not None
+        assert workflow.subprocesses == {}, "the called procedure must not run inside the caller"
+        workflow = serializer.deserialize_json(serializer.serialize_json(workflow))
+        complete(workflow, Step(activity.n))  # what the runtime does when the called case closes
+        ((_, target),) = branches(d, activity.n)
+        assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
+
+
+@pytest.mark.parametrize("code", CALLING)
+def test_a_missing_called_procedure_is_a_load_error(code: str) -> None:
+    with pytest.raises(BpmnLoadError, match="Faltan los procedimientos llamados"):
+        process_specs_load(bpmn=compile_bpmn(definition(code)))
+
+
+def test_broken_bpmn_is_a_load_error() -> None:
+    with pytest.raises(BpmnLoadError):
+        process_specs_load(bpmn="<bpmn:definitions")
+    with pytest.raises(BpmnLoadError):
+        # A sequence flow to a node that does not exist.
+        process_specs_load(bpmn=compile_bpmn(definition(CODES[0])).replace('targetRef="', 'targetRef="X', 1))
+
+
+def test_a_branch_label_with_quotes_routes_in_the_engine() -> None:
+    label = "Sí, \"urgente\" o 'no' \\ fin"
+    code = next(c for c in CODES if any(a.decision for a in definition(c).activities))
+    data = definition(code).model_dump()
+    activity = next(a for a in data["activities"] if a["decision"] is not None)
+    activity["decision"]["branches"][0]["label"] = label
+    d = Definition.model_validate(data)
+    loaded = process_specs_load(bpmn=compile_bpmn(d), called=called_bpmn(d))
+    path = shortest_paths(d)[activity["n"]]
+    workflow = workflow_create(specs=loaded, data={FLOW_VARIABLE: path.flow} if path.flow else None)
+    for step in (*path.steps, Step(activity["n"], label)):
+        complete(workflow, step)
+    target = activity["decision"]["branches"][0]["goto"]
+    assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
