@@ -11,6 +11,8 @@ dev=0
 # Chromium only for the test suite.
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libcairo2 fonts-dejavu-core poppler-utils)
 [ "$dev" = 1 ] && packages+=(postgresql chromium)
+# npm installs the web app's front-end assets (below).
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -28,4 +30,11 @@ if [ "$dev" = 1 ]; then
     .venv/bin/pip install -q -e ".[dev]"
 else
     .venv/bin/pip install -q -e .
+fi
+
+# Front-end assets (htmx, bpmn-js): pinned by package-lock.json, fetched from the npm registry and copied
+# with their licences into web/static/vendor/, which Django serves (docs/decisions/0007-frontend-assets.md).
+if [ ! -f web/static/vendor/versions.json ] || [ package-lock.json -nt web/static/vendor/versions.json ]; then
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    npm run --silent vendor
 fi

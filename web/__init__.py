@@ -1,0 +1,1 @@
+"""The Spanish, server-rendered web interface of mapro: views call domain services and selectors only."""

@@ -1,0 +1,107 @@
+"""
+The form of a task, generated from its activity: one fieldset per record the activity produces (the typed
+fields of the record's format, or free observations when the ficha gives no format), the effective date of
+those records, evidence files, and one button per decision branch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+from mapro.catalogue.definition import Activity, Definition
+from mapro.catalogue.definition.schema import FieldType
+
+from .fields import FieldSpec, read_fields, spec_from_format_field
+
+OBSERVATIONS = "observaciones"
+
+
+@dataclass
+class RecordFieldset:
+    record_id: str
+    name: str
+    restricted: bool
+    fields: list[FieldSpec]
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskForm:
+    records: list[RecordFieldset]
+    decision_question: str | None
+    decision_labels: list[str]
+    effective_date: FieldSpec | None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def fields(self) -> list[FieldSpec]:
+        specs = [spec for record in self.records for spec in record.fields]
+        return specs + ([self.effective_date] if self.effective_date else [])
+
+
+def task_form(definition: Definition, activity: Activity) -> TaskForm:
+    records = []
+    for record_id in activity.records:
+        record = next(r for r in definition.records if r.id == record_id)
+        if record.format is not None:
+            fmt = next(f for f in definition.formats if f.id == record.format)
+            specs = [
+                spec_from_format_field(f, prefix=f"rec__{record_id}__", key_prefix=f"{record_id}.")
+                for f in fmt.fields
+            ]
+        else:
+            specs = [
+                FieldSpec(
+                    name=f"rec__{record_id}__{OBSERVATIONS}",
+                    key=f"{record_id}.{OBSERVATIONS}",
+                    label="Observaciones",
+                    type=FieldType.LONG_TEXT.value,
+                    required=False,
+                    help="Opcional: número de documento, enlace o lo que sirva para ubicar el registro.",
+                )
+            ]
+        records.append(
+            RecordFieldset(
+                record_id=record_id, name=record.name, restricted=bool(record.restricted_to), fields=specs
+            )
+        )
+    effective = None
+    if records:
+        effective = FieldSpec(
+            name="effective_date",
+            key="effective_date",
+            label="Fecha efectiva de los registros",
+            type=FieldType.DATE.value,
+            value=timezone.localdate().isoformat(),
+            help="La fecha en que el registro se produjo, si no es hoy.",
+        )
+    decision = activity.decision
+    return TaskForm(
+        records=records,
+        decision_question=decision.question if decision else None,
+        decision_labels=[b.label for b in decision.branches] if decision else [],
+        effective_date=effective,
+    )
+
+
+def read_task_form(form: TaskForm, post: QueryDict, files: MultiValueDict) -> tuple[dict[str, Any], Any]:
+    """(data for case_task_complete keyed by record id, effective date or None)."""
+    data = {record.record_id: read_fields(record.fields, post, files) for record in form.records}
+    effective = None
+    if form.effective_date is not None:
+        form.effective_date.value = post.get("effective_date", "").strip()
+        try:
+            effective = (
+                dt.date.fromisoformat(form.effective_date.value) if form.effective_date.value else None
+            )
+        except ValueError:
+            form.effective_date.errors.append("Debe ser una fecha AAAA-MM-DD.")
+        if effective and effective > timezone.localdate():
+            form.effective_date.errors.append("La fecha efectiva no puede ser posterior a hoy.")
+    return {k: v for k, v in data.items() if v}, effective

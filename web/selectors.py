@@ -1,0 +1,316 @@
+"""
+Reads that only the web interface needs (what a page shows, grouped the way it shows it).
+
+Reads the domain already offers (the inbox, visible records, a case's definition) come from the domain
+selectors; these add presentation-shaped queries on top and write nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from mapro.audit.models import AuditEvent
+from mapro.cases.models import Case, CaseTask, Deadline
+from mapro.cases.selectors import case_definition, procedure_version_definition
+from mapro.catalogue.definition import Definition
+from mapro.catalogue.models import ProcedureVersion
+from mapro.organization.models import Entity, Person
+from mapro.organization.selectors import person_role_codes
+
+SOON = dt.timedelta(hours=24)
+
+
+def case_for_person(*, person: Person, number: str) -> Case:
+    """A case of the person's entity (any person of the entity may read it; records have their own rule)."""
+    case = (
+        Case.objects.select_related("procedure_version", "requester", "entity", "parent", "parent_task")
+        .filter(number=number, entity=person.entity)
+        .first()
+    )
+    if case is None:
+        raise Http404("No existe ese expediente en su entidad.")
+    return case
+
+
+def task_for_person(*, person: Person, task_id: int) -> CaseTask:
+    task = (
+        CaseTask.objects.select_related("case", "case__procedure_version", "case__requester", "assignee")
+        .filter(pk=task_id, entity=person.entity)
+        .first()
+    )
+    if task is None:
+        raise Http404("No existe esa tarea en su entidad.")
+    return task
+
+
+@dataclass(frozen=True)
+class ActPermission:
+    can_act: bool
+    reason: str = ""
+
+
+def task_permission(*, task: CaseTask, person: Person, roles: set[str] | None = None) -> ActPermission:
+    """Whether `person` may complete `task`, and why not, in the words the services use when they refuse."""
+    if task.status != CaseTask.Status.OPEN:
+        who = f" por {task.completed_by}" if task.completed_by_id else ""
+        return ActPermission(False, f"Esta actividad ya fue {task.get_status_display().lower()}{who}.")
+    if task.case.status != Case.Status.OPEN:
+        return ActPermission(False, f"El expediente está {task.case.get_status_display().lower()}.")
+    roles = roles if roles is not None else person_role_codes(person=person, entity=task.entity)
+    if person.entity_id != task.entity_id or task.role_code not in roles:
+        role_name = role_label(definition=case_definition(case=task.case), role_id=task.role_code)
+        return ActPermission(
+            False, f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
+        )
+    if task.assignee_id not in (None, person.pk):
+        return ActPermission(False, f"La tarea está asignada a {task.assignee}; pida que se la reasignen.")
+    return ActPermission(True)
+
+
+def role_label(*, definition: Definition, role_id: str) -> str:
+    try:
+        return definition.role(role_id).name
+    except StopIteration:
+        return role_id
+
+
+def person_roles_named(*, person: Person) -> list[str]:
+    """The names of the roles the person holds today (direct or delegated), for the header."""
+    from mapro.organization.models import Role
+
+    codes = person_role_codes(person=person, entity=person.entity)
+    return list(Role.objects.filter(entity=person.entity, code__in=codes).values_list("name", flat=True))
+
+
+# --- inbox ------------------------------------------------------------------------------------------------
+
+
+def urgency(due_at: dt.datetime | None, *, now: dt.datetime | None = None) -> str:
+    """overdue / soon (within 24 h) / ok / none: the colour of a due time."""
+    if due_at is None:
+        return "none"
+    now = now or timezone.now()
+    if due_at < now:
+        return "overdue"
+    return "soon" if due_at - now <= SOON else "ok"
+
+
+def inbox_filter(
+    tasks: QuerySet[CaseTask], *, person: Person, procedure: str, state: str, mine: str
+) -> QuerySet[CaseTask]:
+    """Filters of Mi bandeja; overdue first, tasks without a due time last."""
+    now = timezone.now()
+    if procedure:
+        tasks = tasks.filter(case__procedure_version__code=procedure)
+    if state == "vencidas":
+        tasks = tasks.filter(due_at__lt=now)
+    elif state == "por_vencer":
+        tasks = tasks.filter(due_at__gte=now, due_at__lte=now + SOON)
+    elif state == "en_plazo":
+        tasks = tasks.filter(due_at__gt=now + SOON)
+    elif state == "sin_plazo":
+        tasks = tasks.filter(due_at__isnull=True)
+    if mine == "mias":
+        tasks = tasks.filter(assignee=person)
+    elif mine == "sin_asignar":
+        tasks = tasks.filter(assignee__isnull=True)
+    return tasks.order_by(F("due_at").asc(nulls_last=True), "created_at")
+
+
+# --- catalogue --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProcessGroup:
+    code: str
+    name: str
+    versions: list[tuple[ProcedureVersion, Definition]] = field(default_factory=list)
+
+
+def catalogue_grouped(*, entity: Entity | None = None) -> list[tuple[Entity, list[ProcessGroup]]]:
+    """Current procedure versions by entity, then by the process the ficha belongs to."""
+    versions = ProcedureVersion.objects.filter(is_current=True).select_related("entity").order_by("code")
+    if entity is not None:
+        versions = versions.filter(entity=entity)
+    by_entity: dict[Entity, dict[str, ProcessGroup]] = defaultdict(dict)
+    for version in versions:
+        definition = procedure_version_definition(version=version)
+        process = definition.process
+        code = process.code if process else "—"
+        name = (process.name if process and process.name else "") or (
+            f"Proceso {code}" if process else "Sin proceso indicado"
+        )
+        group = by_entity[version.entity].setdefault(code, ProcessGroup(code=code, name=name))
+        group.versions.append((version, definition))
+    return [
+        (ent, sorted(groups.values(), key=lambda g: g.code))
+        for ent, groups in sorted(by_entity.items(), key=lambda item: item[0].code)
+    ]
+
+
+def procedure_version_get(*, version_id: int, entity: Entity | None = None) -> ProcedureVersion:
+    versions = ProcedureVersion.objects.select_related("entity")
+    if entity is not None:
+        versions = versions.filter(entity=entity, is_current=True)
+    version = versions.filter(pk=version_id).first()
+    if version is None:
+        raise Http404("No existe ese procedimiento.")
+    return version
+
+
+# --- case page --------------------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "case.started": "Inicio del expediente",
+    "task.completed": "Actividad completada",
+    "task.assigned": "Asignación",
+    "case.commented": "Comentario",
+    "case.attachment_added": "Adjunto",
+    "case.suspended": "Suspensión",
+    "case.resumed": "Reanudación",
+    "case.cancelled": "Anulación",
+    "permission.denied": "Intento no permitido",
+}
+
+
+def case_timeline(*, case: Case) -> list[dict[str, Any]]:
+    events = AuditEvent.objects.filter(case=case).order_by("occurred_at", "seq")
+    return [
+        {
+            "at": event.occurred_at,
+            "action": event.action,
+            "css": event.action.replace(".", "-").replace("_", "-"),
+            "label": ACTION_LABELS.get(event.action, event.action),
+            "actor": event.actor_label,
+            "summary": event.summary,
+            "text": (event.after or {}).get("text") if event.action == "case.commented" else None,
+            "filename": (event.after or {}).get("filename")
+            if event.action == "case.attachment_added"
+            else None,
+        }
+        for event in events
+    ]
+
+
+def case_diagram_state(*, case: Case) -> dict[str, Any]:
+    """What the diagram marks: completed activities (with the branch taken) in order, and the open ones."""
+    tasks = case.tasks.order_by("created_at")
+    return {
+        "done": [
+            {"id": f"Activity_{t.activity}", "decision": t.decision or None}
+            for t in tasks
+            if t.status == CaseTask.Status.COMPLETED
+        ],
+        "current": [f"Activity_{t.activity}" for t in tasks if t.status == CaseTask.Status.OPEN],
+        "closed": case.status == Case.Status.CLOSED,
+    }
+
+
+def raci_of_activity(*, definition: Definition, activity: int) -> list[tuple[str, str]]:
+    """(letter, role name) of one activity's RACI row, R first."""
+    order = {"R": 0, "A": 1, "C": 2, "I": 3}
+    for row in definition.raci:
+        if row.activity == activity:
+            pairs = [
+                (letter.value, role_label(definition=definition, role_id=r))
+                for r, letter in row.roles.items()
+            ]
+            return sorted(pairs, key=lambda pair: (order[pair[0]], pair[1]))
+    return []
+
+
+# --- dashboard --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    open_cases: int
+    overdue_cases: int
+    open_tasks: int
+    overdue_tasks: int
+    by_procedure: list[dict[str, Any]]
+    by_role: list[dict[str, Any]]
+    compliance: list[dict[str, Any]]
+    oldest: list[Case]
+
+
+def dashboard_for_entity(*, entity: Entity, months: int = 12, now: dt.datetime | None = None) -> Dashboard:
+    """Open and overdue work of one entity, deadline compliance by month, and the oldest open cases.
+
+    A case is overdue when its nearest pending deadline has passed (`Case.due_at`); a task, when its own due
+    time has. Compliance counts deadlines settled in each month: met ÷ (met + missed).
+    """
+    now = now or timezone.now()
+    open_cases = Case.objects.filter(entity=entity, status=Case.Status.OPEN)
+    open_tasks = CaseTask.objects.filter(
+        entity=entity, status=CaseTask.Status.OPEN, case__status=Case.Status.OPEN
+    )
+
+    by_procedure = list(
+        open_cases.values("procedure_version__code", "procedure_version__name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by("-overdue", "-open", "procedure_version__code")
+    )
+    role_rows = (
+        open_tasks.values("role_code")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by("-overdue", "-open", "role_code")
+    )
+    role_names = dict(entity.roles.values_list("code", "name"))
+    by_role = [{**row, "role_name": role_names.get(row["role_code"], row["role_code"])} for row in role_rows]
+
+    return Dashboard(
+        open_cases=open_cases.count(),
+        overdue_cases=open_cases.filter(due_at__lt=now).count(),
+        open_tasks=open_tasks.count(),
+        overdue_tasks=open_tasks.filter(due_at__lt=now).count(),
+        by_procedure=by_procedure,
+        by_role=by_role,
+        compliance=_compliance_by_month(entity=entity, months=months, now=now),
+        oldest=list(
+            open_cases.select_related("procedure_version")
+            .prefetch_related("tasks")
+            .order_by("started_at")[:10]
+        ),
+    )
+
+
+def _month_start(day: dt.date, back: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _compliance_by_month(*, entity: Entity, months: int, now: dt.datetime) -> list[dict[str, Any]]:
+    today = timezone.localdate(now)
+    first = _month_start(today, months - 1)
+    settled = Deadline.objects.filter(
+        case__entity=entity,
+        meaning="deadline",
+        status__in=[Deadline.Status.MET, Deadline.Status.MISSED],
+        settled_at__date__gte=first,
+    ).values_list("settled_at", "status")
+    counts: Counter[tuple[dt.date, str]] = Counter()
+    for settled_at, status in settled:
+        local = timezone.localtime(settled_at).date()
+        counts[(local.replace(day=1), status)] += 1
+    rows = []
+    for back in range(months - 1, -1, -1):
+        month = _month_start(today, back)
+        met, missed = counts[(month, Deadline.Status.MET)], counts[(month, Deadline.Status.MISSED)]
+        total = met + missed
+        rows.append(
+            {
+                "month": month,
+                "met": met,
+                "missed": missed,
+                "rate": round(100 * met / total) if total else None,
+            }
+        )
+    return rows

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from .views import auth, cases, catalogue, dashboard, inbox, start, tasks
+
+app_name = "web"
+
+urlpatterns = [
+    path("", inbox.inbox, name="inbox"),
+    path("ingresar/", auth.MaproLoginView.as_view(), name="login"),
+    path("salir/", auth.MaproLogoutView.as_view(), name="logout"),
+    path("iniciar/", start.procedure_list, name="start"),
+    path("iniciar/<int:version_id>/", start.case_start_form, name="start-form"),
+    path("expedientes/<str:number>/", cases.case_detail, name="case"),
+    path("expedientes/<str:number>/diagrama.bpmn", cases.case_bpmn, name="case-bpmn"),
+    path("expedientes/<str:number>/comentarios/", cases.case_comment, name="case-comment"),
+    path("expedientes/<str:number>/adjuntos/", cases.case_attachment, name="case-attachment"),
+    path(
+        "expedientes/<str:number>/adjuntos/<int:attachment_id>/", cases.attachment_download, name="attachment"
+    ),
+    path("expedientes/<str:number>/suspender/", cases.case_suspend, name="case-suspend"),
+    path("expedientes/<str:number>/reanudar/", cases.case_resume, name="case-resume"),
+    path("expedientes/<str:number>/anular/", cases.case_cancel, name="case-cancel"),
+    path("tareas/<int:task_id>/", tasks.task_page, name="task"),
+    path("tareas/<int:task_id>/tomar/", tasks.task_claim, name="task-claim"),
+    path("catalogo/", catalogue.catalogue_index, name="catalogue"),
+    path("catalogo/<int:version_id>/", catalogue.procedure_detail, name="procedure"),
+    path("catalogo/<int:version_id>/diagrama.bpmn", catalogue.procedure_bpmn, name="procedure-bpmn"),
+    path(
+        "catalogo/<int:version_id>/descargar/<str:fmt>/",
+        catalogue.procedure_download,
+        name="procedure-download",
+    ),
+    path("tablero/", dashboard.dashboard, name="dashboard"),
+]

@@ -1,0 +1,67 @@
+"""Iniciar trámite: the procedures of the person's entity by process, and the start form of one."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from mapro.cases import services
+from mapro.cases.selectors import procedure_version_definition, tasks_for_person
+from mapro.core.errors import ApplicationError
+from mapro.organization.selectors import person_role_codes
+
+from ..forms.start import read_start_form, start_form
+from ..selectors import catalogue_grouped, procedure_version_get, role_label
+from .common import errors_to_fields, person_of, person_required
+
+
+@person_required
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    person = person_of(request)
+    grouped = catalogue_grouped(entity=person.entity)
+    groups = grouped[0][1] if grouped else []
+    roles = person_role_codes(person=person, entity=person.entity)
+    first_roles = {}
+    for group in groups:
+        for version, definition in group.versions:
+            first = definition.activity(definition.start_activities()[0])
+            first_roles[version.pk] = (
+                first.role in roles,
+                role_label(definition=definition, role_id=first.role),
+            )
+    return render(request, "web/start/list.html", {"groups": groups, "first_roles": first_roles})
+
+
+@person_required
+def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
+    person = person_of(request)
+    version = procedure_version_get(version_id=version_id, entity=person.entity)
+    definition = procedure_version_definition(version=version)
+    form = start_form(definition)
+    if request.method == "POST":
+        inputs, flow = read_start_form(form, request.POST, request.FILES)
+        try:
+            case = services.case_start(
+                procedure_code=version.code, requester=person, inputs=inputs, flow=flow
+            )
+        except ApplicationError as exc:
+            form.errors = errors_to_fields(exc, form.fields)
+        else:
+            for spec in form.inputs:
+                upload = request.FILES.get(spec.name)
+                if upload is not None:
+                    services.case_attachment_add(case_id=case.pk, actor=person, upload=upload)
+            messages.success(request, f"Expediente {case.number} iniciado ({version.code}).")
+            # The next useful screen: the first task when it is the requester's own, else the case.
+            mine = tasks_for_person(person=person).filter(case=case).first()
+            if mine is not None:
+                return redirect("web:task", task_id=mine.pk)
+            return redirect("web:case", number=case.number)
+    first = definition.activity(definition.start_activities()[0])
+    context = {
+        "version": version,
+        "definition": definition,
+        "form": form,
+        "first_activity": first,
+        "first_role": role_label(definition=definition, role_id=first.role),
+    }
+    return render(request, "web/start/form.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,108 @@
+"""The task form: typed record fields, evidence, decision buttons; then the next useful screen."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from mapro.cases import services
+from mapro.cases.models import CaseTask
+from mapro.cases.selectors import case_definition, tasks_for_person
+from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES
+from mapro.catalogue.definition import ActivityKind
+from mapro.core.errors import ApplicationError
+
+from ..forms.task import read_task_form, task_form
+from ..selectors import raci_of_activity, role_label, task_for_person, task_permission
+from .common import errors_to_fields, flash_error, person_of, person_required
+
+
+@person_required
+def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    person = person_of(request)
+    task = task_for_person(person=person, task_id=task_id)
+    definition = case_definition(case=task.case)
+    activity = definition.activity(task.activity)
+    form = task_form(definition, activity)
+    permission = task_permission(task=task, person=person)
+    status = 200
+    if request.method == "POST" and permission.can_act:
+        data, effective_date = read_task_form(form, request.POST, request.FILES)
+        uploads = request.FILES.getlist("evidencias")
+        too_big = [u.name for u in uploads if u.size > MAX_ATTACHMENT_BYTES]
+        if too_big:
+            form.errors.append(f"Supera los 25 MB: {', '.join(too_big)}.")
+        if not form.errors and not any(spec.errors for spec in form.fields):
+            try:
+                services.case_task_complete(
+                    task_id=task.pk,
+                    actor=person,
+                    decision=request.POST.get("decision") or None,
+                    data=data,
+                    effective_date=effective_date,
+                )
+            except ApplicationError as exc:
+                form.errors = errors_to_fields(exc, form.fields)
+            else:
+                for upload in uploads:
+                    services.case_attachment_add(case_id=task.case_id, actor=person, upload=upload)
+                return _after_completion(request, task)
+        status = 400
+    elif request.method == "POST":
+        status = 403
+    context = {
+        "task": task,
+        "case": task.case,
+        "definition": definition,
+        "activity": activity,
+        "form": form,
+        "permission": permission,
+        "role_name": role_label(definition=definition, role_id=task.role_code),
+        "raci": raci_of_activity(definition=definition, activity=task.activity),
+        "is_call": activity.kind == ActivityKind.CALL,
+        "child_cases": list(task.child_cases.all()),
+        "time_rules": [r for r in definition.time_rules if r.activity == activity.n],
+    }
+    return render(request, "web/tasks/form.html", context, status=status)
+
+
+def _after_completion(request: HttpRequest, task: CaseTask) -> HttpResponse:
+    """Next useful screen: the person's next task on this case; else the inbox, saying where the case went."""
+    person = person_of(request)
+    case = task.case
+    case.refresh_from_db()
+    done = f"Actividad {task.activity}. {task.name} completada."
+    following = tasks_for_person(person=person).filter(case=case).first()
+    if following is not None:
+        messages.success(request, f"{done} Continúe con la siguiente actividad.")
+        return redirect("web:task", task_id=following.pk)
+    if case.status == case.Status.CLOSED:
+        outcome = f": {case.outcome}" if case.outcome else ""
+        messages.success(request, f"{done} El expediente {case.number} concluyó{outcome}.")
+        return redirect("web:case", number=case.number)
+    definition = case_definition(case=case)
+    nxt = [
+        f"{t.activity}. {t.name} ({role_label(definition=definition, role_id=t.role_code)})"
+        for t in case.tasks.filter(status=CaseTask.Status.OPEN)
+    ]
+    where = f" Pasa a: {'; '.join(nxt)}." if nxt else ""
+    messages.success(request, f"{done} Expediente {case.number}.{where}")
+    return redirect("web:inbox")
+
+
+@require_POST
+@person_required
+def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
+    person = person_of(request)
+    task = task_for_person(person=person, task_id=task_id)
+    try:
+        services.case_task_claim(task_id=task.pk, actor=person)
+        messages.success(request, f"Tomó la actividad {task.activity}. {task.name} ({task.case.number}).")
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("web:inbox")
+    return redirect(target)
