@@ -5,6 +5,7 @@ The embedded default (no variables set) is SQLite under ./var and Huey on SQLite
 DATABASE_URL-like variables (MAPRO_DB_*) and nothing else changes.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
     "mapro.deadlines",
     "mapro.cases",
     "mapro.audit",
+    "axes",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -42,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,12 +96,44 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2 first (new and re-hashed passwords), PBKDF2 kept so older hashes still verify and get upgraded.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Web sign-in and login throttling: docs/decisions/0007-frontend-assets.md, section "Sign-in".
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:inbox"
+LOGOUT_REDIRECT_URL = "web:login"
+# Sessions end after MAPRO_SESSION_IDLE_MINUTES without a request (sliding) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("MAPRO_SESSION_IDLE_MINUTES", "120")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("MAPRO_SECURE_COOKIES", "0") == "1"
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one user name from one
+# address, that pair is locked out for AXES_COOLOFF_TIME; attempts are rows in the database, so every web
+# process sees them, and administrators see and reset them in the admin.
+AXES_FAILURE_LIMIT = int(os.environ.get("MAPRO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MAPRO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/auth/locked.html"
+AXES_USERNAME_FORM_FIELD = "username"
 
 LANGUAGE_CODE = "es-pe"
 LANGUAGES = [("es-pe", "Español (Perú)")]
@@ -106,6 +143,7 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
+# web/static/vendor/ (htmx, bpmn-js) is filled from npm by scripts/bootstrap.sh.
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
