@@ -9,4 +9,9 @@ mkdir -p var
 .venv/bin/mapro migrate --noinput
 .venv/bin/mapro procedures validate
 .venv/bin/mapro procedures list
+# Demo data: the catalogue in the database and one person per role of every entity (idempotent).
+.venv/bin/mapro demo load
+echo
+echo "mapro: http://127.0.0.1:${PORT:-8000}/ — para empezar, ingrese como mvcs.analista_mesa_servicios"
+echo "(contraseña mapro-demo-2026) e inicie un PR.OTI.005; la administración está en /admin/."
 exec .venv/bin/mapro runserver "127.0.0.1:${PORT:-8000}"
