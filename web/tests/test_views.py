@@ -1,0 +1,150 @@
+"""Fast checks of the web views with Django's test client (no browser)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mapro.cases import services
+from mapro.cases.models import Case, CaseTask
+from mapro.catalogue.models import ProcedureVersion
+from mapro.organization.services import DEMO_PASSWORD
+
+from .conftest import person
+
+ANALYST, MANAGER, OFFICER = "analista_mesa_servicios", "responsable_plataforma_correo", "oficial_seguridad"
+INPUTS = {"cuenta_correo": "x@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
+
+
+def _version(code: str) -> ProcedureVersion:
+    return ProcedureVersion.objects.get(code=code, is_current=True)
+
+
+@pytest.mark.django_db
+def test_pages_need_a_signed_in_person(client):
+    response = client.get(reverse("web:inbox"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_admin_user_without_a_person_is_told_why(client, mvcs, django_user_model):
+    client.force_login(django_user_model.objects.get(username="admin"))
+    response = client.get(reverse("web:inbox"))
+    assert response.status_code == 403
+    assert "no está vinculado a una persona" in response.content.decode()
+
+
+def test_sign_in_and_lockout_after_repeated_failures(client, mvcs):
+    response = client.post(
+        reverse("web:login"), {"username": "mvcs.analista_mesa_servicios", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    client.logout()
+    for _ in range(5):
+        response = client.post(reverse("web:login"), {"username": "mvcs.oficial_seguridad", "password": "x"})
+    assert response.status_code == 429
+    assert "Acceso bloqueado temporalmente" in response.content.decode()
+    # Even the right password is refused while the lockout lasts.
+    response = client.post(
+        reverse("web:login"), {"username": "mvcs.oficial_seguridad", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 429
+
+
+def test_start_form_shows_the_services_spanish_messages(login_client):
+    client = login_client(ANALYST)
+    url = reverse("web:start-form", args=[_version("PR.OTI.005").pk])
+    response = client.post(url, {"in__cuenta_correo": "no-es-correo"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Debe ser una dirección de correo electrónico válida." in body
+    assert "Entrada obligatoria: Entrada que origina la baja." in body
+    assert not Case.objects.exists()
+
+
+def test_start_goes_to_the_requesters_own_first_task(login_client):
+    client = login_client(ANALYST)
+    url = reverse("web:start-form", args=[_version("PR.OTI.005").pk])
+    response = client.post(
+        url, {"in__cuenta_correo": INPUTS["cuenta_correo"], "in__motivo_baja": INPUTS["motivo_baja"]}
+    )
+    task = CaseTask.objects.get(activity=1)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:task", args=[task.pk])
+
+
+def test_a_person_without_the_role_cannot_complete_the_task(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    task = case.tasks.get(activity=1)
+    client = login_client(OFFICER)
+    response = client.post(reverse("web:task", args=[task.pk]), {})
+    assert response.status_code == 403
+    assert "Solo Analista de Mesa de Servicios (o quien haga sus veces)" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == CaseTask.Status.OPEN
+
+
+def test_decision_buttons_carry_the_branch_labels(login_client):
+    case = services.case_start(
+        procedure_code="PR.OTI.006",
+        requester=person(MANAGER),
+        inputs={"identificador_requerimiento": "AIP-1"},
+    )
+    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(MANAGER))
+    task = case.tasks.get(activity=2)
+    client = login_client(MANAGER)
+    body = client.get(reverse("web:task", args=[task.pk])).content.decode()
+    assert 'name="decision" value="SI"' in body
+    assert 'name="decision" value="NO"' in body
+    response = client.post(reverse("web:task", args=[task.pk]), {"decision": "NO"})
+    assert response.status_code == 302
+    assert list(case.tasks.filter(status="open").values_list("activity", flat=True)) == [11]
+
+
+def test_inbox_filters_answer_htmx_with_the_list_only(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    client = login_client(ANALYST)
+    response = client.get(reverse("web:inbox"), {"procedimiento": "PR.OTI.005"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body
+    assert case.number in body
+    response = client.get(reverse("web:inbox"), {"procedimiento": "PR.OTI.006"}, HTTP_HX_REQUEST="true")
+    assert "No hay actividades con esos filtros." in response.content.decode()
+
+
+def test_comment_with_htmx_returns_the_comments(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    client = login_client(OFFICER)
+    url = reverse("web:case-comment", args=[case.number])
+    response = client.post(url, {"text": "Revisado"}, HTTP_HX_REQUEST="true")
+    assert "Revisado" in response.content.decode()
+    response = client.post(url, {"text": "  "}, HTTP_HX_REQUEST="true")
+    assert "El comentario está vacío." in response.content.decode()
+
+
+def test_case_of_another_entity_is_not_found(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    client = login_client(ANALYST)
+    assert client.get(reverse("web:case", args=[case.number])).status_code == 200
+    assert client.get(reverse("web:case", args=["SENACE-2026-000001"])).status_code == 404
+
+
+def test_catalogue_downloads_the_bpmn_of_the_version(login_client):
+    client = login_client(OFFICER)
+    version = _version("PR.OTI.005")
+    response = client.get(reverse("web:procedure-download", args=[version.pk, "bpmn"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="PR_OTI_005.bpmn"'
+    assert response.content.decode() == version.bpmn_xml
+    assert client.get(reverse("web:procedure-download", args=[version.pk, "xls"])).status_code == 404
+
+
+def test_admin_shows_procedure_versions_read_only(client, mvcs, django_user_model):
+    client.force_login(django_user_model.objects.get(username="admin"))
+    version = _version("PR.OTI.005")
+    response = client.get(reverse("admin:catalogue_procedureversion_change", args=[version.pk]))
+    assert response.status_code == 200
+    assert "PR.OTI.005" in response.content.decode()
+    assert "Guardar" not in response.content.decode()
+    for name in ("organization_person", "organization_delegation", "deadlines_nonworkingday"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
