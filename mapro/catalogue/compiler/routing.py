@@ -145,20 +145,26 @@ class Router:
         return all((row, column) not in self.occupied for column in range(first, last + 1))
 
     def tracks(self, routes: dict[str, list[RoutePoint]]) -> Tracks:
-        gaps: dict[int, list[_Run]] = defaultdict(list)
-        channels: dict[int, list[_Run]] = defaultdict(list)
+        gaps: dict[tuple[int, str], list[_Run]] = defaultdict(list)
+        channels: dict[tuple[int, str], list[_Run]] = defaultdict(list)
         for edge_id, points in routes.items():
             for i in range(1, len(points) - 2):
                 (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points[i - 1 : i + 3]
                 if x1 == x2 and x1.node is None:
                     sides = (_side(self.grid_x(x0), self.grid_x(x1)), _side(self.grid_x(x3), self.grid_x(x2)))
-                    gaps[x1.gap].append(_Run(self.grid_y(y1), self.grid_y(y2), *sides, edge_id))
+                    # Lines that end in the same activity share their last vertical, as one merging line.
+                    last = i + 2 == len(points) - 1
+                    group = f"into {x3.node}" if last else edge_id
+                    run = _Run.of(self.grid_y(y1), self.grid_y(y2), sides, edge_id)
+                    gaps[(x1.gap, group)].append(run)
                 elif y1 == y2 and y1.node is None:
                     sides = (_side(self.grid_y(y0), self.grid_y(y1)), _side(self.grid_y(y3), self.grid_y(y2)))
-                    channels[y1.channel].append(_Run(self.grid_x(x1), self.grid_x(x2), *sides, edge_id))
+                    channels[(y1.channel, edge_id)].append(
+                        _Run.of(self.grid_x(x1), self.grid_x(x2), sides, edge_id)
+                    )
         of_edge: dict[tuple[str, str, int], int] = {}
-        gap_count = {g: _assign(runs, of_edge, "gap", g) for g, runs in gaps.items()}
-        channel_count = {h: _assign(runs, of_edge, "channel", h) for h, runs in channels.items()}
+        gap_count = {g: _assign(runs, of_edge, "gap", g) for g, runs in _merged(gaps).items()}
+        channel_count = {h: _assign(runs, of_edge, "channel", h) for h, runs in _merged(channels).items()}
         return Tracks(of_edge, gap_count, channel_count)
 
     def grid_x(self, x: XRef) -> float:
@@ -178,27 +184,32 @@ class Router:
 @dataclass(frozen=True)
 class _Run:
     """
-    A stretch of a route inside one gap (vertical) or channel (horizontal), from `start` to `end` in
-    half-cells, with the side (-1 left or up, +1 right or down) where the route comes from at `start`
-    and where it goes on at `end`.
+    A stretch of one or more routes inside one gap (vertical) or channel (horizontal), from `lo` to `hi` in
+    half-cells, with its stubs: where a route leaves the stretch, and towards which side (-1 left or up,
+    +1 right or down).
     """
 
-    start: float
-    end: float
-    start_side: int
-    end_side: int
-    edge: str
+    lo: float
+    hi: float
+    stubs: tuple[tuple[float, int], ...]
+    edges: tuple[str, ...]
 
-    @property
-    def lo(self) -> float:
-        return min(self.start, self.end)
-
-    @property
-    def hi(self) -> float:
-        return max(self.start, self.end)
+    @classmethod
+    def of(cls, start: float, end: float, sides: tuple[int, int], edge: str) -> _Run:
+        return cls(min(start, end), max(start, end), ((start, sides[0]), (end, sides[1])), (edge,))
 
     def overlaps(self, other: _Run) -> bool:
         return not (self.hi < other.lo or other.hi < self.lo)
+
+
+def _merged(groups: dict[tuple[int, str], list[_Run]]) -> dict[int, list[_Run]]:
+    """One run per group: the union of its members' stretches, with all their stubs."""
+    merged: dict[int, list[_Run]] = defaultdict(list)
+    for (index, _), runs in groups.items():
+        stubs = tuple(dict.fromkeys(stub for run in runs for stub in run.stubs))
+        edges = tuple(edge for run in runs for edge in run.edges)
+        merged[index].append(_Run(min(r.lo for r in runs), max(r.hi for r in runs), stubs, edges))
+    return merged
 
 
 def _side(neighbour: float, here: float) -> int:
@@ -218,12 +229,8 @@ def _cost_before(a: _Run, b: _Run) -> int:
             return 1
         return 5 if position in (run.lo, run.hi) else 0
 
-    cost = 0
-    for position, side in ((a.start, a.start_side), (a.end, a.end_side)):
-        cost += hits(position, b) if side > 0 else 0
-    for position, side in ((b.start, b.start_side), (b.end, b.end_side)):
-        cost += hits(position, a) if side < 0 else 0
-    return cost
+    cost = sum(hits(position, b) for position, side in a.stubs if side > 0)
+    return cost + sum(hits(position, a) for position, side in b.stubs if side < 0)
 
 
 def _assign(runs: list[_Run], of_edge: dict, kind: str, index: int) -> int:
@@ -233,11 +240,12 @@ def _assign(runs: list[_Run], of_edge: dict, kind: str, index: int) -> int:
     """
 
     def compare(a: _Run, b: _Run) -> int:
-        return (_cost_before(a, b) - _cost_before(b, a)) or (-1 if a.edge < b.edge else 1)
+        return (_cost_before(a, b) - _cost_before(b, a)) or (-1 if a.edges < b.edges else 1)
 
     placed: list[tuple[_Run, int]] = []
     for run in sorted(runs, key=cmp_to_key(compare)):
         track = 1 + max((t for other, t in placed if other.overlaps(run)), default=-1)
         placed.append((run, track))
-        of_edge[(run.edge, kind, index)] = track
+        for edge in run.edges:
+            of_edge[(edge, kind, index)] = track
     return 1 + max((t for _, t in placed), default=-1)
