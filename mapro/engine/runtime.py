@@ -24,7 +24,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 SERIALIZER_VERSION: str = VERSION
-DECISION_KEY = "decision"
+DECISION_KEY = "decision"  # the branch label chosen at a decision
+FLOW_KEY = "flow"  # the flow a case of a multi-flow procedure follows
 _serializer = BpmnWorkflowSerializer()
 
 
@@ -67,7 +68,9 @@ def specs_for(cache_key: Any, bpmn_xml: str, process_id: str) -> ProcessSpecs:
 def workflow_start(specs: ProcessSpecs, data: dict[str, Any] | None = None) -> BpmnWorkflow:
     workflow = BpmnWorkflow(specs.spec, specs.subprocess_specs)
     if data:
-        workflow.data.update(data)
+        # Gateways read task data, which flows from the start task onward (not the workflow's own data).
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.set_data(**data)
     workflow.do_engine_steps()
     return workflow
 

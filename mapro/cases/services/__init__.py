@@ -1,6 +1,7 @@
 """Case services (writes). Interfaces call these and nothing else to change a case."""
 
 from .cases import (
+    case_attachment_add,
     case_comment_add,
     case_start,
     case_task_assign,
@@ -10,6 +11,7 @@ from .cases import (
 from .lifecycle import case_cancel, case_resume, case_suspend
 
 __all__ = [
+    "case_attachment_add",
     "case_cancel",
     "case_comment_add",
     "case_resume",

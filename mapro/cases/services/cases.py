@@ -7,6 +7,7 @@ transaction as the engine step.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,8 +21,8 @@ from mapro.engine import runtime
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_holds_role
 
-from ..models import Case, CaseCounter, CaseRecord, CaseTask, Comment
-from ..selectors import case_definition, case_specs
+from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Comment
+from ..selectors import case_definition, case_specs, procedure_version_definition
 from . import sync
 from .forms import validate_fields, validate_inputs
 
@@ -54,9 +55,15 @@ def case_start(
     procedure_code: str,
     requester: Person,
     inputs: Mapping[str, Any],
+    flow: str | None = None,
     parent_task: CaseTask | None = None,
 ) -> Case:
-    """Open a case (expediente) of the current version of a procedure of the requester's entity."""
+    """
+    Open a case (expediente) of the current version of a procedure of the requester's entity.
+
+    A procedure with several independent flows (continuity: apagado, encendido…) needs `flow`, the id of
+    the flow this case follows.
+    """
     version = (
         ProcedureVersion.objects.filter(code=procedure_code, is_current=True).select_related("entity").first()
     )
@@ -69,22 +76,31 @@ def case_start(
             action="case.start",
             message=f"{procedure_code} es un procedimiento de {version.entity.code}: no puede iniciarlo.",
         )
-    from ..selectors import procedure_version_definition
-
     definition = procedure_version_definition(version=version)
     clean_inputs = validate_inputs(definition.inputs, inputs) if parent_task is None else dict(inputs)
+    _check_flow(definition=definition, flow=flow)
     with transaction.atomic():
         return _case_create(
             version=version,
             definition=definition,
             requester=requester,
             inputs=clean_inputs,
+            flow=flow,
             parent_task=parent_task,
         )
 
 
+def _check_flow(*, definition: Any, flow: str | None) -> None:
+    flows = {f.id: f.name for f in definition.flows}
+    if flows and flow not in flows:
+        options = "; ".join(f"{key} ({name})" for key, name in flows.items())
+        raise InvalidInputError({"flow": [f"Indique el flujo que sigue el expediente: {options}."]})
+    if not flows and flow:
+        raise InvalidInputError({"flow": ["Este procedimiento tiene un solo flujo."]})
+
+
 def _case_create(
-    *, version, definition, requester: Person, inputs: dict, parent_task: CaseTask | None
+    *, version, definition, requester: Person, inputs: dict, parent_task: CaseTask | None, flow: str | None
 ) -> Case:
     now = timezone.now()
     case = Case.objects.create(
@@ -97,7 +113,7 @@ def _case_create(
         parent_task=parent_task,
         started_at=now,
     )
-    workflow = runtime.workflow_start(case_specs(case=case))
+    workflow = runtime.workflow_start(case_specs(case=case), {runtime.FLOW_KEY: flow} if flow else None)
     sync.case_started_deadlines(case=case, definition=definition)
     new_tasks = sync.case_tasks_sync(case=case, workflow=workflow, actor=requester)
     _workflow_save(case=case, workflow=workflow)
@@ -134,20 +150,15 @@ def _workflow_save(*, case: Case, workflow: Any) -> None:
 def _children_start(*, case: Case, definition: Any, tasks: list[CaseTask], actor: Person) -> None:
     for task, code in sync.call_activities(definition=definition, tasks=tasks):
         child_version = ProcedureVersion.objects.get(code=code, is_current=True)
-        child_definition = case_definition_for_version(child_version)
+        child_definition = procedure_version_definition(version=child_version)
         _case_create(
             version=child_version,
             definition=child_definition,
             requester=actor,
             inputs={k: v for k, v in case.inputs.items() if k in {i.id for i in child_definition.inputs}},
+            flow=child_definition.flows[0].id if child_definition.flows else None,
             parent_task=task,
         )
-
-
-def case_definition_for_version(version: ProcedureVersion):
-    from ..selectors import procedure_version_definition
-
-    return procedure_version_definition(version=version)
 
 
 def _locked_case(*, case_id: int) -> Case:
@@ -360,3 +371,37 @@ def case_comment_add(*, case_id: int, actor: Person, text: str) -> Comment:
             after={"text": text},
         )
     return comment
+
+
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+
+def case_attachment_add(*, case_id: int, actor: Person, upload: Any) -> Attachment:
+    """Store an evidence file on the case, with its SHA-256 so the audit trail can vouch for it."""
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise InvalidInputError({"file": ["El archivo supera los 25 MB."]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    with transaction.atomic():
+        case = Case.objects.select_related("entity").get(pk=case_id)
+        if case.entity_id != actor.entity_id:
+            raise NotAllowedError("El expediente es de otra entidad.")
+        attachment = Attachment.objects.create(
+            case=case,
+            file=upload,
+            filename=upload.name[:255],
+            content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        audit_event_record(
+            chain=case.entity.code,
+            action="case.attachment_added",
+            obj=attachment,
+            actor=actor,
+            case=case,
+            after={"filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size},
+        )
+    return attachment

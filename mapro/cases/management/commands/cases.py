@@ -49,6 +49,7 @@ class Command(BaseCommand):
         start.add_argument("code")
         start.add_argument("--user", required=True, help="Usuario que lo inicia (solicitante).")
         start.add_argument("--input", action="append", default=[], metavar="CLAVE=VALOR")
+        start.add_argument("--flow", help="Flujo, en procedimientos con varios flujos.")
 
         tasks = sub.add_parser("tasks", help="Bandeja de una persona.")
         tasks.add_argument("--user", required=True)
@@ -79,8 +80,12 @@ class Command(BaseCommand):
             raise CommandError(f"No existe la persona con usuario {username}.")
         return person
 
-    def handle_start(self, *, code: str, user: str, input: list[str], **options: Any) -> None:
-        case = case_start(procedure_code=code, requester=self._person(user), inputs=parse_pairs(input))
+    def handle_start(
+        self, *, code: str, user: str, input: list[str], flow: str | None, **options: Any
+    ) -> None:
+        case = case_start(
+            procedure_code=code, requester=self._person(user), inputs=parse_pairs(input), flow=flow
+        )
         self.stdout.write(f"{case.number} iniciado ({case.procedure_version})")
         self._tasks_table(case.tasks.filter(status="open"))
 

@@ -1,0 +1,21 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("procedures/", views.ProcedureListApi.as_view(), name="api-procedures"),
+    path("cases/", views.CaseStartApi.as_view(), name="api-case-start"),
+    path("cases/<str:number>/", views.CaseDetailApi.as_view(), name="api-case"),
+    path("cases/<str:number>/suspend/", views.CaseSuspendApi.as_view(), name="api-case-suspend"),
+    path("cases/<str:number>/resume/", views.CaseResumeApi.as_view(), name="api-case-resume"),
+    path("cases/<str:number>/cancel/", views.CaseCancelApi.as_view(), name="api-case-cancel"),
+    path("cases/<str:number>/comments/", views.CaseCommentApi.as_view(), name="api-case-comments"),
+    path("cases/<str:number>/attachments/", views.CaseAttachmentApi.as_view(), name="api-case-attachments"),
+    path("tasks/", views.TaskListApi.as_view(), name="api-tasks"),
+    path("tasks/<int:task_id>/complete/", views.TaskCompleteApi.as_view(), name="api-task-complete"),
+    path("tasks/<int:task_id>/claim/", views.TaskClaimApi.as_view(), name="api-task-claim"),
+    path("tasks/<int:task_id>/assign/", views.TaskAssignApi.as_view(), name="api-task-assign"),
+    path("notifications/", views.NotificationListApi.as_view(), name="api-notifications"),
+]
