@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from mapro.catalogue.definition import Activity, Definition
-from mapro.catalogue.definition.schema import FieldType
+from mapro.catalogue.definition.schema import END, FieldType
 
 from .fields import FieldSpec, read_fields, spec_from_format_field
 
@@ -36,6 +36,7 @@ class TaskForm:
     records: list[RecordFieldset]
     decision_question: str | None
     decision_labels: list[str]
+    decision_hints: dict[str, str]
     effective_date: FieldSpec | None
     errors: list[str] = field(default_factory=list)
 
@@ -82,10 +83,18 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
             help="La fecha en que el registro se produjo, si no es hoy.",
         )
     decision = activity.decision
+    hints = {}
+    for branch in decision.branches if decision else []:
+        if branch.goto == END:
+            hints[branch.label] = f"Termina: {branch.outcome or 'fin del procedimiento'}"
+        else:
+            target = definition.activity(int(branch.goto))
+            hints[branch.label] = f"Pasa a {target.n}. {target.name}"
     return TaskForm(
         records=records,
         decision_question=decision.question if decision else None,
         decision_labels=[b.label for b in decision.branches] if decision else [],
+        decision_hints=hints,
         effective_date=effective,
     )
 

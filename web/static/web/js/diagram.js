@@ -88,6 +88,15 @@
     reset.textContent = "Ajustar a la vista";
     reset.addEventListener("click", function () { fit(viewer, focus); });
     container.appendChild(reset);
+    // A phone turned sideways, or a window resized: refit once the size settles.
+    var pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        viewer.get("canvas").resized();
+        fit(viewer, focus);
+      }, 100);
+    });
     container.dataset.ready = "true";
   }
 
