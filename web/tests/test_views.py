@@ -148,3 +148,41 @@ def test_admin_shows_procedure_versions_read_only(client, mvcs, django_user_mode
     assert "Guardar" not in response.content.decode()
     for name in ("organization_person", "organization_delegation", "deadlines_nonworkingday"):
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+
+
+def test_task_form_keeps_evidence_and_record_data(login_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    task = case.tasks.get(activity=1)
+    client = login_client(ANALYST)
+    evidence = SimpleUploadedFile("correo.eml", b"From: mesa@vivienda.gob.pe", content_type="message/rfc822")
+    response = client.post(
+        reverse("web:task", args=[task.pk]),
+        {
+            "rec__correo_baja__observaciones": "Ticket 4711",
+            "effective_date": "2026-01-05",
+            "evidencias": evidence,
+        },
+    )
+    assert response.status_code == 302
+    record = case.records.get(record_id="correo_baja")
+    assert record.data == {"observaciones": "Ticket 4711"}
+    assert str(record.effective_date) == "2026-01-05"
+    assert list(case.attachments.values_list("filename", flat=True)) == ["correo.eml"]
+
+
+def test_suspend_resume_and_cancel_from_the_case_page(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    client = login_client(ANALYST)
+    client.post(reverse("web:case-suspend", args=[case.number]), {"reason": "Falta el memorando"})
+    case.refresh_from_db()
+    assert case.status == Case.Status.SUSPENDED
+    body = client.get(reverse("web:case", args=[case.number])).content.decode()
+    assert "Suspendido: Falta el memorando" in body
+    client.post(reverse("web:case-resume", args=[case.number]))
+    response = client.post(reverse("web:case-cancel", args=[case.number]), {"reason": ""}, follow=True)
+    assert "Indique el motivo de la anulación." in response.content.decode()
+    client.post(reverse("web:case-cancel", args=[case.number]), {"reason": "Duplicado"})
+    case.refresh_from_db()
+    assert case.status == Case.Status.CANCELLED

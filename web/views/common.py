@@ -48,7 +48,10 @@ def errors_to_fields(exc: ApplicationError, specs: list[FieldSpec]) -> list[str]
             loose.extend(f"{key}: {m}" if key not in ("decision", "flow") else m for m in field_messages)
         else:
             spec.errors.extend(field_messages)
-    return loose or ([exc.message] if not exc.field_errors else ["Revise los campos marcados."])
+    if loose or not exc.field_errors:
+        return loose or [exc.message]
+    count = len(exc.field_errors)
+    return [f"Revise {'el campo marcado' if count == 1 else f'los {count} campos marcados'}."]
 
 
 def flash_error(request: HttpRequest, exc: ApplicationError) -> None:

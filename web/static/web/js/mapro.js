@@ -26,15 +26,19 @@
     var last = body.lastElementChild;
     var index = parseInt(counter.value, 10);
     var row = last.cloneNode(true);
-    row.querySelectorAll("input").forEach(function (input) {
+    row.querySelectorAll("input, select").forEach(function (input) {
       input.name = input.name.replace(/__\d+__/, "__" + index + "__");
       input.value = "";
       input.setAttribute("aria-label", input.getAttribute("aria-label").replace(/\d+$/, String(index + 1)));
     });
     body.appendChild(row);
     counter.value = String(index + 1);
-    row.querySelector("input").focus();
+    row.querySelector("input, select").focus();
   });
+
+  // After a refused submission, take the person to the first field to fix (long formats scroll far).
+  var invalid = document.querySelector('.field--invalid input, .field--invalid select, .field--invalid textarea');
+  if (invalid) invalid.focus();
 
   // A failed htmx request says so instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
