@@ -186,3 +186,18 @@ def test_suspend_resume_and_cancel_from_the_case_page(login_client):
     client.post(reverse("web:case-cancel", args=[case.number]), {"reason": "Duplicado"})
     case.refresh_from_db()
     assert case.status == Case.Status.CANCELLED
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("pdf", b"%PDF"), ("docx", b"PK"), ("svg", b"<svg")])
+def test_catalogue_downloads_the_ficha_documents(login_client, fmt, magic):
+    client = login_client(OFFICER)
+    response = client.get(reverse("web:procedure-download", args=[_version("PR.OTI.006").pk, fmt]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="PR_OTI_006.{fmt}"'
+    assert magic in response.content[:200]
+
+
+def test_sign_out_says_so(login_client):
+    client = login_client(ANALYST)
+    response = client.post(reverse("web:logout"), follow=True)
+    assert "Cerró su sesión." in response.content.decode()

@@ -7,7 +7,7 @@ from mapro.cases.selectors import procedure_version_definition
 from mapro.core.errors import ApplicationError
 
 from ..selectors import catalogue_grouped, procedure_version_get, role_label
-from .common import person_required
+from .common import person_of, person_required
 
 DOWNLOADS = [
     ("pdf", "Ficha en PDF"),
@@ -19,7 +19,9 @@ DOWNLOADS = [
 
 @person_required
 def catalogue_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/catalogue/index.html", {"entities": catalogue_grouped()})
+    own = person_of(request).entity_id
+    entities = sorted(catalogue_grouped(), key=lambda item: item[0].pk != own)  # the person's entity first
+    return render(request, "web/catalogue/index.html", {"entities": entities})
 
 
 @person_required
