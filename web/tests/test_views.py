@@ -201,3 +201,19 @@ def test_sign_out_says_so(login_client):
     client = login_client(ANALYST)
     response = client.post(reverse("web:logout"), follow=True)
     assert "Cerró su sesión." in response.content.decode()
+
+
+def test_claim_a_task_of_my_role_from_the_inbox(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    task = case.tasks.get(activity=1)
+    client = login_client(ANALYST)
+    inbox = reverse("web:inbox") + "?asignacion=sin_asignar"
+    response = client.post(reverse("web:task-claim", args=[task.pk]), {"next": inbox})
+    assert response["Location"] == inbox
+    task.refresh_from_db()
+    assert task.assignee == person(ANALYST)
+    body = client.get(reverse("web:inbox")).content.decode()
+    assert "Asignada a usted" in body
+    # An outside address in `next` is ignored.
+    response = client.post(reverse("web:task-claim", args=[task.pk]), {"next": "https://example.org/"})
+    assert response["Location"] == reverse("web:inbox")
