@@ -217,3 +217,42 @@ def test_claim_a_task_of_my_role_from_the_inbox(login_client):
     # An outside address in `next` is ignored.
     response = client.post(reverse("web:task-claim", args=[task.pk]), {"next": "https://example.org/"})
     assert response["Location"] == reverse("web:inbox")
+
+
+def test_a_procedure_with_several_flows_asks_which_one(client, db):
+    from mapro.catalogue.definition import Catalogue
+    from mapro.catalogue.selectors import catalogue_from_repository
+    from mapro.catalogue.services import procedure_versions_load
+    from mapro.organization.services import demo_people_create
+
+    code = "MINCETUR-DIR-002-2023-7.1.1"
+    procedure_versions_load(
+        catalogue=Catalogue(definitions={code: catalogue_from_repository().definitions[code]})
+    )
+    demo_people_create()
+    requester = person("responsable_infraestructura", "MINCETUR")
+    client.force_login(requester.user)
+    url = reverse("web:start-form", args=[_version(code).pk])
+    body = client.get(url).content.decode()
+    assert "Verificación diaria del respaldo" in body
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "Indique el flujo que sigue el expediente" in response.content.decode()
+    client.post(url, {"flow": "verificacion_diaria"})
+    case = Case.objects.get()
+    assert list(case.tasks.filter(status="open").values_list("activity", flat=True)) == [4]
+
+
+def test_start_with_a_document_attaches_it(login_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login_client(MANAGER)
+    url = reverse("web:start-form", args=[_version("PR.OTI.006").pk])
+    upload = SimpleUploadedFile(
+        "requerimiento.pdf", b"%PDF-1.4 requerimiento", content_type="application/pdf"
+    )
+    response = client.post(url, {"in__identificador_requerimiento": "AIP-7", "in__requerimiento_aip": upload})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.inputs["requerimiento_aip"] == "requerimiento.pdf"
+    assert list(case.attachments.values_list("filename", flat=True)) == ["requerimiento.pdf"]

@@ -57,7 +57,16 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
                 return redirect("web:task", task_id=mine.pk)
             return redirect("web:case", number=case.number)
     first = definition.activity(definition.start_activities()[0])
+    flow_starts = [
+        (
+            flow,
+            definition.activity(flow.start),
+            role_label(definition=definition, role_id=definition.activity(flow.start).role),
+        )
+        for flow in definition.flows
+    ]
     context = {
+        "flow_starts": flow_starts,
         "version": version,
         "definition": definition,
         "form": form,
