@@ -256,3 +256,24 @@ def test_start_with_a_document_attaches_it(login_client):
     case = Case.objects.get()
     assert case.inputs["requerimiento_aip"] == "requerimiento.pdf"
     assert list(case.attachments.values_list("filename", flat=True)) == ["requerimiento.pdf"]
+
+
+def test_called_procedure_shows_as_a_child_case(login_client):
+    manager = person(MANAGER)
+    parent = services.case_start(
+        procedure_code="PR.OTI.006", requester=manager, inputs={"identificador_requerimiento": "AIP-9"}
+    )
+    for activity, decision in ((1, None), (2, "SI"), (3, "NO"), (9, "SI")):
+        task = parent.tasks.get(activity=activity, status="open")
+        services.case_task_complete(task_id=task.pk, actor=manager, decision=decision)
+    child = Case.objects.get(parent=parent)
+    call_task = parent.tasks.get(activity=10, status="open")
+    client = login_client(MANAGER)
+    body = client.get(reverse("web:case", args=[parent.number])).content.decode()
+    assert "Expedientes derivados" in body
+    assert "Espera que concluya el expediente" in body and child.number in body
+    body = client.get(reverse("web:task", args=[call_task.pk])).content.decode()
+    assert "se completa sola cuando concluye su expediente" in body
+    assert "Completar actividad" not in body
+    body = client.get(reverse("web:case", args=[child.number])).content.decode()
+    assert "Expediente padre" in body and parent.number in body
