@@ -52,8 +52,18 @@
     return state.current.length ? registry.get(state.current[0]) : null;
   }
 
+  // The box takes the diagram's proportions (within limits), so a wide, flat diagram leaves no empty band.
+  function sizeToDiagram(viewer, container) {
+    var inner = viewer.get("canvas").viewbox().inner;
+    if (!inner.width) return;
+    var height = Math.round((container.clientWidth * inner.height) / inner.width) + 48;
+    container.style.height = Math.min(Math.max(height, 240), 520) + "px";
+    viewer.get("canvas").resized();
+  }
+
   function fit(viewer, focus) {
     var canvas = viewer.get("canvas");
+    sizeToDiagram(viewer, canvas.getContainer().closest(".diagram"));
     canvas.zoom("fit-viewport", "auto");
     if (focus && canvas.zoom() < 0.55) {
       canvas.zoom(0.75);
