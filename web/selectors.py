@@ -17,8 +17,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from mapro.audit.models import AuditEvent
-from mapro.cases.models import Case, CaseTask, Deadline
-from mapro.cases.selectors import case_definition, procedure_version_definition
+from mapro.cases.models import Attachment, Case, CaseRecord, CaseTask, Deadline, Notification
+from mapro.cases.selectors import (
+    case_definition,
+    case_records_visible,
+    procedure_version_definition,
+    tasks_for_person,
+)
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.models import ProcedureVersion
 from mapro.organization.models import Entity, Person
@@ -314,3 +319,70 @@ def _compliance_by_month(*, entity: Entity, months: int, now: dt.datetime) -> li
             }
         )
     return rows
+
+
+def notifications_recent(*, person: Person, limit: int = 8) -> list[Notification]:
+    return list(
+        Notification.objects.filter(person=person).select_related("case").order_by("-created_at")[:limit]
+    )
+
+
+def record_rows(*, definition: Definition, record: CaseRecord) -> list[tuple[str, Any]]:
+    """(label, value) of a record's data, labelled by its format when it has one."""
+    labels: dict[str, str] = {}
+    spec = next((r for r in definition.records if r.id == record.record_id), None)
+    if spec is not None and spec.format:
+        fmt = next((f for f in definition.formats if f.id == spec.format), None)
+        labels = {f.id: f.label for f in fmt.fields} if fmt else {}
+    return [
+        (labels.get(key, key.replace("_", " ").capitalize()), value) for key, value in record.data.items()
+    ]
+
+
+def case_page(*, case: Case, person: Person) -> dict[str, Any]:
+    """Everything the case page shows, as the person may see it."""
+    definition = case_definition(case=case)
+    roles = person_role_codes(person=person, entity=case.entity)
+    open_tasks = case.tasks.filter(status=CaseTask.Status.OPEN).select_related("assignee", "case")
+    current = [
+        {
+            "task": task,
+            "role": role_label(definition=definition, role_id=task.role_code),
+            "permission": task_permission(task=task, person=person, roles=roles),
+            "raci": raci_of_activity(definition=definition, activity=task.activity),
+            "children": list(task.child_cases.all()),
+        }
+        for task in open_tasks
+    ]
+    visible = case_records_visible(case=case, person=person)
+    return {
+        "case": case,
+        "definition": definition,
+        "current": current,
+        "records": [(record, record_rows(definition=definition, record=record)) for record in visible],
+        "hidden_records": case.records.count() - len(visible),
+        "attachments": case.attachments.select_related("uploaded_by").order_by("created_at"),
+        "comments": case.comments.select_related("author"),
+        "children": case.children.select_related("procedure_version").order_by("started_at"),
+        "timeline": case_timeline(case=case),
+        "diagram_state": case_diagram_state(case=case),
+        "may_manage": case.requester_id == person.pk or bool(roles & {r.id for r in definition.roles}),
+    }
+
+
+def case_attachment_get(*, case: Case, attachment_id: int) -> Attachment:
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No existe ese adjunto.")
+    return attachment
+
+
+def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list[str]]:
+    """After a step: the person's own next task on the case, if any, and every open activity with its role."""
+    following = tasks_for_person(person=person).filter(case=case).first()
+    definition = case_definition(case=case)
+    open_steps = [
+        f"{t.activity}. {t.name} ({role_label(definition=definition, role_id=t.role_code)})"
+        for t in case.tasks.filter(status=CaseTask.Status.OPEN).order_by("activity")
+    ]
+    return following, open_steps

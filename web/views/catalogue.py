@@ -48,7 +48,6 @@ def procedure_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         "raci_roles": [(r, roles.get(r, r)) for r in raci_roles],
         "raci": raci,
         "downloads": DOWNLOADS,
-        "other_versions": type(version).objects.filter(code=version.code).exclude(pk=version.pk),
     }
     return render(request, "web/catalogue/detail.html", context)
 

@@ -3,11 +3,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from mapro.cases.models import Notification
 from mapro.cases.selectors import tasks_for_person
 from mapro.organization.selectors import person_role_codes
 
-from ..selectors import inbox_filter, task_permission
+from ..selectors import inbox_filter, notifications_recent, task_permission
 from .common import person_of, person_required
 
 STATES = [
@@ -50,7 +49,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "web/inbox/_list.html", context)
-    context["notifications"] = (
-        Notification.objects.filter(person=person).select_related("case").order_by("-created_at")[:8]
-    )
+    context["notifications"] = notifications_recent(person=person)
     return render(request, "web/inbox/index.html", context)

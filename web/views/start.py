@@ -5,12 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from mapro.cases import services
-from mapro.cases.selectors import procedure_version_definition, tasks_for_person
+from mapro.cases.selectors import procedure_version_definition
 from mapro.core.errors import ApplicationError
 from mapro.organization.selectors import person_role_codes
 
 from ..forms.start import read_start_form, start_form
-from ..selectors import catalogue_grouped, procedure_version_get, role_label
+from ..selectors import case_next_step, catalogue_grouped, procedure_version_get, role_label
 from .common import errors_to_fields, person_of, person_required
 
 
@@ -52,7 +52,7 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
                     services.case_attachment_add(case_id=case.pk, actor=person, upload=upload)
             messages.success(request, f"Expediente {case.number} iniciado ({version.code}).")
             # The next useful screen: the first task when it is the requester's own, else the case.
-            mine = tasks_for_person(person=person).filter(case=case).first()
+            mine, _ = case_next_step(case=case, person=person)
             if mine is not None:
                 return redirect("web:task", task_id=mine.pk)
             return redirect("web:case", number=case.number)

@@ -9,13 +9,13 @@ from django.views.decorators.http import require_POST
 
 from mapro.cases import services
 from mapro.cases.models import CaseTask
-from mapro.cases.selectors import case_definition, tasks_for_person
+from mapro.cases.selectors import case_definition
 from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES
 from mapro.catalogue.definition import ActivityKind
 from mapro.core.errors import ApplicationError
 
 from ..forms.task import read_task_form, task_form
-from ..selectors import raci_of_activity, role_label, task_for_person, task_permission
+from ..selectors import case_next_step, raci_of_activity, role_label, task_for_person, task_permission
 from .common import errors_to_fields, flash_error, person_of, person_required
 
 
@@ -74,7 +74,7 @@ def _after_completion(request: HttpRequest, task: CaseTask) -> HttpResponse:
     case = task.case
     case.refresh_from_db()
     done = f"Actividad {task.activity}. {task.name} completada."
-    following = tasks_for_person(person=person).filter(case=case).first()
+    following, open_steps = case_next_step(case=case, person=person)
     if following is not None:
         messages.success(request, f"{done} Continúe con la siguiente actividad.")
         return redirect("web:task", task_id=following.pk)
@@ -82,12 +82,7 @@ def _after_completion(request: HttpRequest, task: CaseTask) -> HttpResponse:
         outcome = f": {case.outcome}" if case.outcome else ""
         messages.success(request, f"{done} El expediente {case.number} concluyó{outcome}.")
         return redirect("web:case", number=case.number)
-    definition = case_definition(case=case)
-    nxt = [
-        f"{t.activity}. {t.name} ({role_label(definition=definition, role_id=t.role_code)})"
-        for t in case.tasks.filter(status=CaseTask.Status.OPEN)
-    ]
-    where = f" Pasa a: {'; '.join(nxt)}." if nxt else ""
+    where = f" Pasa a: {'; '.join(open_steps)}." if open_steps else ""
     messages.success(request, f"{done} Expediente {case.number}.{where}")
     return redirect("web:inbox")
 
