@@ -277,3 +277,22 @@ def test_called_procedure_shows_as_a_child_case(login_client):
     assert "Completar actividad" not in body
     body = client.get(reverse("web:case", args=[child.number])).content.decode()
     assert "Expediente padre" in body and parent.number in body
+
+
+def test_an_unexpected_domain_refusal_is_shown_in_spanish(rf, mvcs):
+    from mapro.core.errors import ConflictError
+    from web.views.common import person_required
+
+    @person_required
+    def view(request):
+        raise ConflictError("La tarea ya fue completada; actualice la bandeja.")
+
+    request = rf.get("/")
+    request.user = person(ANALYST).user
+    request.htmx = False
+    response = view(request)
+    assert response.status_code == 409
+    assert "La tarea ya fue completada; actualice la bandeja." in response.content.decode()
+    request.htmx = True
+    response = view(request)
+    assert response.content.decode().strip().startswith('<div class="msg msg-error"')

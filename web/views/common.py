@@ -27,7 +27,13 @@ def person_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if person is None:
             return render(request, "web/auth/no_person.html", status=403)
         request.person = person  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            # A domain refusal the view did not expect (the task was completed meanwhile, the case closed):
+            # its Spanish message, as a page, or as a fragment for htmx to show in place.
+            template = "web/partials/_error.html" if request.htmx else "web/error.html"
+            return render(request, template, {"error": exc}, status=exc.status_code)
 
     return wrapper
 
