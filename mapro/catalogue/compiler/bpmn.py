@@ -11,7 +11,7 @@ SVG. Only the standard OMG namespaces are used: nothing here needs an engine ext
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+from lxml import etree
 
 from mapro.catalogue.definition.schema import Definition
 
@@ -35,76 +35,74 @@ _TAGS = {
     NodeKind.END: "endEvent",
 }
 
-for _prefix, _uri in (("bpmn", BPMN), ("bpmndi", BPMNDI), ("dc", DC), ("di", DI), ("xsi", XSI)):
-    ET.register_namespace(_prefix, _uri)
+# Prefixes are fixed on the root element, never taken from a process-wide registry that other code could
+# change: the output must depend on the definition alone.
+NSMAP = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI, "xsi": XSI}
 
 
 def compile_bpmn(definition: Definition) -> str:
     diagram = layout(definition)
     pid = process_id(definition.code)
-    root = ET.Element(
+    root = etree.Element(
         _q(BPMN, "definitions"),
-        {
-            "id": f"Definitions_{pid}",
-            "targetNamespace": TARGET_NAMESPACE,
-            "exporter": EXPORTER,
-        },
+        {"id": f"Definitions_{pid}", "targetNamespace": TARGET_NAMESPACE, "exporter": EXPORTER},
+        nsmap=NSMAP,
     )
-    collaboration = ET.SubElement(root, _q(BPMN, "collaboration"), {"id": f"Collaboration_{pid}"})
+    collaboration = etree.SubElement(root, _q(BPMN, "collaboration"), {"id": f"Collaboration_{pid}"})
     # The pool is titled with the code alone: modelers write it sideways in a narrow band.
     participant = {"id": f"Participant_{pid}", "name": definition.code, "processRef": pid}
-    ET.SubElement(collaboration, _q(BPMN, "participant"), participant)
+    etree.SubElement(collaboration, _q(BPMN, "participant"), participant)
     _process(root, definition, diagram, pid)
     _diagram(root, diagram, pid)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    etree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode") + "\n"
 
 
-def _process(root: ET.Element, definition: Definition, diagram: Diagram, pid: str) -> None:
+def _process(root: etree._Element, definition: Definition, diagram: Diagram, pid: str) -> None:
     attrs = {"id": pid, "name": f"{definition.code} {definition.name}", "isExecutable": "true"}
-    process = ET.SubElement(root, _q(BPMN, "process"), attrs)
+    process = etree.SubElement(root, _q(BPMN, "process"), attrs)
     _text(process, "documentation", definition.objective)
-    lane_set = ET.SubElement(process, _q(BPMN, "laneSet"), {"id": f"LaneSet_{pid}"})
+    lane_set = etree.SubElement(process, _q(BPMN, "laneSet"), {"id": f"LaneSet_{pid}"})
     for lane in diagram.lanes:
-        element = ET.SubElement(lane_set, _q(BPMN, "lane"), {"id": _lane_id(lane.role), "name": lane.name})
+        element = etree.SubElement(lane_set, _q(BPMN, "lane"), {"id": _lane_id(lane.role), "name": lane.name})
         for node in diagram.graph.nodes:
             if node.role == lane.role:
-                ET.SubElement(element, _q(BPMN, "flowNodeRef")).text = node.id
+                etree.SubElement(element, _q(BPMN, "flowNodeRef")).text = node.id
     for node in diagram.graph.nodes:
         _flow_node(process, node, diagram)
     for edge in diagram.graph.edges:
         _sequence_flow(process, edge)
 
 
-def _flow_node(process: ET.Element, node: Node, diagram: Diagram) -> None:
+def _flow_node(process: etree._Element, node: Node, diagram: Diagram) -> None:
     attrs = {"id": node.id, "name": node.name}
     if node.called_process is not None:
         attrs["calledElement"] = node.called_process
-    element = ET.SubElement(process, _q(BPMN, _TAGS[node.kind]), attrs)
+    element = etree.SubElement(process, _q(BPMN, _TAGS[node.kind]), attrs)
     if node.documentation:
         _text(element, "documentation", node.documentation)
     for edge in diagram.graph.edges:
         if edge.target == node.id:
-            ET.SubElement(element, _q(BPMN, "incoming")).text = edge.id
+            etree.SubElement(element, _q(BPMN, "incoming")).text = edge.id
     for edge in diagram.graph.outgoing(node.id):
-        ET.SubElement(element, _q(BPMN, "outgoing")).text = edge.id
+        etree.SubElement(element, _q(BPMN, "outgoing")).text = edge.id
 
 
-def _sequence_flow(process: ET.Element, edge: Edge) -> None:
+def _sequence_flow(process: etree._Element, edge: Edge) -> None:
     attrs = {"id": edge.id, "sourceRef": edge.source, "targetRef": edge.target}
     if edge.label:
         attrs["name"] = edge.label
-    element = ET.SubElement(process, _q(BPMN, "sequenceFlow"), attrs)
+    element = etree.SubElement(process, _q(BPMN, "sequenceFlow"), attrs)
     if edge.condition is not None:
-        condition = ET.SubElement(
+        condition = etree.SubElement(
             element, _q(BPMN, "conditionExpression"), {_q(XSI, "type"): "bpmn:tFormalExpression"}
         )
         condition.text = edge.condition
 
 
-def _diagram(root: ET.Element, diagram: Diagram, pid: str) -> None:
-    bpmn_diagram = ET.SubElement(root, _q(BPMNDI, "BPMNDiagram"), {"id": f"Diagram_{pid}"})
-    plane = ET.SubElement(
+def _diagram(root: etree._Element, diagram: Diagram, pid: str) -> None:
+    bpmn_diagram = etree.SubElement(root, _q(BPMNDI, "BPMNDiagram"), {"id": f"Diagram_{pid}"})
+    plane = etree.SubElement(
         bpmn_diagram, _q(BPMNDI, "BPMNPlane"), {"id": f"Plane_{pid}", "bpmnElement": f"Collaboration_{pid}"}
     )
     _shape(plane, f"Participant_{pid}", diagram.participant, horizontal=True)
@@ -115,17 +113,17 @@ def _diagram(root: ET.Element, diagram: Diagram, pid: str) -> None:
         gateway = shape.node.kind == NodeKind.GATEWAY
         _shape(plane, shape.node.id, shape.box, label=shape.label if outside else None, marker=gateway)
     for edge in diagram.edges:
-        element = ET.SubElement(
+        element = etree.SubElement(
             plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{edge.edge.id}_di", "bpmnElement": edge.edge.id}
         )
         for point in edge.points:
-            ET.SubElement(element, _q(DI, "waypoint"), {"x": _n(point.x), "y": _n(point.y)})
+            etree.SubElement(element, _q(DI, "waypoint"), {"x": _n(point.x), "y": _n(point.y)})
         if edge.label is not None:
             _label(element, edge.label)
 
 
 def _shape(
-    plane: ET.Element,
+    plane: etree._Element,
     element_id: str,
     box: Box,
     *,
@@ -138,23 +136,23 @@ def _shape(
         attrs["isHorizontal"] = "true"
     if marker:  # modelers draw the exclusive gateway's "X" only when asked to
         attrs["isMarkerVisible"] = "true"
-    shape = ET.SubElement(plane, _q(BPMNDI, "BPMNShape"), attrs)
+    shape = etree.SubElement(plane, _q(BPMNDI, "BPMNShape"), attrs)
     _bounds(shape, box)
     if label is not None:
         _label(shape, label)
 
 
-def _label(parent: ET.Element, label: TextBlock) -> None:
-    _bounds(ET.SubElement(parent, _q(BPMNDI, "BPMNLabel")), label.box)
+def _label(parent: etree._Element, label: TextBlock) -> None:
+    _bounds(etree.SubElement(parent, _q(BPMNDI, "BPMNLabel")), label.box)
 
 
-def _bounds(parent: ET.Element, box: Box) -> None:
+def _bounds(parent: etree._Element, box: Box) -> None:
     attrs = {"x": _n(box.x), "y": _n(box.y), "width": _n(box.width), "height": _n(box.height)}
-    ET.SubElement(parent, _q(DC, "Bounds"), attrs)
+    etree.SubElement(parent, _q(DC, "Bounds"), attrs)
 
 
-def _text(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(parent, _q(BPMN, tag)).text = text
+def _text(parent: etree._Element, tag: str, text: str) -> None:
+    etree.SubElement(parent, _q(BPMN, tag)).text = text
 
 
 def _lane_id(role: str) -> str:
