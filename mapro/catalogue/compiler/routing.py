@@ -233,7 +233,7 @@ def _cost_before(a: _Run, b: _Run) -> int:
     return cost + sum(hits(position, a) for position, side in b.stubs if side < 0)
 
 
-def _assign(runs: list[_Run], of_edge: dict, kind: str, index: int) -> int:
+def _assign(runs: list[_Run], of_edge: dict[tuple[str, str, int], int], kind: str, index: int) -> int:
     """
     Orders the runs so that few cross, then gives each the track just past every earlier run it overlaps:
     overlapping runs keep the chosen order and never share a track; runs far apart do share one.

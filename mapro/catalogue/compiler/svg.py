@@ -208,7 +208,7 @@ def _text(root: ET.Element, block: TextBlock, *, fill: str, background: bool = F
 
 def _box_attrs(
     x: float, y: float, width: float, height: float, *, fill: str, stroke: str | None = None
-) -> dict:
+) -> dict[str, str]:
     attrs = {"x": _n(x), "y": _n(y), "width": _n(width), "height": _n(height), "fill": fill}
     if stroke is not None:
         attrs["stroke"] = stroke
