@@ -296,3 +296,25 @@ def test_an_unexpected_domain_refusal_is_shown_in_spanish(rf, mvcs):
     request.htmx = True
     response = view(request)
     assert response.content.decode().strip().startswith('<div class="msg msg-error"')
+
+
+@pytest.mark.django_db
+def test_every_procedure_has_a_ficha_page_and_a_start_form(client):
+    """The whole catalogue: fichas and start forms render for every shape of definition."""
+    from mapro.catalogue.services import procedure_versions_load
+    from mapro.organization.models import Person
+    from mapro.organization.services import demo_people_create
+
+    procedure_versions_load()
+    demo_people_create()
+    versions = list(ProcedureVersion.objects.filter(is_current=True).select_related("entity"))
+    assert len(versions) > 30
+    for version in versions:
+        someone = Person.objects.filter(entity=version.entity).select_related("user").first()
+        client.force_login(someone.user)
+        ficha = client.get(reverse("web:procedure", args=[version.pk]))
+        assert ficha.status_code == 200, version.code
+        assert version.code in ficha.content.decode()
+        start = client.get(reverse("web:start-form", args=[version.pk]))
+        assert start.status_code == 200, version.code
+        assert "Iniciar expediente" in start.content.decode()
