@@ -5,3 +5,8 @@ class AuditConfig(AppConfig):
     name = "mapro.audit"
     label = "audit"
     verbose_name = "Auditoría"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

@@ -10,7 +10,6 @@ Running compiled procedures on SpiffWorkflow: the narrow interface the case serv
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,6 +17,8 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.parser.task_parsers import TaskParser
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import UserTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -26,7 +27,31 @@ from SpiffWorkflow.util.task import TaskState
 SERIALIZER_VERSION: str = VERSION
 DECISION_KEY = "decision"  # the branch label chosen at a decision
 FLOW_KEY = "flow"  # the flow a case of a multi-flow procedure follows
-_serializer = BpmnWorkflowSerializer()
+
+
+class _RoutingOnlyConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its specs: mapro keeps them parsed, once per procedure version."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        dct = dict(dct)  # the restore pops keys from the top level
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_serializer = BpmnWorkflowSerializer(
+    BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, BpmnWorkflow: _RoutingOnlyConverter})
+)
 
 
 class EngineError(Exception):
@@ -41,8 +66,6 @@ class _CaseParser(BpmnParser):
 class ProcessSpecs:
     spec: Any
     subprocess_specs: dict
-    serialized_spec: dict
-    serialized_subprocess_specs: dict
 
 
 @dataclass(frozen=True)
@@ -59,10 +82,7 @@ def specs_for(cache_key: Any, bpmn_xml: str, process_id: str) -> ProcessSpecs:
     """Parse a compiled procedure once; `cache_key` identifies the immutable procedure version."""
     parser = _CaseParser()
     parser.add_bpmn_str(bpmn_xml.encode())
-    spec = parser.get_spec(process_id)
-    subprocess_specs = parser.get_subprocess_specs(process_id)
-    serialized = _serializer.to_dict(BpmnWorkflow(spec, subprocess_specs))
-    return ProcessSpecs(spec, subprocess_specs, serialized["spec"], serialized["subprocess_specs"])
+    return ProcessSpecs(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
 
 
 def workflow_start(specs: ProcessSpecs, data: dict[str, Any] | None = None) -> BpmnWorkflow:
@@ -77,16 +97,11 @@ def workflow_start(specs: ProcessSpecs, data: dict[str, Any] | None = None) -> B
 
 def workflow_dump(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The routing state to store on the case: the serialized workflow without its specs."""
-    state = _serializer.to_dict(workflow)
-    del state["spec"], state["subprocess_specs"]
-    return state
+    return _serializer.to_dict(workflow)
 
 
 def workflow_load(state: dict[str, Any], specs: ProcessSpecs) -> BpmnWorkflow:
-    full = copy.deepcopy(state)
-    full["spec"] = copy.deepcopy(specs.serialized_spec)
-    full["subprocess_specs"] = copy.deepcopy(specs.serialized_subprocess_specs)
-    return _serializer.from_dict(full)
+    return _serializer.from_dict(state, spec=specs.spec, subprocess_specs=specs.subprocess_specs)
 
 
 def activity_number(spec_name: str) -> int | None:

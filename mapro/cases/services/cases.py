@@ -22,7 +22,7 @@ from mapro.organization.models import Person
 from mapro.organization.selectors import person_holds_role
 
 from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Comment
-from ..selectors import case_definition, case_specs, procedure_version_definition
+from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
 from .forms import validate_fields, validate_inputs
 
@@ -65,7 +65,10 @@ def case_start(
     the flow this case follows.
     """
     version = (
-        ProcedureVersion.objects.filter(code=procedure_code, is_current=True).select_related("entity").first()
+        ProcedureVersion.objects.filter(code=procedure_code, is_current=True)
+        .select_related("entity")
+        .defer(*VERSION_UNUSED_COLUMNS)
+        .first()
     )
     if version is None:
         raise NotFoundError(f"No existe el procedimiento {procedure_code}.")
@@ -139,7 +142,9 @@ def _workflow_save(*, case: Case, workflow: Any) -> None:
     case.workflow_state = runtime.workflow_dump(workflow)
     case.workflow_serializer_version = runtime.SERIALIZER_VERSION
     fields = ["workflow_state", "workflow_serializer_version", "updated_at"]
-    if workflow.completed and case.status == Case.Status.OPEN:
+    # A parent cannot close while a child case (a procedure it called without waiting) is still open: it
+    # stays open with its route finished, and closes when its last child does (_parent_after_child).
+    if workflow.completed and case.status == Case.Status.OPEN and not _open_children(case).exists():
         case.status = Case.Status.CLOSED
         case.closed_at = timezone.now()
         case.outcome = runtime.workflow_outcome(workflow) or ""
@@ -147,7 +152,12 @@ def _workflow_save(*, case: Case, workflow: Any) -> None:
     case.save(update_fields=fields)
 
 
+def _open_children(case: Case):
+    return case.children.filter(status__in=[Case.Status.OPEN, Case.Status.SUSPENDED])
+
+
 def _children_start(*, case: Case, definition: Any, tasks: list[CaseTask], actor: Person) -> None:
+    """Start the called procedures as child cases; a call that does not wait lets the parent go on."""
     for task, code in sync.call_activities(definition=definition, tasks=tasks):
         child_version = ProcedureVersion.objects.get(code=code, is_current=True)
         child_definition = procedure_version_definition(version=child_version)
@@ -159,6 +169,8 @@ def _children_start(*, case: Case, definition: Any, tasks: list[CaseTask], actor
             flow=child_definition.flows[0].id if child_definition.flows else None,
             parent_task=task,
         )
+        if not definition.activity(task.activity).call.wait:
+            _task_finish(case=case, task=task, actor=None, decision=None, records={}, effective_date=None)
 
 
 def _locked_case(*, case_id: int) -> Case:
@@ -166,7 +178,16 @@ def _locked_case(*, case_id: int) -> Case:
     parent_id = Case.objects.filter(pk=case_id).values_list("parent_id", flat=True).first()
     if parent_id is not None:
         Case.objects.select_for_update().get(pk=parent_id)
-    return Case.objects.select_for_update().select_related("entity", "procedure_version").get(pk=case_id)
+    # FOR UPDATE OF the case only: with the joins, a plain FOR UPDATE also locked the entity and procedure
+    # version rows that every case of the entity shares. A completion holding them while it waited for the
+    # audit chain head deadlocked (PostgreSQL) with a case start that held the head and, at COMMIT, checked
+    # its deferred foreign keys (KEY SHARE on the same entity row).
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("entity", "procedure_version")
+        .defer(*(f"procedure_version__{column}" for column in VERSION_UNUSED_COLUMNS))
+        .get(pk=case_id)
+    )
 
 
 def case_task_complete(
@@ -179,7 +200,13 @@ def case_task_complete(
 ) -> CaseTask:
     """Complete a human task as `actor`: check role, validate decision and record data, advance."""
     data = dict(data or {})
-    task = CaseTask.objects.select_related("case", "entity").filter(pk=task_id).first()
+    # Unlocked, for the checks: the workflow state is read again under the lock.
+    task = (
+        CaseTask.objects.select_related("case__procedure_version", "entity")
+        .defer("case__workflow_state", *(f"case__procedure_version__{c}" for c in VERSION_UNUSED_COLUMNS))
+        .filter(pk=task_id)
+        .first()
+    )
     if task is None:
         raise NotFoundError("La tarea no existe.")
     _check_can_act(task=task, actor=actor, action="task.complete")
@@ -234,18 +261,28 @@ def _task_finish(
     )
     _children_start(case=case, definition=definition, tasks=new_tasks, actor=actor or case.requester)
     if case.status == Case.Status.CLOSED and case.parent_task_id:
-        _parent_resume(child=case)
+        _parent_after_child(child=case)
     return task
 
 
-def _parent_resume(*, child: Case) -> None:
-    """A called procedure concluded: complete the parent's waiting call task (parent is locked already)."""
+def _parent_after_child(*, child: Case) -> None:
+    """
+    A called procedure concluded (the parent is locked already): complete the parent's call task if it
+    waits for the child, or close the parent if its own route had finished and this was its last child.
+    """
     parent = Case.objects.select_for_update().get(pk=child.parent_id)
     parent_task = CaseTask.objects.select_for_update().get(pk=child.parent_task_id)
-    if parent.status == Case.Status.OPEN and parent_task.status == CaseTask.Status.OPEN:
+    if parent.status != Case.Status.OPEN:
+        return
+    if parent_task.status == CaseTask.Status.OPEN:
         _task_finish(
             case=parent, task=parent_task, actor=None, decision=None, records={}, effective_date=None
         )
+    elif parent.workflow_state.get("completed"):
+        workflow = runtime.workflow_load(parent.workflow_state, case_specs(case=parent))
+        _workflow_save(case=parent, workflow=workflow)
+        if parent.status == Case.Status.CLOSED and parent.parent_task_id:
+            _parent_after_child(child=parent)  # the closure goes on up the tree
 
 
 def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:

@@ -24,7 +24,12 @@ def _check_may_manage(*, case: Case, actor: Person) -> None:
 
 
 def _locked(case_id: int) -> Case:
-    return Case.objects.select_for_update().select_related("entity", "procedure_version").get(pk=case_id)
+    # FOR UPDATE OF the case only, not the shared entity and procedure version rows (see _locked_case).
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("entity", "procedure_version")
+        .get(pk=case_id)
+    )
 
 
 @transaction.atomic

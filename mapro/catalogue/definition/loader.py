@@ -1,18 +1,23 @@
 """
-Reading definition files: YAML with line numbers, then the pydantic schema.
+Reading definition files: YAML, then the pydantic schema, with line numbers for every error.
 
-ruamel.yaml's round-trip loader keeps the line of every key and item, so any error, from the YAML parser,
-the schema or the graph checks, can name the file, the line and the field.
+Data is read with libyaml (PyYAML's C loader, restricted to YAML 1.2 scalars so `NO` stays a string);
+only when a file has an error is it read again with ruamel.yaml's round-trip loader, which keeps the line of
+every key and item, so the error can name file, line and field. The round trip is twenty times slower,
+and a valid catalogue never needs it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -43,13 +48,34 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+class _Yaml12Loader(yaml.CSafeLoader):
+    """libyaml with the YAML 1.2 core schema for booleans and numbers (YAML 1.1 reads `NO` as false)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float"))]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    ("float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", "-+.0123456789"),
+):
+    _Yaml12Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A parsed YAML document and the means to find the line of any field in it."""
 
     path: Path
     text: str
-    tree: Any
+    data: Any
+
+    @cached_property
+    def tree(self) -> Any:
+        """The same document with the line of every key and item (read only when an error needs it)."""
+        return YAML(typ="rt").load(self.text)
 
     @property
     def sha256(self) -> str:
@@ -112,14 +138,23 @@ def parse(path: Path) -> SourceFile | DefinitionError:
     except UnicodeDecodeError:
         return DefinitionError(path, 0, "", "el archivo no está en UTF-8")
     try:
-        tree = YAML(typ="rt").load(text)
+        data = yaml.load(text, Loader=_Yaml12Loader)
+    except yaml.YAMLError:
+        return _syntax_error(path, text)
+    if not isinstance(data, dict):
+        return DefinitionError(path, 1, "", "el archivo debe contener un mapeo YAML (clave: valor)")
+    return SourceFile(path=path, text=text, data=data)
+
+
+def _syntax_error(path: Path, text: str) -> DefinitionError:
+    """The YAML error as ruamel words and places it."""
+    try:
+        YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         return DefinitionError(path, line, "", f"YAML inválido: {exc.problem or exc.context}")
-    if not isinstance(tree, CommentedMap):
-        return DefinitionError(path, 1, "", "el archivo debe contener un mapeo YAML (clave: valor)")
-    return SourceFile(path=path, text=text, tree=tree)
+    return DefinitionError(path, 0, "", "YAML inválido")
 
 
 def schema_errors(source: SourceFile, exc: ValidationError) -> list[DefinitionError]:
@@ -158,19 +193,10 @@ def load_file(path: Path) -> LoadedDefinition | LoadedProcessMap | list[Definiti
     source = parse(path)
     if isinstance(source, DefinitionError):
         return [source]
-    data = _plain(source.tree)
+    data = source.data
     try:
         if data.get("kind") == "process_map":
             return LoadedProcessMap(source=source, process_map=ProcessMap.model_validate(data))
         return LoadedDefinition(source=source, definition=Definition.model_validate(data))
     except ValidationError as exc:
         return schema_errors(source, exc)
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's commented containers as plain dicts and lists, the shape pydantic expects."""
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
