@@ -80,3 +80,18 @@ def test_task_form_renders_and_what_it_posts_validates(code, n):
         errors: dict[str, list[str]] = {}
         validate_fields(fmt.fields, values, errors, prefix="")
         assert errors == {}, f"{code} actividad {n}: {errors}"
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE.definitions))
+def test_start_form_posts_what_the_inputs_accept(code):
+    from mapro.cases.services.forms import validate_inputs
+    from web.forms.start import read_start_form, start_form
+
+    definition = CATALOGUE.definitions[code].definition
+    form = start_form(definition)
+    data, files = QueryDict(mutable=True), MultiValueDict()
+    for spec in form.inputs:
+        _post(spec, data, files)
+    inputs, flow = read_start_form(start_form(definition), data, files)
+    validate_inputs(definition.inputs, inputs)  # raises InvalidInputError on any field
+    assert flow is None
