@@ -8,7 +8,6 @@ from functools import lru_cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from mapro.catalogue.compiler import process_id
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.models import ProcedureVersion
 from mapro.engine import runtime
@@ -40,7 +39,16 @@ def case_definition(*, case: Case) -> Definition:
 
 def case_specs(*, case: Case) -> runtime.ProcessSpecs:
     version = case.procedure_version
-    return runtime.specs_for(version.pk, version.bpmn_xml, process_id(version.code))
+
+    def load() -> tuple[str, list[str]]:
+        called = {a.call.procedure for a in case_definition(case=case).activities if a.call}
+        current = ProcedureVersion.objects.filter(code__in=called, is_current=True)
+        return ProcedureVersion.objects.get(pk=version.pk).bpmn_xml, list(
+            current.values_list("bpmn_xml", flat=True)
+        )
+
+    # Keyed by content, not by primary key: a flushed test database reuses ids for other procedures.
+    return runtime.specs_for((version.code, version.source_sha256), load)
 
 
 def tasks_for_person(*, person: Person, on: dt.date | None = None) -> QuerySet[CaseTask]:

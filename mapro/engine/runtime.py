@@ -10,19 +10,18 @@ Running compiled procedures on SpiffWorkflow: the narrow interface the case serv
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
-from SpiffWorkflow.bpmn.parser.task_parsers import TaskParser
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.defaults import UserTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+
+from .specs import ProcessSpecs, process_specs_load, workflow_create
 
 SERIALIZER_VERSION: str = VERSION
 DECISION_KEY = "decision"  # the branch label chosen at a decision
@@ -58,16 +57,6 @@ class EngineError(Exception):
     """The workflow cannot do what was asked (a bug or a corrupted state, never a user mistake)."""
 
 
-class _CaseParser(BpmnParser):
-    OVERRIDE_PARSER_CLASSES = {full_tag("callActivity"): (TaskParser, UserTask)}
-
-
-@dataclass(frozen=True)
-class ProcessSpecs:
-    spec: Any
-    subprocess_specs: dict
-
-
 @dataclass(frozen=True)
 class HumanTask:
     """A READY task waiting for a person (or, for a call activity, for a child case)."""
@@ -77,22 +66,23 @@ class HumanTask:
     activity: int
 
 
-@lru_cache(maxsize=256)
-def specs_for(cache_key: Any, bpmn_xml: str, process_id: str) -> ProcessSpecs:
-    """Parse a compiled procedure once; `cache_key` identifies the immutable procedure version."""
-    parser = _CaseParser()
-    parser.add_bpmn_str(bpmn_xml.encode())
-    return ProcessSpecs(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+_specs_cache: dict[Any, ProcessSpecs] = {}
+
+
+def specs_for(cache_key: Any, load: Callable[[], tuple[str, Sequence[str]]]) -> ProcessSpecs:
+    """
+    The parsed specs of an immutable procedure version, parsed once per process. `load` gives its BPMN
+    and the BPMN of the procedures it calls, and is only called on the first use of `cache_key`.
+    """
+    specs = _specs_cache.get(cache_key)
+    if specs is None:
+        bpmn, called = load()
+        specs = _specs_cache[cache_key] = process_specs_load(bpmn=bpmn, called=called)
+    return specs
 
 
 def workflow_start(specs: ProcessSpecs, data: dict[str, Any] | None = None) -> BpmnWorkflow:
-    workflow = BpmnWorkflow(specs.spec, specs.subprocess_specs)
-    if data:
-        # Gateways read task data, which flows from the start task onward (not the workflow's own data).
-        for task in workflow.get_tasks(state=TaskState.READY):
-            task.set_data(**data)
-    workflow.do_engine_steps()
-    return workflow
+    return workflow_create(specs=specs, data=data)
 
 
 def workflow_dump(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -101,7 +91,7 @@ def workflow_dump(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def workflow_load(state: dict[str, Any], specs: ProcessSpecs) -> BpmnWorkflow:
-    return _serializer.from_dict(state, spec=specs.spec, subprocess_specs=specs.subprocess_specs)
+    return _serializer.from_dict(state, spec=specs.process, subprocess_specs=specs.subprocesses)
 
 
 def activity_number(spec_name: str) -> int | None:
