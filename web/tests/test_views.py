@@ -318,3 +318,16 @@ def test_every_procedure_has_a_ficha_page_and_a_start_form(client):
         start = client.get(reverse("web:start-form", args=[version.pk]))
         assert start.status_code == 200, version.code
         assert "Iniciar expediente" in start.content.decode()
+
+
+def test_a_future_effective_date_is_refused_before_anything_is_written(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    task = case.tasks.get(activity=1)
+    client = login_client(ANALYST)
+    response = client.post(reverse("web:task", args=[task.pk]), {"effective_date": "2999-01-01"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "La fecha efectiva no puede ser posterior a hoy." in body
+    assert "Revise los campos marcados." in body
+    task.refresh_from_db()
+    assert task.status == CaseTask.Status.OPEN

@@ -47,8 +47,13 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                 form.errors = errors_to_fields(exc, form.fields)
             else:
                 for upload in uploads:
-                    services.case_attachment_add(case_id=task.case_id, actor=person, upload=upload)
+                    try:
+                        services.case_attachment_add(case_id=task.case_id, actor=person, upload=upload)
+                    except ApplicationError as exc:  # the step is done; say which evidence did not go in
+                        flash_error(request, exc)
                 return _after_completion(request, task)
+        elif not form.errors:
+            form.errors = ["Revise los campos marcados."]
         status = 400
     elif request.method == "POST":
         status = 403
