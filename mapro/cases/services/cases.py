@@ -118,7 +118,7 @@ def _case_create(
     )
     workflow = runtime.workflow_start(case_specs(case=case), {runtime.FLOW_KEY: flow} if flow else None)
     sync.case_started_deadlines(case=case, definition=definition)
-    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow, actor=requester)
+    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow)
     _workflow_save(case=case, workflow=workflow)
     audit_event_record(
         chain=case.entity.code,
@@ -247,7 +247,7 @@ def _task_finish(
         case=case, task=task, definition=definition, records=records, actor=actor, day=effective_date
     )
     sync.activity_completed_settle(case=case, task=task, definition=definition)
-    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow, actor=actor)
+    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow)
     _workflow_save(case=case, workflow=workflow)
     audit_event_record(
         chain=case.entity.code,

@@ -20,7 +20,6 @@ from mapro.catalogue.definition.schema import ActivityKind, EventMoment
 from mapro.deadlines.calendar import due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
-from mapro.organization.models import Person
 from mapro.organization.selectors import people_holding_role
 
 from ..models import Case, CaseTask, Deadline, Notification
@@ -29,7 +28,7 @@ from ..selectors import case_definition
 CASE_START = "case_start"
 
 
-def case_tasks_sync(*, case: Case, workflow: Any, actor: Person | None) -> list[CaseTask]:
+def case_tasks_sync(*, case: Case, workflow: Any) -> list[CaseTask]:
     """Create tasks for newly READY activities; returns the new tasks (for child-case starts)."""
     definition = case_definition(case=case)
     ready = {t.id: t for t in runtime.ready_human_tasks(workflow)}
