@@ -307,3 +307,20 @@ def test_catalogue_ficha_and_downloads(open_browser):
     assert download.value.suggested_filename == "PR_OTI_005.bpmn"
     b.logout()
     b.screenshot("00-ingresar")
+
+
+def test_a_help_desk_analyst_on_a_phone_starts_and_sends_the_notice(open_browser):
+    phone = open_browser()
+    phone.page.set_viewport_size({"width": 390, "height": 844})
+    phone.login(ANALYST)
+    phone.page.get_by_role("link", name="Iniciar trámite").first.click()
+    phone.page.get_by_role("link", name=re.compile("PR.OTI.005")).click()
+    phone.page.get_by_label(re.compile("Cuenta de correo")).fill("movil@vivienda.gob.pe")
+    phone.page.get_by_label("Culminación de la orden de servicio").check()
+    phone.page.get_by_role("button", name="Iniciar expediente").click()
+    phone.page.get_by_role("button", name="Completar actividad").click()
+    expect(phone.page.get_by_text(re.compile("Pasa a: 2. Deshabilitar usuario"))).to_be_visible()
+    # Every section of the navigation is reachable without scrolling sideways.
+    for name in ("Mi bandeja", "Iniciar trámite", "Tablero", "Catálogo"):
+        expect(phone.page.locator(".mainnav").get_by_role("link", name=name)).to_be_in_viewport()
+    assert Case.objects.get().tasks.get(activity=1).status == "completed"
