@@ -386,3 +386,17 @@ def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list
         for t in case.tasks.filter(status=CaseTask.Status.OPEN).order_by("activity")
     ]
     return following, open_steps
+
+
+def cases_search(*, entity: Entity, query: str, limit: int = 50) -> list[Case]:
+    """Cases of the entity whose number, procedure or start data contain `query`; newest first."""
+    cases = Case.objects.filter(entity=entity).select_related("procedure_version", "requester")
+    query = query.strip()
+    if query:
+        cases = cases.filter(
+            Q(number__icontains=query)
+            | Q(procedure_version__code__icontains=query)
+            | Q(procedure_version__name__icontains=query)
+            | Q(inputs__icontains=query)
+        )
+    return list(cases.order_by("-started_at")[:limit])

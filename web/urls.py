@@ -10,6 +10,7 @@ urlpatterns = [
     path("salir/", auth.MaproLogoutView.as_view(), name="logout"),
     path("iniciar/", start.procedure_list, name="start"),
     path("iniciar/<int:version_id>/", start.case_start_form, name="start-form"),
+    path("expedientes/", dashboard.case_list, name="cases"),
     path("expedientes/<str:number>/", cases.case_detail, name="case"),
     path("expedientes/<str:number>/diagrama.bpmn", cases.case_bpmn, name="case-bpmn"),
     path("expedientes/<str:number>/comentarios/", cases.case_comment, name="case-comment"),

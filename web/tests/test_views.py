@@ -331,3 +331,14 @@ def test_a_future_effective_date_is_refused_before_anything_is_written(login_cli
     assert "Revise los campos marcados." in body
     task.refresh_from_db()
     assert task.status == CaseTask.Status.OPEN
+
+
+def test_find_a_case_by_number_or_start_data(login_client):
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    client = login_client(OFFICER)
+    body = client.get(reverse("web:cases"), {"q": "x@vivienda"}).content.decode()
+    assert case.number in body
+    body = client.get(reverse("web:cases"), {"q": case.number[-6:]}).content.decode()
+    assert case.number in body
+    body = client.get(reverse("web:cases"), {"q": "no-existe"}).content.decode()
+    assert "No hay expedientes con «no-existe»" in body

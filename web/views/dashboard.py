@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..charts import compliance_chart
-from ..selectors import dashboard_for_entity
+from ..selectors import cases_search, dashboard_for_entity
 from .common import person_of, person_required
 
 
@@ -14,3 +14,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board = dashboard_for_entity(entity=entity)
     context = {"entity": entity, "board": board, "chart": compliance_chart(board.compliance)}
     return render(request, "web/dashboard/index.html", context)
+
+
+@person_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Expedientes of the entity, searchable by number, procedure or start data (newest first)."""
+    query = request.GET.get("q", "")
+    cases = cases_search(entity=person_of(request).entity, query=query)
+    return render(request, "web/dashboard/cases.html", {"cases": cases, "query": query})
