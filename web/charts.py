@@ -8,22 +8,26 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 MONTHS = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "set", "oct", "nov", "dic"]
-WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 640, 220, 16, 40, 36
+HEIGHT, TOP, BOTTOM, LEFT = 220, 16, 40, 36
 
 
-def compliance_chart(rows: list[dict[str, Any]]) -> SafeString:
-    """Stacked bars (met green, missed red) per month, the compliance percentage over each bar."""
+def compliance_chart(rows: list[dict[str, Any]], *, width: int = 640, css_class: str = "") -> SafeString:
+    """Stacked bars (met green, missed red) per month, the compliance percentage over each bar.
+
+    `width` is the drawing's own width: a narrower one keeps the text legible when the SVG is scaled down
+    to a phone's width (the phone gets fewer months instead of smaller letters).
+    """
     peak = max([r["met"] + r["missed"] for r in rows] + [1])
     plot_h = HEIGHT - TOP - BOTTOM
-    step = (WIDTH - LEFT) / max(len(rows), 1)
+    step = (width - LEFT) / max(len(rows), 1)
     bar = step * 0.6
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="chart-title">Cumplimiento de plazos por mes</title>',
-        '<desc id="chart-desc">Plazos cumplidos y vencidos por mes de cierre, '
+        f'<svg class="chart {css_class}" viewBox="0 0 {width} {HEIGHT}" role="img" '
+        f'aria-labelledby="chart-title-{width} chart-desc-{width}" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title-{width}">Cumplimiento de plazos por mes</title>',
+        f'<desc id="chart-desc-{width}">Plazos cumplidos y vencidos por mes de cierre, '
         "con el porcentaje cumplido.</desc>",
-        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" class="chart-axis"/>',
+        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{width}" y2="{HEIGHT - BOTTOM}" class="chart-axis"/>',
         f'<text x="{LEFT - 6}" y="{TOP + 4}" class="chart-tick" text-anchor="end">{peak}</text>',
         f'<text x="{LEFT - 6}" y="{HEIGHT - BOTTOM}" class="chart-tick" text-anchor="end">0</text>',
     ]

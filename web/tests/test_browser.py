@@ -275,7 +275,7 @@ def test_dashboard_counts_match_the_database(open_browser):
         str(open_tasks.filter(role_code=MANAGER).count())
     )
     expect(role_row.locator('[data-col="overdue"]')).to_have_text("2")
-    expect(director.page.locator("svg.chart .chart-met")).to_have_count(1)
+    expect(director.page.locator("svg.chart-wide .chart-met")).to_have_count(1)
     director.screenshot("15-tablero")
 
 

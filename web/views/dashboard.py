@@ -12,7 +12,11 @@ from .common import person_of, person_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     entity = person_of(request).entity
     board = dashboard_for_entity(entity=entity)
-    context = {"entity": entity, "board": board, "chart": compliance_chart(board.compliance)}
+    # Twelve months on a wide screen, the last six on a phone (CSS shows one of the two).
+    chart = compliance_chart(board.compliance, css_class="chart-wide") + compliance_chart(
+        board.compliance[-6:], width=380, css_class="chart-narrow"
+    )
+    context = {"entity": entity, "board": board, "chart": chart}
     return render(request, "web/dashboard/index.html", context)
 
 
