@@ -86,14 +86,6 @@ def role_label(*, definition: Definition, role_id: str) -> str:
         return role_id
 
 
-def person_roles_named(*, person: Person) -> list[str]:
-    """The names of the roles the person holds today (direct or delegated), for the header."""
-    from mapro.organization.models import Role
-
-    codes = person_role_codes(person=person, entity=person.entity)
-    return list(Role.objects.filter(entity=person.entity, code__in=codes).values_list("name", flat=True))
-
-
 # --- inbox ------------------------------------------------------------------------------------------------
 
 
