@@ -337,7 +337,7 @@ def ficha_content(definition: Definition) -> FichaContent:
         indicators=[_indicator_block(d, names, i) for i in d.indicators],
         periodicity=_periodicity(d),
         supervision=_supervision(d, names),
-        diagram=diagram_parts(render_svg(d)),
+        diagram=diagram_parts(render_svg(d), name=d.code),
         history=[
             HistoryRow(h.version, _date(h.date), h.description, h.approved_by or "—") for h in d.history
         ],

@@ -11,14 +11,14 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cairosvg
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.section import Section
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
@@ -27,6 +27,7 @@ from docx.text.paragraph import Paragraph
 from mapro.catalogue.definition.schema import Definition
 
 from .content import EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, FichaContent, Item, ficha_content
+from .diagram import diagram_png
 
 FONT = "Arial"
 HEADER_FILL = "D9E2EF"
@@ -39,7 +40,6 @@ A4_MM = (210, 297)
 PORTRAIT_WIDTH_MM = 180
 LANDSCAPE_WIDTH_MM = 267
 RACI_PORTRAIT_ROLES = 6
-DIAGRAM_DPI = 200
 
 
 @dataclass(frozen=True)
@@ -145,24 +145,32 @@ def _page_header(section: Section, content: FichaContent, *, width_mm: float) ->
         _run(page, text, size=8)
         _field(page, field, size=8)
     _set_widths(table, [width_mm * 0.3, width_mm * 0.46, width_mm * 0.24])
+    for row in table.rows:
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
 def _field(paragraph: Paragraph, instruction: str, *, size: float) -> None:
     """A Word field (PAGE, NUMPAGES) that Word and LibreOffice compute when they lay out the pages."""
-    _field_char(paragraph, "begin")
+    _field_char(paragraph, "begin", size=size)
     code = OxmlElement("w:instrText")
     code.set(qn("xml:space"), "preserve")
     code.text = f" {instruction} "
-    paragraph.add_run()._r.append(code)
-    _field_char(paragraph, "separate")
+    run = paragraph.add_run()
+    run.font.size = Pt(size)
+    run._r.append(code)
+    _field_char(paragraph, "separate", size=size)
     _run(paragraph, "1", size=size)  # shown only until the field is computed
-    _field_char(paragraph, "end")
+    _field_char(paragraph, "end", size=size)
 
 
-def _field_char(paragraph: Paragraph, kind: str) -> None:
+def _field_char(paragraph: Paragraph, kind: str, *, size: float) -> None:
+    # Every run of the field carries the size: LibreOffice formats the result like the first run.
     element = OxmlElement("w:fldChar")
     element.set(qn("w:fldCharType"), kind)
-    paragraph.add_run()._r.append(element)
+    run = paragraph.add_run()
+    run.font.size = Pt(size)
+    run._r.append(element)
 
 
 def _landscape(document: DocxDocument, content: FichaContent) -> None:
@@ -382,24 +390,19 @@ def _indicators_and_supervision(document: DocxDocument, content: FichaContent) -
 
 
 def _diagram(document: DocxDocument, content: FichaContent) -> None:
-    for part in content.diagram:
-        previous = document.sections[-1].orientation == WD_ORIENT.LANDSCAPE
-        if previous == part.landscape and part.number > 1:
+    for index, part in enumerate(content.diagram):
+        same_orientation = (document.sections[-1].orientation == WD_ORIENT.LANDSCAPE) == part.landscape
+        if index and same_orientation:
             document.add_page_break()
         _new_section(document, content, landscape=part.landscape)
-        if part.number == 1:
+        if index == 0:
             _heading(document, content, "diagram")
-        png = cairosvg.svg2png(
-            bytestring=part.svg.encode(), output_width=round(part.width_mm / 25.4 * DIAGRAM_DPI)
-        )
-        document.add_picture(io.BytesIO(png), width=Mm(part.width_mm), height=Mm(part.height_mm))
+        picture = io.BytesIO(diagram_png(part))
+        document.add_picture(picture, width=Mm(part.width_mm), height=Mm(part.height_mm))
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        caption = f"Diagrama de flujo de {content.code}"
-        if part.total > 1:
-            caption += f" (parte {part.number} de {part.total})"
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, caption, size=8, italic=True)
+        caption = document.add_paragraph()
+        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(caption, part.caption, size=8, italic=True)
 
 
 def _closing(document: DocxDocument, content: FichaContent) -> None:
@@ -493,6 +496,7 @@ def _table(
     table = document.add_table(rows=0, cols=len(shares))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _cell_margins(table)
     if caption is not None:
         cells = table.add_row().cells
         merged = cells[0].merge(cells[-1])
@@ -548,10 +552,7 @@ def _compact(paragraph: Paragraph) -> None:
 
 def _set_widths(table: Table, widths_mm: Sequence[float]) -> None:
     """Fixed column widths: Word reads the cell widths, LibreOffice the grid; both are set."""
-    table.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    table.autofit = False  # w:tblLayout type="fixed"
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
     for row in table.rows:
@@ -562,12 +563,33 @@ def _set_widths(table: Table, widths_mm: Sequence[float]) -> None:
             column += span
 
 
+def _cell_margins(table: Table) -> None:
+    """The PDF's cell padding (about 1.2 × 1.5 mm); Table Grid's default leaves text on the borders."""
+    margins = OxmlElement("w:tblCellMar")
+    for side, twips in (("top", 40), ("left", 85), ("bottom", 40), ("right", 85)):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(twips))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    _insert(table._tbl.tblPr, margins, before=("w:tblLook", "w:tblCaption", "w:tblDescription"))
+
+
 def _shade(cell: _Cell, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
+    before = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+    _insert(cell._tc.get_or_add_tcPr(), shading, before=before)
+
+
+def _insert(parent: BaseOxmlElement, child: BaseOxmlElement, *, before: Sequence[str]) -> None:
+    """Add `child` where the OOXML schema puts it: Word rejects properties out of sequence."""
+    successor = next((found for tag in before if (found := parent.find(qn(tag))) is not None), None)
+    if successor is None:
+        parent.append(child)
+    else:
+        successor.addprevious(child)
 
 
 def _repeat_header(row: _Row) -> None:

@@ -11,6 +11,7 @@ from weasyprint import HTML
 from mapro.catalogue.definition.schema import Definition
 
 from .content import EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, FichaContent, ficha_content
+from .diagram import DiagramPart, diagram_png
 
 TEMPLATE = "catalogue/ficha_document.html"
 RACI_PORTRAIT_ROLES = 6
@@ -26,15 +27,20 @@ def ficha_html(definition: Definition) -> str:
     return render_to_string(TEMPLATE, _context(ficha_content(definition)))
 
 
+def _data_uri(part: DiagramPart) -> str:
+    if part.raster:
+        return "data:image/png;base64," + base64.b64encode(diagram_png(part)).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(part.svg.encode()).decode("ascii")
+
+
 def _context(content: FichaContent) -> dict[str, Any]:
     diagram = [
         {
-            "uri": "data:image/svg+xml;base64," + base64.b64encode(part.svg.encode()).decode("ascii"),
+            "uri": _data_uri(part),
             # Explicit millimetres (not localised decimals): the part is sized to fit its page.
             "size": f"width: {part.width_mm:.1f}mm; height: {part.height_mm:.1f}mm",
             "landscape": part.landscape,
-            "number": part.number,
-            "total": part.total,
+            "caption": part.caption,
         }
         for part in content.diagram
     ]

@@ -1,4 +1,4 @@
-"""`mapro procedures list|show|validate …`: the procedure catalogue from the command line."""
+"""`mapro procedures list|show|validate|export …`: the procedure catalogue from the command line."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.selectors import ProcedureNotFoundError, catalogue_from_repository, procedure_get
+
+# The names of mapro.catalogue.export.FORMATS, repeated so the parser does not import the exporters.
+EXPORT_FORMATS = ("bpmn", "svg", "pdf", "docx")
 
 
 class Command(BaseCommand):
@@ -26,6 +29,18 @@ class Command(BaseCommand):
             "validate", help="Valida archivos de definición (por defecto, todo el catálogo)."
         )
         validate.add_argument("paths", nargs="*", type=Path)
+
+        export = sub.add_parser(
+            "export", help="Exporta un procedimiento: modelo BPMN, diagrama SVG o ficha en PDF o DOCX."
+        )
+        export.add_argument("code")
+        export.add_argument("--format", dest="fmt", required=True, choices=EXPORT_FORMATS)
+        export.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            help="Archivo de salida (por defecto, <código>.<extensión> en el directorio actual).",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
@@ -61,6 +76,23 @@ class Command(BaseCommand):
         self.stdout.write(
             f"OK: {count} definiciones válidas, {len(catalogue.process_maps)} mapas de procesos"
         )
+
+    def handle_export(self, *, code: str, fmt: str, output: Path | None, **options: Any) -> None:
+        self._repository_catalogue()
+        try:
+            definition = procedure_get(code=code).definition
+        except ProcedureNotFoundError as exc:
+            raise CommandError(exc.message) from None
+        # Imported here: WeasyPrint alone takes over a second to import, and list/validate never need it.
+        from mapro.catalogue.export import export_filename, export_procedure
+
+        path = output or Path(export_filename(definition, fmt))
+        data = export_procedure(definition, fmt)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"No se pudo escribir {path}: {exc.strerror}") from None
+        self.stdout.write(str(path))
 
     def _repository_catalogue(self):
         catalogue = catalogue_from_repository()

@@ -1,0 +1,154 @@
+"""
+Exports of every procedure in the repository catalogue, in every format.
+
+Each file must be well formed and must name every activity: a ficha that lost an activity on its way to
+PDF would be approved by resolution without it. Texts are compared without whitespace, because PDF text
+extraction and the diagram's line wrapping break names wherever a line ends.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
+from pypdf import PdfReader
+
+from mapro.catalogue.definition import Definition
+from mapro.catalogue.export import FORMATS, export_filename, export_procedure
+from mapro.catalogue.management.commands.procedures import EXPORT_FORMATS
+from mapro.catalogue.selectors import catalogue_from_repository, procedure_get
+from mapro.cli import main
+
+# Read at collection time, so each procedure is its own test case and a failure names it.
+CODES = sorted(catalogue_from_repository().definitions)
+SAMPLE = "PR.OTI.005"
+
+
+def _squash(text: str) -> str:
+    """Compatibility form (no ligatures) without any whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _pdf_text(data: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def _docx_text(data: bytes) -> str:
+    body = Document(io.BytesIO(data)).element.body
+    return " ".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p")))
+
+
+def _xml_text(data: bytes) -> str:
+    """Text nodes and attribute values: BPMN keeps names in attributes, SVG in <text> elements."""
+    root = etree.fromstring(data)
+    attributes = (value for element in root.iter() for value in element.attrib.values())
+    return " ".join([*root.itertext(), *attributes])
+
+
+TEXT: dict[str, Callable[[bytes], str]] = {
+    "pdf": lambda data: " ".join(_pdf_text(data)),
+    "docx": _docx_text,
+    "svg": _xml_text,
+    "bpmn": _xml_text,
+}
+
+
+def _definition(code: str) -> Definition:
+    return procedure_get(code=code).definition
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("code", CODES)
+def test_export_is_well_formed_and_names_every_activity(code: str, fmt: str) -> None:
+    definition = _definition(code)
+
+    data = export_procedure(definition, fmt)
+
+    assert data
+    text = _squash(TEXT[fmt](data))  # parsing is the well-formedness check
+    missing = [f"{a.n}. {a.name}" for a in definition.activities if _squash(a.name) not in text]
+    assert not missing, f"{code} ({fmt}) no menciona las actividades: {missing}"
+
+
+def test_pdf_header_repeats_on_every_page() -> None:
+    definition = _definition(SAMPLE)
+
+    pages = _pdf_text(export_procedure(definition, "pdf"))
+
+    assert len(pages) > 1
+    for number, text in enumerate(pages, start=1):
+        squashed = _squash(text)
+        assert _squash(f"Página {number} de {len(pages)}") in squashed
+        assert _squash(definition.code) in squashed
+        assert _squash(f"Versión: {definition.version}") in squashed
+
+
+def test_docx_tables_repeat_their_header_rows() -> None:
+    document = Document(io.BytesIO(export_procedure(_definition(SAMPLE), "docx")))
+
+    headed = [t for t in document.tables if t.rows[0].cells[0].text in ("N°", "Término", "Rol", "Registro")]
+    assert len(headed) == 4
+    for table in headed:
+        assert table.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+
+
+def test_docx_embeds_the_diagram_as_png() -> None:
+    document = Document(io.BytesIO(export_procedure(_definition(SAMPLE), "docx")))
+
+    images = [part for part in document.part.package.parts if part.content_type == "image/png"]
+    assert images
+    assert all(image.blob.startswith(b"\x89PNG") for image in images)
+
+
+def test_file_name_keeps_only_safe_characters() -> None:
+    definition = _definition(SAMPLE).model_copy(update={"code": "S.04 / 7.1"})
+
+    assert export_filename(definition, "pdf") == "S_04_7_1.pdf"
+    assert export_filename(_definition(SAMPLE), "docx") == "PR_OTI_005.docx"
+
+
+def test_command_formats_match_the_exporters() -> None:
+    assert set(EXPORT_FORMATS) == set(FORMATS)
+
+
+def test_command_writes_the_file_given_with_o(tmp_path: Path) -> None:
+    target = tmp_path / "ficha.pdf"
+    out = io.StringIO()
+
+    call_command("procedures", "export", SAMPLE, "--format", "pdf", "-o", str(target), stdout=out)
+
+    assert target.read_bytes().startswith(b"%PDF")
+    assert out.getvalue().strip() == str(target)
+
+
+def test_command_names_the_file_after_the_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+
+    call_command("procedures", "export", SAMPLE, "--format", "bpmn", stdout=out)
+
+    assert out.getvalue().strip() == "PR_OTI_005.bpmn"
+    etree.parse(tmp_path / "PR_OTI_005.bpmn")
+
+
+def test_command_rejects_an_unknown_code(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match=r"No existe el procedimiento PR\.NO\.999"):
+        call_command("procedures", "export", "PR.NO.999", "--format", "pdf", "-o", str(tmp_path / "x.pdf"))
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_cli_exits_non_zero_on_an_unknown_code(capsys: pytest.CaptureFixture[str]) -> None:
+    # --skip-checks: Django's system checks (URLs, models) are not what this test is about.
+    with pytest.raises(SystemExit) as exit_info:
+        main(["procedures", "--skip-checks", "export", "PR.NO.999", "--format", "svg"])
+
+    assert exit_info.value.code != 0
+    assert "No existe el procedimiento PR.NO.999" in capsys.readouterr().err
