@@ -26,7 +26,7 @@ from mapro.cases.selectors import (
 )
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.models import ProcedureVersion
-from mapro.organization.models import Entity, Person
+from mapro.organization.models import Entity, Person, Role
 from mapro.organization.selectors import person_role_codes
 
 SOON = dt.timedelta(hours=24)
@@ -84,6 +84,12 @@ def role_label(*, definition: Definition, role_id: str) -> str:
         return definition.role(role_id).name
     except StopIteration:
         return role_id
+
+
+def person_role_names(*, person: Person) -> list[str]:
+    """The names of the roles the person holds today in their entity (direct or delegated)."""
+    codes = person_role_codes(person=person, entity=person.entity)
+    return sorted(Role.objects.filter(entity=person.entity, code__in=codes).values_list("name", flat=True))
 
 
 # --- inbox ------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from mapro.cases.selectors import tasks_for_person
 from mapro.organization.selectors import person_role_codes
 
-from ..selectors import inbox_filter, notifications_recent, task_permission
+from ..selectors import inbox_filter, notifications_recent, person_role_names, task_permission
 from .common import person_of, person_required
 
 STATES = [
@@ -50,4 +50,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "web/inbox/_list.html", context)
     context["notifications"] = notifications_recent(person=person)
+    context["role_names"] = person_role_names(person=person)
     return render(request, "web/inbox/index.html", context)
