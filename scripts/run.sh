@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export DJANGO_SETTINGS_MODULE=config.settings.base
-mkdir -p var
+mkdir -p "${MAPRO_VAR_DIR:-var}"
 .venv/bin/mapro migrate --noinput
 .venv/bin/mapro procedures validate
 .venv/bin/mapro procedures list
@@ -14,4 +14,8 @@ mkdir -p var
 echo
 echo "mapro: http://127.0.0.1:${PORT:-8000}/ — para empezar, ingrese como mvcs.analista_mesa_servicios"
 echo "(contraseña mapro-demo-2026) e inicie un PR.OTI.005; la administración está en /admin/."
-exec .venv/bin/mapro runserver "127.0.0.1:${PORT:-8000}"
+# The worker (Huey on SQLite): its periodic tick expires validity and response windows by themselves.
+.venv/bin/mapro run_huey --quiet &
+worker=$!
+trap 'kill "$worker" 2>/dev/null' EXIT
+.venv/bin/mapro runserver "127.0.0.1:${PORT:-8000}"

@@ -48,31 +48,27 @@ def remember_previous(sender: type[models.Model], instance: models.Model, **kwar
 
 
 def record_save(sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any) -> None:
-    actor, label = current_actor()
-    with transaction.atomic():
-        audit_event_record(
-            chain=_chain(instance),
-            actor=actor,
-            actor_label=label,
-            action="config.created" if created else "config.changed",
-            obj=instance,
-            summary=f"{sender._meta.verbose_name}: {instance}",
-            before=getattr(instance, "_audit_before", None),
-            after=_snapshot(instance),
-        )
+    after = _snapshot(instance)
+    before = getattr(instance, "_audit_before", None)
+    _record(instance, "config.created" if created else "config.changed", before=before, after=after)
 
 
 def record_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    _record(instance, "config.deleted", before=_snapshot(instance), after=None)
+
+
+def _record(instance: models.Model, action: str, *, before: Any, after: Any) -> None:
     actor, label = current_actor()
     with transaction.atomic():
         audit_event_record(
             chain=_chain(instance),
             actor=actor,
             actor_label=label,
-            action="config.deleted",
+            action=action,
             obj=instance,
-            summary=f"{sender._meta.verbose_name}: {instance}",
-            before=_snapshot(instance),
+            summary=f"{instance._meta.verbose_name}: {instance}",
+            before=before,
+            after=after,
         )
 
 
