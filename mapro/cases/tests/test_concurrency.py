@@ -204,3 +204,68 @@ def test_two_holders_complete_the_same_task_at_once_and_only_one_advances_the_ca
         assert case.status == Case.Status.OPEN
 
     call_command("audit", "verify")  # the chain stayed whole under the contention
+
+
+def test_clients_on_different_cases_of_one_entity_never_fail_each_other(api_url):
+    """
+    Clients start cases and complete tasks of their own cases of one entity in lock-step, staggered so
+    that starts and completions always run together: every request succeeds (no deadlock, no lock wait
+    timeout) and every case closes with one audited completion per task.
+
+    Case steps of one entity share rows besides the case (the entity, the procedure version, the entity's
+    audit chain head): locking any of them in a different order from the others would deadlock here.
+    """
+    procedures_load("PR.OTI.005")
+    tokens = {
+        role: Token.objects.get_or_create(user=person("MVCS", role).user)[0].key
+        for role in ("analista_mesa_servicios", "responsable_plataforma_correo")
+    }
+    clients, rounds = 5, 2
+    pipeline = ["start", 1, 2, 3, 4] * rounds  # activity numbers of PR.OTI.005, in order
+    barrier = threading.Barrier(clients)
+    failures: list[str] = []
+    numbers: list[str] = []
+
+    def client(i: int) -> None:
+        sessions = {}
+        for role, key in tokens.items():
+            sessions[role] = requests.Session()
+            sessions[role].headers["Authorization"] = f"Token {key}"
+        work = [None] * i + pipeline + [None] * (clients - 1 - i)
+        case, broken = None, False
+        for op in work:
+            barrier.wait(timeout=120)
+            if op is None or broken:
+                continue
+            if op == "start":
+                response = sessions["analista_mesa_servicios"].post(
+                    f"{api_url}/api/v1/cases/", json={"procedure": "PR.OTI.005", "inputs": BAJA}, timeout=60
+                )
+                expected = 201
+            else:
+                (task,) = [t for t in case["tasks"] if t["status"] == "open"]
+                role = "analista_mesa_servicios" if op == 1 else "responsable_plataforma_correo"
+                response = sessions[role].post(
+                    f"{api_url}/api/v1/tasks/{task['id']}/complete/", json={"data": {}}, timeout=60
+                )
+                expected = 200
+            if response.status_code != expected:
+                failures.append(f"client {i}, {op}: {response.status_code} {response.text[:200]}")
+                broken = True
+                continue
+            case = response.json()
+            if op == 4:
+                numbers.append(case["number"])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert len(numbers) == clients * rounds
+    for case in Case.objects.filter(number__in=numbers):
+        assert case.status == Case.Status.CLOSED
+        assert AuditEvent.objects.filter(case=case, action="task.completed").count() == 4
+    call_command("audit", "verify")
