@@ -1,0 +1,667 @@
+#!/usr/bin/env python
+"""
+Benchmark of the case engine: task completions per second through the HTTP API, and inbox latency, on a
+database that already holds many closed cases. It prints figures; it is not a test.
+
+    .venv/bin/python bench/cases_throughput.py --db sqlite                 # 10 000 closed cases
+    .venv/bin/python bench/cases_throughput.py --db postgresql --cases 10000 --cases 1000000
+
+For each database it:
+1. prepares a database of its own (SQLite: a file under var/bench/; PostgreSQL: the database
+   `mapro_bench` on the local server of scripts/postgres.sh, started if needed), migrates it, loads PR.OTI.005
+   and its demo people, runs one PR.OTI.005 case to its end through the services (the template of every
+   filled case) and opens a backlog of `--open-cases` cases, whose first tasks sit in the inbox;
+2. fills it up to each `--cases` size with closed PR.OTI.005 cases copied from the template with bulk
+   inserts (COPY on PostgreSQL, executemany on SQLite): the case with its workflow state, 4 completed tasks,
+   3 records, 4 settled deadlines, 6 notifications and 5 audit events (a valid hash chain: `mapro audit
+   verify` passes), and reports how long that took;
+3. starts gunicorn on it (`-w 4 --threads 4` by default) and measures
+   - the inbox: p50/p95 of GET /api/v1/tasks/ (one client, one request at a time) and of the
+     `tasks_for_person` selector alone (in this process, same database);
+   - throughput: each of 1, then 8, client threads (its own requests.Session and token, a person holding both
+     roles of PR.OTI.005) starts cases and completes their 4 tasks, for `--seconds` seconds; completions per
+     second and the p50/p95 latency of a completion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCEDURE = "PR.OTI.005"
+ROLES = ["analista_mesa_servicios", "responsable_plataforma_correo"]
+BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
+BATCH = 5_000  # cases per bulk-insert transaction
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default=os.environ.get("MAPRO_DB_ENGINE"))
+    parser.add_argument("--cases", type=int, action="append", help="closed cases (repeatable, ascending)")
+    parser.add_argument("--open-cases", type=int, default=100, help="backlog of open cases in the inbox")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each throughput run")
+    parser.add_argument("--clients", default="1,8", help="client threads per throughput run")
+    parser.add_argument("--inbox-requests", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn port (default: a free one)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
+    args = parser.parse_args()
+    args.db = args.db or "sqlite"
+    args.cases = sorted(args.cases or [10_000])
+    args.clients = [int(n) for n in args.clients.split(",")]
+    return args
+
+
+# -- database ------------------------------------------------------------------------------------------
+
+
+def database_env(args: argparse.Namespace) -> dict[str, str]:
+    """The MAPRO_* variables of the benchmark database (shared by this process and gunicorn)."""
+    work = ROOT / "var" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "MAPRO_DEBUG": "0",
+        "MAPRO_SECRET_KEY": "bench-only",
+        "MAPRO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MAPRO_VAR_DIR": str(work),
+    }
+    if args.db == "sqlite":
+        path = work / "cases_throughput.sqlite3"
+        if not args.reuse:
+            for leftover in work.glob("cases_throughput.sqlite3*"):
+                leftover.unlink()
+        return env | {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
+    exports = subprocess.run(
+        [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
+    ).stdout
+    for line in exports.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = shlex.split(value)[0] if value else ""
+    env["MAPRO_DB_NAME"] = "mapro_bench"
+    if not args.reuse:
+        import psycopg
+
+        conninfo = f"host={env['MAPRO_DB_HOST']} port={env['MAPRO_DB_PORT']} user={env['MAPRO_DB_USER']}"
+        with psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as pg:
+            pg.execute("DROP DATABASE IF EXISTS mapro_bench WITH (FORCE)")
+            pg.execute("CREATE DATABASE mapro_bench")
+    return env
+
+
+def prepare(args: argparse.Namespace) -> dict:
+    """Schema, PR.OTI.005 and its demo people, the template case, the open backlog, the bench clients."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from mapro.cases.models import Case
+    from mapro.cases.services import case_start, case_task_complete
+    from mapro.catalogue.definition import Catalogue
+    from mapro.catalogue.selectors import catalogue_from_repository
+    from mapro.catalogue.services import procedure_versions_load
+    from mapro.organization.models import Entity, Person, Role, RoleAssignment
+    from mapro.organization.services import demo_people_create, demo_username
+
+    call_command("migrate", verbosity=0)
+    definitions = catalogue_from_repository().definitions  # both idempotent
+    procedure_versions_load(catalogue=Catalogue(definitions={PROCEDURE: definitions[PROCEDURE]}))
+    demo_people_create()
+    entity = Entity.objects.get(code="MVCS")
+    analyst, manager = (
+        Person.objects.get(user__username=demo_username(entity=entity, role_code=role)) for role in ROLES
+    )
+    # The template is run by the demo people before the bench clients exist, so it notifies as many
+    # people as a small office would (6 notifications); filled cases come after it (higher ids).
+    template = Case.objects.filter(status=Case.Status.CLOSED).order_by("pk").first()
+    if template is None:
+        case = case_start(procedure_code=PROCEDURE, requester=analyst, inputs=BAJA)
+        while (task := case.tasks.filter(status="open").first()) is not None:
+            data = {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task.activity == 3 else None
+            case_task_complete(task_id=task.pk, actor=analyst if task.activity == 1 else manager, data=data)
+        template = Case.objects.get(pk=case.pk)
+        for _ in range(args.open_cases):
+            case_start(procedure_code=PROCEDURE, requester=analyst, inputs=BAJA)
+    # Each client is a person of its own (DRF gives one token per user) holding both roles of PR.OTI.005.
+    people = []
+    for i in range(1, max(args.clients) + 1):
+        user, _ = get_user_model().objects.get_or_create(username=f"bench.client{i:02d}")
+        someone, _ = Person.objects.get_or_create(
+            user=user, defaults={"entity": entity, "full_name": f"Cliente de benchmark {i}"}
+        )
+        for role_code in ROLES:
+            role = Role.objects.get(entity=entity, code=role_code)
+            RoleAssignment.objects.get_or_create(person=someone, role=role, starts_on=dt.date(2020, 1, 1))
+        people.append(someone)
+    tokens = [Token.objects.get_or_create(user=p.user)[0].key for p in people]
+    return {"template": template, "people": people, "tokens": tokens}
+
+
+def closed_cases() -> int:
+    from mapro.cases.models import Case
+
+    return Case.objects.filter(status=Case.Status.CLOSED).count()
+
+
+class Filler:
+    """
+    Copies of the template closed case, written with bulk inserts.
+
+    Copy i started i × 5 minutes before the template (every date and time of its rows is shifted by as
+    much), gets its own number (MVCS-<year>-B<i>) and ids after the current maximum of each table, and its
+    audit events continue the entity's hash chain. Values are prepared once per template row; per copy only
+    ids, foreign keys, the number and the shifted times change.
+    """
+
+    ORDER = ("Case", "CaseTask", "CaseRecord", "Deadline", "Notification", "AuditEvent")  # FK order
+
+    def __init__(self, template) -> None:
+        from django.db import connection
+
+        from mapro.audit.models import AuditEvent
+        from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notification
+
+        self.vendor = connection.vendor
+        self.template = template
+        self.models = {
+            "Case": Case,
+            "CaseTask": CaseTask,
+            "CaseRecord": CaseRecord,
+            "Deadline": Deadline,
+            "Notification": Notification,
+            "AuditEvent": AuditEvent,
+        }
+        order = {"AuditEvent": "seq"}
+        self.rows = {
+            name: list(
+                model.objects.filter(**({"pk": template.pk} if name == "Case" else {"case": template}))
+                .order_by(order.get(name, "pk"))
+                .values()
+            )
+            for name, model in self.models.items()
+        }
+        self.attnames = {
+            name: [f.attname for f in m._meta.concrete_fields] for name, m in self.models.items()
+        }
+
+    def rows_per_case(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+    def _db(self, value):
+        """A template value as the database takes it in a bulk insert (text for times and JSON)."""
+        if isinstance(value, dt.datetime):
+            moment = value.astimezone(dt.UTC)
+            return str(moment.replace(tzinfo=None)) if self.vendor == "sqlite" else str(moment)
+        if isinstance(value, dt.date):
+            return str(value)
+        if isinstance(value, dict | list):
+            return json.dumps(value)
+        return value
+
+    def fill(self, count: int, start_index: int) -> int:
+        """Insert `count` closed cases; returns the number of rows written."""
+        from django.db import connection, transaction
+
+        from mapro.audit.models import AuditChainHead
+
+        t = self.template
+        # Per model: the template rows as prepared values, and where times are (shifted per copy).
+        prepared = {
+            name: [[self._db(row[a]) for a in self.attnames[name]] for row in rows]
+            for name, rows in self.rows.items()
+        }
+        # Times in UTC, naive on SQLite (as Django stores them there): str(time + shift) is the value.
+        naive = self.vendor == "sqlite"
+        times = {
+            name: [
+                [
+                    (
+                        k,
+                        row[a].astimezone(dt.UTC).replace(tzinfo=None)
+                        if naive
+                        else row[a].astimezone(dt.UTC),
+                    )
+                    for k, a in enumerate(self.attnames[name])
+                    if isinstance(row[a], dt.datetime)
+                ]
+                for row in rows
+            ]
+            for name, rows in self.rows.items()
+        }
+        after_json = [json.dumps(row["after"]) for row in self.rows["AuditEvent"]]
+        position = {name: {a: k for k, a in enumerate(attnames)} for name, attnames in self.attnames.items()}
+        written = 0
+        if self.vendor == "sqlite":  # a bulk load: a big page cache for the index updates, no fsync
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB
+                cursor.execute("PRAGMA synchronous = OFF")
+        for batch_start in range(0, count, BATCH):
+            size = min(BATCH, count - batch_start)
+            with transaction.atomic():
+                head = AuditChainHead.objects.select_for_update().get(chain=t.entity.code)
+                next_id = {
+                    name: (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+                    for name, model in self.models.items()
+                }
+                tables: dict[str, list[tuple]] = {name: [] for name in self.ORDER}
+                for k in range(size):
+                    i = start_index + batch_start + k
+                    head.seq, head.hash = self._copy(
+                        i, k, next_id, head, (prepared, times, position, after_json), tables
+                    )
+                for name in self.ORDER:
+                    self._insert(connection, name, tables[name])
+                    written += len(tables[name])
+                head.save(update_fields=["seq", "hash"])
+        return written
+
+    def _copy(self, i, k, next_id, head, plan, tables):
+        from mapro.audit.services import event_hash
+
+        t = self.template
+        prepared, times, position, after_json = plan
+        shift = -dt.timedelta(minutes=5 * (i + 1))
+        number = f"{t.entity.code}-{(t.started_at + shift).year}-B{i + 1:07d}"
+        case_id = next_id["Case"] + k
+        new_ids = {}  # per model: template pk -> pk of the copy
+        for name in self.ORDER:
+            n = len(self.rows[name])
+            new_ids[name] = {row["id"]: next_id[name] + k * n + j for j, row in enumerate(self.rows[name])}
+        task_ids = new_ids["CaseTask"]
+        for name in self.ORDER[:-1]:
+            where = position[name]
+            for j, row in enumerate(self.rows[name]):
+                values = list(prepared[name][j])
+                values[where["id"]] = new_ids[name][row["id"]]
+                for pos, moment in times[name][j]:
+                    values[pos] = str(moment + shift)
+                if name == "Case":
+                    values[where["number"]] = number
+                else:
+                    values[where["case_id"]] = case_id
+                if row.get("task_id") is not None:
+                    values[where["task_id"]] = task_ids[row["task_id"]]
+                if name == "Notification":
+                    values[where["message"]] = row["message"].replace(t.number, number)
+                if name == "CaseRecord":
+                    values[where["effective_date"]] = str((t.started_at + shift).date())
+                tables[name].append(tuple(values))
+        # Audit events: the content of the template's, for this copy, chained after the current head.
+        seq, prev = head.seq, head.hash
+        where = position["AuditEvent"]
+        for j, row in enumerate(self.rows["AuditEvent"]):
+            seq += 1
+            object_id = row["object_id"]
+            if row["object_type"] == "cases.Case":
+                object_id = str(case_id)
+            elif row["object_type"] == "cases.CaseTask":
+                object_id = str(task_ids[int(object_id)])
+            event = SimpleNamespace(**row)
+            event.seq, event.prev_hash, event.object_id, event.case_id = seq, prev, object_id, case_id
+            event.occurred_at = (row["occurred_at"] + shift).astimezone(dt.UTC)
+            event.summary = row["summary"].replace(t.number, number)
+            after = after_json[j].replace(t.number, number)
+            event.after = json.loads(after)
+            prev = event_hash(event)
+            values = list(prepared["AuditEvent"][j])
+            values[where["id"]] = new_ids["AuditEvent"][row["id"]]
+            values[where["seq"]], values[where["prev_hash"]], values[where["hash"]] = (
+                seq,
+                event.prev_hash,
+                prev,
+            )
+            values[where["object_id"]], values[where["case_id"]] = object_id, case_id
+            occurred = event.occurred_at
+            values[where["occurred_at"]] = str(
+                occurred.replace(tzinfo=None) if self.vendor == "sqlite" else occurred
+            )
+            values[where["summary"]], values[where["after"]] = event.summary, after
+            tables["AuditEvent"].append(tuple(values))
+        return seq, prev
+
+    def _insert(self, connection, name: str, rows: list[tuple]) -> None:
+        table = self.models[name]._meta.db_table
+        columns = ", ".join(f.column for f in self.models[name]._meta.concrete_fields)
+        if self.vendor == "postgresql":
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join("?" for _ in self.attnames[name])
+            connection.ensure_connection()
+            connection.connection.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows
+            )
+
+    def finish(self) -> None:
+        """Identity sequences past the inserted ids (PostgreSQL); fresh planner statistics (both)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                for model in self.models.values():
+                    table = model._meta.db_table
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                    )
+            cursor.execute("ANALYZE")
+
+
+# -- measurements --------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    return f"p50 {percentile(values, 0.5) * 1000:6.1f} ms, p95 {percentile(values, 0.95) * 1000:6.1f} ms"
+
+
+class Server:
+    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+        self.port = args.port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            f"--workers={args.workers}",
+            f"--threads={args.threads}",
+            f"--bind=127.0.0.1:{self.port}",
+            "--log-level=warning",
+            "--preload",  # Django set up once, before the workers fork
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+
+    def wait_ready(self, session) -> None:
+        for _ in range(300):
+            try:
+                if session.get(f"{self.url}/api/v1/tasks/", timeout=5).status_code == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.2)
+        raise SystemExit("gunicorn is not answering")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def session_for(token: str):
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    return session
+
+
+class CpuMeter:
+    """
+    CPU seconds used by the server side: gunicorn's processes and, on PostgreSQL, the database's backends
+    serving the benchmark database. On a shared machine the wall-clock figures suffer from other load; CPU
+    per request does not, and bounds what 2 dedicated cores can do.
+    """
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    @classmethod
+    def cpu(cls, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / cls.TICK  # utime + stime
+
+    def gunicorn_pids(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == self.server.process.pid:
+                    pids.append(int(stat.parent.name))  # same process group: master and workers
+            except (OSError, ValueError):
+                continue
+        return pids
+
+    @staticmethod
+    def backends() -> list[int]:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return [pid for (pid,) in cursor.fetchall()]
+
+    def snapshot(self) -> dict:
+        return {
+            "app": {pid: self.cpu(pid) for pid in self.gunicorn_pids()},
+            "db": {pid: self.cpu(pid) for pid in self.backends()},
+            "client": time.process_time(),
+        }
+
+    def since(self, before: dict) -> dict[str, float]:
+        now = self.snapshot()
+        used = {
+            key: sum(cpu - before[key].get(pid, 0.0) for pid, cpu in now[key].items())
+            for key in ("app", "db")
+        }
+        return used | {"client": now["client"] - before["client"]}
+
+
+def cpu_line(used: dict[str, float], count: int) -> str:
+    per = {key: value / max(count, 1) * 1000 for key, value in used.items()}
+    server = per["app"] + per["db"]
+    return (
+        f"CPU per request: app {per['app']:.1f} ms + db {per['db']:.1f} ms (client {per['client']:.1f} ms)"
+        f" → at most {2000 / server:.0f}/s on 2 dedicated cores"
+        if server
+        else ""
+    )
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def inbox_latency(args, server: Server, state: dict) -> dict:
+    from mapro.cases.selectors import tasks_for_person
+
+    session = session_for(state["tokens"][0])
+    url = f"{server.url}/api/v1/tasks/"
+    rows = len(session.get(url, timeout=30).json())
+    meter = CpuMeter(server)
+    before = meter.snapshot()
+    http = []
+    for _ in range(args.inbox_requests):
+        started = time.perf_counter()
+        response = session.get(url, timeout=30)
+        http.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+    used = meter.since(before)
+    selector, selector_cpu = [], []
+    for _ in range(args.inbox_requests):
+        started, cpu = time.perf_counter(), time.process_time()
+        list(tasks_for_person(person=state["people"][0])[:500])
+        selector.append(time.perf_counter() - started)
+        selector_cpu.append(time.process_time() - cpu)
+    return {"rows": rows, "http": http, "cpu": used, "selector": selector, "selector_cpu": selector_cpu}
+
+
+def client_loop(session, url: str, stop_at: float, out: dict) -> None:
+    """
+    Start PR.OTI.005 cases and complete their tasks until `stop_at`; completions finished by then count.
+    The case in hand is then completed (uncounted), so runs leave no open tasks behind to grow the inbox.
+    """
+    while time.perf_counter() < stop_at:
+        response = session.post(f"{url}/api/v1/cases/", json={"procedure": PROCEDURE, "inputs": BAJA})
+        if response.status_code != 201:
+            out["errors"].append(response.status_code)
+            return
+        out["starts"] += 1
+        case = response.json()
+        while case["status"] == "open":
+            task = next(t for t in case["tasks"] if t["status"] == "open")
+            data = {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task["activity"] == 3 else {}
+            started = time.perf_counter()
+            response = session.post(f"{url}/api/v1/tasks/{task['id']}/complete/", json={"data": data})
+            finished = time.perf_counter()
+            if response.status_code != 200:
+                out["errors"].append(response.status_code)
+                return
+            out["all"] += 1
+            if finished <= stop_at:
+                out["latencies"].append(finished - started)
+            case = response.json()
+
+
+def throughput(server: Server, state: dict, clients: int, seconds: float) -> dict:
+    """`clients` threads start and complete cases for `seconds`; completions are counted in that window."""
+    sessions = [session_for(token) for token in state["tokens"][:clients]]
+    outs = [{"starts": 0, "all": 0, "latencies": [], "errors": []} for _ in sessions]
+    meter = CpuMeter(server)
+    before = meter.snapshot()
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=client_loop, args=(session, server.url, started + seconds, out))
+        for session, out in zip(sessions, outs, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies = [latency for out in outs for latency in out["latencies"]]
+    return {
+        "completions": len(latencies),
+        "per_second": len(latencies) / seconds,
+        "starts": sum(out["starts"] for out in outs),
+        "all": sum(out["all"] for out in outs),  # with those made after the window, for CPU per completion
+        "latencies": latencies,
+        "errors": [e for out in outs for e in out["errors"]],
+        "cpu": meter.since(before),
+    }
+
+
+def warm_up(server: Server, state: dict, clients: int) -> None:
+    """
+    Run the workload until every worker has imported the URLconf, API and engine and parsed the procedure
+    (about a CPU second each): otherwise that one-off work lands in the first measurement.
+    """
+    meter = CpuMeter(server)
+    workers = [pid for pid in meter.gunicorn_pids() if pid != server.process.pid]
+    cold = {pid: meter.cpu(pid) for pid in workers}
+    for _ in range(12):
+        throughput(server, state, clients, 3.0)
+        if all(meter.cpu(pid) - cpu >= 1.5 for pid, cpu in cold.items()):
+            return
+    print("warning: some workers are still cold after the warm-up", file=sys.stderr)
+
+
+def inbox_plan(state: dict) -> str:
+    """The database's plan for the inbox query (EXPLAIN ANALYZE on PostgreSQL)."""
+    from django.db import connection
+
+    from mapro.cases.selectors import tasks_for_person
+
+    queryset = tasks_for_person(person=state["people"][0])[:500]
+    if connection.vendor == "postgresql":
+        return queryset.explain(analyze=True)
+    return queryset.explain()
+
+
+def measure(args, env: dict[str, str], state: dict) -> None:
+    server = Server(args, env)
+    try:
+        server.wait_ready(session_for(state["tokens"][0]))
+        warm_up(server, state, max(args.clients))
+        inbox = inbox_latency(args, server, state)
+        print(f"\n== {closed_cases():,} closed cases; inbox of {inbox['rows']} open tasks; {load()} ==")
+        print(f"inbox GET /api/v1/tasks/       {ms(inbox['http'])}  ({len(inbox['http'])} requests)")
+        print(f"    {cpu_line(inbox['cpu'], len(inbox['http']))}")
+        print(f"inbox tasks_for_person alone   {ms(inbox['selector'])}  (CPU {ms(inbox['selector_cpu'])})")
+        for clients in args.clients:
+            result = throughput(server, state, clients, args.seconds)
+            errors = f", ERRORS {result['errors']}" if result["errors"] else ""
+            print(
+                f"{clients} client(s): {result['per_second']:6.1f} completions/s "
+                f"({result['completions']} in {args.seconds:.0f} s, {result['starts']} cases started), "
+                f"completion {ms(result['latencies'])}{errors}; {load()}"
+            )
+            # Per completion, counting the case starts too (one start per four completions).
+            print(f"    {cpu_line(result['cpu'], result['all'])}")
+        print("inbox plan:\n  " + inbox_plan(state).replace("\n", "\n  "))
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    args = parse_args()
+    env = database_env(args)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    print(
+        f"# mapro cases throughput — {args.db}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
+        f"{os.cpu_count()} CPUs, gunicorn -w {args.workers} --threads {args.threads}; {load()}"
+    )
+    began = time.perf_counter()
+    state = prepare(args)
+    print(
+        f"prepared (schema, {PROCEDURE}, people, template, {args.open_cases} open cases) "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
+    filler = Filler(state["template"])
+    for target in args.cases:
+        have = closed_cases()
+        if have < target:
+            began = time.perf_counter()
+            rows = filler.fill(target - have, start_index=have)
+            filler.finish()
+            took = time.perf_counter() - began
+            print(
+                f"\nfilled {target - have:,} closed cases ({rows:,} rows, {filler.rows_per_case()} per case) "
+                f"in {took:.1f} s ({rows / took:,.0f} rows/s); {load()}"
+            )
+        measure(args, env, state)
+
+
+if __name__ == "__main__":
+    main()
