@@ -9,11 +9,13 @@ here once; the renderers only lay the content out.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 
 from mapro.catalogue.compiler import render_svg
 from mapro.catalogue.definition.schema import (
     END,
+    Activity,
     ActivityKind,
     ActivityRef,
     Definition,
@@ -33,6 +35,7 @@ from mapro.catalogue.definition.validation import CASE_START
 from .diagram import DiagramPart, diagram_parts
 
 NOT_APPLICABLE = "No aplica."
+RACI_PORTRAIT_ROLES = 6
 
 # What a section says when the ficha has nothing for it, by section key (see SECTIONS).
 EMPTY = {
@@ -212,6 +215,12 @@ class RaciMatrix:
     roles: list[str]
     rows: list[tuple[str, list[str]]]
     legend: list[Item]
+    landscape: bool
+    activity_share: float  # percentage of the table width; the roles share the rest evenly
+
+    @property
+    def role_share(self) -> float:
+        return (100 - self.activity_share) / len(self.roles)
 
 
 @dataclass(frozen=True)
@@ -290,7 +299,7 @@ class FichaContent:
     source: str
     inconsistencies: list[InconsistencyRow]
     notes: list[str]
-    sections: dict[str, str] = field(default_factory=dict)
+    sections: dict[str, str]  # numbered titles by section key
 
 
 def ficha_content(definition: Definition) -> FichaContent:
@@ -328,7 +337,7 @@ def ficha_content(definition: Definition) -> FichaContent:
             )
             for f in d.flows
         ],
-        activities=[_activity_row(d, names, a.n) for a in d.activities],
+        activities=[_activity_row(d, names, a) for a in d.activities],
         decisions=_decisions(d, names),
         time_rules=[_time_rule_row(d, names, rule) for rule in d.time_rules],
         raci=_raci(d, names),
@@ -349,7 +358,11 @@ def ficha_content(definition: Definition) -> FichaContent:
 
 
 class _Names:
-    """Names of the things a definition refers to by id; validation guarantees the ids exist."""
+    """Names of the things a definition refers to by id.
+
+    Validation guarantees the ids exist; a definition exported before it is validated shows an unknown id
+    as the id itself rather than failing.
+    """
 
     def __init__(self, d: Definition) -> None:
         self.roles = {r.id: r for r in d.roles}
@@ -394,8 +407,7 @@ def _header(d: Definition) -> list[Item]:
     ]
 
 
-def _activity_row(d: Definition, names: _Names, n: int) -> ActivityRow:
-    activity = d.activity(n)
+def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityRow:
     role = names.roles[activity.role]
     channel = [f"Canal: {activity.channel}"] if activity.channel else []
     return ActivityRow(
@@ -407,28 +419,27 @@ def _activity_row(d: Definition, names: _Names, n: int) -> ActivityRow:
         unit=names.unit(activity.unit or role.unit),
         records=[names.records.get(r, r) for r in activity.records],
         systems=[*activity.systems, *channel],
-        time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == n],
-        flow=_flow_notes(d, names, n),
+        time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == activity.n],
+        flow=_flow_notes(d, names, activity),
         note=activity.note,
     )
 
 
-def _flow_notes(d: Definition, names: _Names, n: int) -> list[str]:
-    """How the flow leaves an activity when it is not simply the next number."""
-    activity = d.activity(n)
-    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if f.start == n]
+def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
+    """How the flow leaves an activity, when that is not simply the next number."""
+    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if f.start == activity.n]
     if activity.call is not None:
         wait = "y espera su conclusión" if activity.call.wait else "sin esperar su conclusión"
         notes.append(f"Ejecuta el procedimiento {activity.call.procedure} {wait}.")
     if activity.decision is not None:
         notes.append(f"Decisión: {activity.decision.question} (ver sección Decisiones).")
-    elif activity.kind == ActivityKind.END:
-        notes.append(names.target(END, activity.outcome) + ".")
-    elif activity.next is not None:
-        following = sorted(a.n for a in d.activities if a.n > n)
-        if activity.next == END or not following or activity.next != following[0]:
-            target = names.target(activity.next, activity.outcome)
-            notes.append(f"Continúa en: {target}." if activity.next != END else f"{target}.")
+        return notes
+    successor = d.successors(activity)[0]
+    following = next((a.n for a in sorted(d.activities, key=lambda a: a.n) if a.n > activity.n), END)
+    if successor == END:
+        notes.append(f"{names.target(END, activity.outcome)}.")
+    elif successor != following:
+        notes.append(f"Continúa en: {names.target(successor)}.")
     return notes
 
 
@@ -443,8 +454,11 @@ def _anchor(names: _Names, anchor: str) -> str:
     event = names.events.get(anchor)
     if event is None:
         return anchor
-    moment = "al iniciar" if event.moment == EventMoment.START else "al terminar"
-    return f"{event.name} ({moment} la actividad {event.activity})"
+    if event.moment == EventMoment.START:
+        return f"{event.name} (al iniciar la actividad {event.activity})"
+    if re.search(rf"\bactividad 0?{event.activity}\b", event.name, re.IGNORECASE):
+        return event.name  # "Recepción del correo de la actividad 1" already says where
+    return f"{event.name} (al terminar la actividad {event.activity})"
 
 
 def _time_limit(names: _Names, rule: TimeRule) -> str:
@@ -498,7 +512,17 @@ def _raci(d: Definition, names: _Names) -> RaciMatrix | None:
     ]
     letters = {letter for row in d.raci for letter in row.roles.values()}
     legend = [Item(str(letter), text) for letter, text in RACI_LEGEND.items() if letter in letters]
-    return RaciMatrix(roles=[names.role(r) for r in role_ids], rows=rows, legend=legend)
+    # Role names head the columns: past six roles they only stay legible on a landscape page, where
+    # each role keeps at least about 20 mm and the activity column takes the rest.
+    landscape = len(role_ids) > RACI_PORTRAIT_ROLES
+    activity_share = max(25, 100 - (9 if landscape else 11) * len(role_ids))
+    return RaciMatrix(
+        roles=[names.role(r) for r in role_ids],
+        rows=rows,
+        legend=legend,
+        landscape=landscape,
+        activity_share=activity_share,
+    )
 
 
 def _records(d: Definition, names: _Names) -> list[RecordRow]:

@@ -134,7 +134,7 @@ def _overview(root: etree._Element, tiles: list[tuple[float, float, float, float
     """The whole diagram with each tile outlined and numbered, drawn over everything else."""
     overview = etree.fromstring(etree.tostring(root))
     # Outlines and numbers sized for the page, whatever the diagram's own size.
-    weight = max(tiles[0][2], tiles[0][3]) / 120
+    weight = max(tiles[0][2], tiles[0][3]) / 200
     for number, (x, y, width, height) in enumerate(tiles, start=1):
         inset = weight * 2
         etree.SubElement(

@@ -8,7 +8,7 @@ flow diagram goes in as a PNG made by CairoSVG, because Word does not read SVG w
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from docx import Document
@@ -39,7 +39,6 @@ MARGINS_MM = {"top": 32, "bottom": 15, "left": 15, "right": 15}
 A4_MM = (210, 297)
 PORTRAIT_WIDTH_MM = 180
 LANDSCAPE_WIDTH_MM = 267
-RACI_PORTRAIT_ROLES = 6
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def ficha_docx(definition: Definition) -> bytes:
     _portrait(document, content)
     _decisions(document, content)
     _time_rules(document, content)
-    if content.raci and len(content.raci.roles) > RACI_PORTRAIT_ROLES:
+    if content.raci and content.raci.landscape:
         _landscape(document, content)
     _raci(document, content)
     _portrait(document, content)
@@ -228,6 +227,7 @@ def _front(document: DocxDocument, content: FichaContent) -> None:
             for row in content.inputs
         ],
         (30, 40, 12, 18),
+        centred=(2,),
     )
     _heading(document, content, "outputs")
     _table(
@@ -285,6 +285,7 @@ def _activities(document: DocxDocument, content: FichaContent) -> None:
         rows,
         (4, 14, 34, 14, 12, 10, 12),
         size=8,
+        centred=(0,),
     )
 
 
@@ -335,15 +336,13 @@ def _raci(document: DocxDocument, content: FichaContent) -> None:
     if raci is None:
         _none(document, EMPTY["raci"])
         return
-    activity_share = max(25, 100 - (7 if len(raci.roles) > RACI_PORTRAIT_ROLES else 11) * len(raci.roles))
-    role_share = (100 - activity_share) / len(raci.roles)
     _table(
         document,
         ("Actividad", *raci.roles),
         [(label, *([Line(letter, bold=True)] for letter in letters)) for label, letters in raci.rows],
-        (activity_share, *([role_share] * len(raci.roles))),
+        (raci.activity_share, *([raci.role_share] * len(raci.roles))),
         size=8,
-        centre_from=1,
+        centred=range(1, len(raci.roles) + 1),
     )
     _note(document, "; ".join(f"{item.label} = {item.value}" for item in raci.legend) + ".")
 
@@ -355,6 +354,7 @@ def _records_and_formats(document: DocxDocument, content: FichaContent) -> None:
         ("Registro", "Actividad", "Formato", "Acceso restringido a", "Conservación"),
         [(r.name, r.activities, r.format, r.restricted_to, r.retention) for r in content.records],
         (38, 11, 21, 15, 15),
+        centred=(1,),
     )
     _heading(document, content, "formats")
     if not content.formats:
@@ -374,7 +374,8 @@ def _records_and_formats(document: DocxDocument, content: FichaContent) -> None:
             document,
             ("Campo", "Tipo", "Obligatorio", "Opciones", "Ayuda"),
             rows,
-            (32, 16, 11, 24, 17),
+            (30, 13, 10, 20, 27),
+            centred=(2,),
             caption=fmt.title,
         )
 
@@ -412,6 +413,7 @@ def _closing(document: DocxDocument, content: FichaContent) -> None:
         ("Versión", "Fecha", "Descripción del cambio", "Aprobado por"),
         [(h.version, h.date, h.description, h.approved_by) for h in content.history],
         (10, 13, 50, 27),
+        centred=(0, 1),
     )
     _heading(document, content, "inconsistencies")
     if content.inconsistencies:
@@ -423,6 +425,7 @@ def _closing(document: DocxDocument, content: FichaContent) -> None:
             ("Línea", "Lo que dice el documento fuente", "Resolución"),
             [(str(i.seed_line), i.text, i.resolution) for i in content.inconsistencies],
             (9, 45, 46),
+            centred=(0,),
         )
     else:
         _none(document, EMPTY["inconsistencies"])
@@ -487,7 +490,7 @@ def _table(
     *,
     caption: str | None = None,
     size: float = 8.5,
-    centre_from: int | None = None,
+    centred: Collection[int] = (),
 ) -> Table | None:
     """A bordered table whose caption and header rows repeat on every page it runs onto."""
     if not rows:
@@ -512,8 +515,7 @@ def _table(
     for values in rows:
         cells = table.add_row().cells
         for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            centred = centre_from is not None and i >= centre_from
-            _write(cell, value, size=size, align=WD_ALIGN_PARAGRAPH.CENTER if centred else None)
+            _write(cell, value, size=size, align=WD_ALIGN_PARAGRAPH.CENTER if i in centred else None)
         _keep_row_together(table.rows[-1])
     width = _width(document)
     _set_widths(table, [width * share / 100 for share in shares])

@@ -14,7 +14,6 @@ from .content import EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, FichaContent, fic
 from .diagram import DiagramPart, diagram_png
 
 TEMPLATE = "catalogue/ficha_document.html"
-RACI_PORTRAIT_ROLES = 6
 
 
 def ficha_pdf(definition: Definition) -> bytes:
@@ -44,17 +43,13 @@ def _context(content: FichaContent) -> dict[str, Any]:
         }
         for part in content.diagram
     ]
-    # Role names head the RACI columns: past six roles they only stay legible on a landscape page.
-    roles = len(content.raci.roles) if content.raci else 0
-    raci_landscape = roles > RACI_PORTRAIT_ROLES
-    # The activity column takes what the role columns leave, but never less than a quarter of the page.
-    raci_activity_width = max(25, 100 - (7 if raci_landscape else 11) * roles)
     return {
         "f": content,
         "diagram": diagram,
         "none": NOT_APPLICABLE,
         "empty": EMPTY,
         "working_days_note": WORKING_DAYS_NOTE,
-        "raci_activity_width": raci_activity_width,
-        "raci_page": "landscape" if raci_landscape else "portrait",
+        # A plain "NN%" string: a float in the template would be localised to "NN,N".
+        "raci_activity_width": f"{content.raci.activity_share:.0f}%" if content.raci else "",
+        "raci_page": "landscape" if content.raci and content.raci.landscape else "portrait",
     }
