@@ -428,15 +428,22 @@ def session_for(token: str):
 
 class CpuMeter:
     """
-    CPU seconds used by the server side: gunicorn's processes and, on PostgreSQL, the database's backends
-    serving the benchmark database. On a shared machine the wall-clock figures suffer from other load; CPU
-    per request does not, and bounds what 2 dedicated cores can do.
+    CPU seconds used by the server side while it runs: gunicorn's processes and, on PostgreSQL, the backends
+    serving the benchmark database (found by their process title). On a shared machine the wall-clock
+    figures suffer from other load; CPU per request much less, and it bounds what 2 dedicated cores can do.
+    Processes are sampled every 0.2 s, so a backend that comes and goes during the run is counted too.
     """
 
     TICK = os.sysconf("SC_CLK_TCK")
 
     def __init__(self, server: Server) -> None:
-        self.server = server
+        from django.db import connection
+
+        self.group = server.process.pid
+        self.database = f" {connection.settings_dict['NAME']} " if connection.vendor == "postgresql" else None
+        self.first: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {"app": {}, "db": {}}
+        self.done = threading.Event()
 
     @classmethod
     def cpu(cls, pid: int) -> float:
@@ -446,43 +453,48 @@ class CpuMeter:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / cls.TICK  # utime + stime
 
-    def gunicorn_pids(self) -> list[int]:
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == self.server.process.pid:
-                    pids.append(int(stat.parent.name))  # same process group: master and workers
-            except (OSError, ValueError):
+    def sample(self) -> dict[str, dict[int, float]]:
+        found: dict[str, dict[int, float]] = {"app": {}, "db": {}}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
                 continue
-        return pids
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / self.TICK
+                if int(fields[2]) == self.group:  # gunicorn's process group: master and workers
+                    found["app"][int(proc.name)] = cpu
+                elif self.database and self.database in (proc / "cmdline").read_text():
+                    found["db"][int(proc.name)] = cpu
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
 
-    @staticmethod
-    def backends() -> list[int]:
-        from django.db import connection
+    def workers(self) -> list[int]:
+        return [pid for pid in self.sample()["app"] if pid != self.group]
 
-        if connection.vendor != "postgresql":
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            return [pid for (pid,) in cursor.fetchall()]
+    def _watch(self) -> None:
+        while not self.done.wait(0.2):
+            for key, cpus in self.sample().items():
+                self.last[key].update(cpus)
 
-    def snapshot(self) -> dict:
-        return {
-            "app": {pid: self.cpu(pid) for pid in self.gunicorn_pids()},
-            "db": {pid: self.cpu(pid) for pid in self.backends()},
-            "client": time.process_time(),
-        }
+    def start(self) -> None:
+        self.first = self.sample()
+        self.client = time.process_time()
+        self.watcher = threading.Thread(target=self._watch, daemon=True)
+        self.watcher.start()
 
-    def since(self, before: dict) -> dict[str, float]:
-        now = self.snapshot()
+    def stop(self) -> dict[str, float]:
+        """CPU seconds used since `start`: app, db and this (client) process."""
+        self.done.set()
+        self.watcher.join()
+        client = time.process_time() - self.client
+        for key, cpus in self.sample().items():
+            self.last[key].update(cpus)
         used = {
-            key: sum(cpu - before[key].get(pid, 0.0) for pid, cpu in now[key].items())
+            key: sum(cpu - self.first[key].get(pid, 0.0) for pid, cpu in self.last[key].items())
             for key in ("app", "db")
         }
-        return used | {"client": now["client"] - before["client"]}
+        return used | {"client": client}
 
 
 def cpu_line(used: dict[str, float], count: int) -> str:
@@ -507,14 +519,14 @@ def inbox_latency(args, server: Server, state: dict) -> dict:
     url = f"{server.url}/api/v1/tasks/"
     rows = len(session.get(url, timeout=30).json())
     meter = CpuMeter(server)
-    before = meter.snapshot()
+    meter.start()
     http = []
     for _ in range(args.inbox_requests):
         started = time.perf_counter()
         response = session.get(url, timeout=30)
         http.append(time.perf_counter() - started)
         assert response.status_code == 200, response.text
-    used = meter.since(before)
+    used = meter.stop()
     selector, selector_cpu = [], []
     for _ in range(args.inbox_requests):
         started, cpu = time.perf_counter(), time.process_time()
@@ -556,7 +568,7 @@ def throughput(server: Server, state: dict, clients: int, seconds: float) -> dic
     sessions = [session_for(token) for token in state["tokens"][:clients]]
     outs = [{"starts": 0, "all": 0, "latencies": [], "errors": []} for _ in sessions]
     meter = CpuMeter(server)
-    before = meter.snapshot()
+    meter.start()
     started = time.perf_counter()
     threads = [
         threading.Thread(target=client_loop, args=(session, server.url, started + seconds, out))
@@ -574,7 +586,7 @@ def throughput(server: Server, state: dict, clients: int, seconds: float) -> dic
         "all": sum(out["all"] for out in outs),  # with those made after the window, for CPU per completion
         "latencies": latencies,
         "errors": [e for out in outs for e in out["errors"]],
-        "cpu": meter.since(before),
+        "cpu": meter.stop(),
     }
 
 
@@ -584,8 +596,7 @@ def warm_up(server: Server, state: dict, clients: int) -> None:
     (about a CPU second each): otherwise that one-off work lands in the first measurement.
     """
     meter = CpuMeter(server)
-    workers = [pid for pid in meter.gunicorn_pids() if pid != server.process.pid]
-    cold = {pid: meter.cpu(pid) for pid in workers}
+    cold = {pid: meter.cpu(pid) for pid in meter.workers()}
     for _ in range(12):
         throughput(server, state, clients, 3.0)
         if all(meter.cpu(pid) - cpu >= 1.5 for pid, cpu in cold.items()):
