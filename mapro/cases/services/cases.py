@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
+from mapro.catalogue.definition import Activity, Definition
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
@@ -93,7 +94,7 @@ def case_start(
         )
 
 
-def _check_flow(*, definition: Any, flow: str | None) -> None:
+def _check_flow(*, definition: Definition, flow: str | None) -> None:
     flows = {f.id: f.name for f in definition.flows}
     if flows and flow not in flows:
         options = "; ".join(f"{key} ({name})" for key, name in flows.items())
@@ -103,7 +104,13 @@ def _check_flow(*, definition: Any, flow: str | None) -> None:
 
 
 def _case_create(
-    *, version, definition, requester: Person, inputs: dict, parent_task: CaseTask | None, flow: str | None
+    *,
+    version: ProcedureVersion,
+    definition: Definition,
+    requester: Person,
+    inputs: dict[str, Any],
+    parent_task: CaseTask | None,
+    flow: str | None,
 ) -> Case:
     now = timezone.now()
     case = Case.objects.create(
@@ -156,7 +163,7 @@ def _open_children(case: Case):
     return case.children.filter(status__in=[Case.Status.OPEN, Case.Status.SUSPENDED])
 
 
-def _children_start(*, case: Case, definition: Any, tasks: list[CaseTask], actor: Person) -> None:
+def _children_start(*, case: Case, definition: Definition, tasks: list[CaseTask], actor: Person) -> None:
     """Start the called procedures as child cases; a call that does not wait lets the parent go on."""
     for task, code in sync.call_activities(definition=definition, tasks=tasks):
         child_version = ProcedureVersion.objects.get(code=code, is_current=True)
@@ -232,7 +239,13 @@ def case_task_complete(
 
 
 def _task_finish(
-    *, case: Case, task: CaseTask, actor: Person | None, decision: str | None, records: dict, effective_date
+    *,
+    case: Case,
+    task: CaseTask,
+    actor: Person | None,
+    decision: str | None,
+    records: dict[str, Any],
+    effective_date: dt.date | None,
 ) -> CaseTask:
     definition = case_definition(case=case)
     workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
@@ -299,7 +312,7 @@ def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:
         raise _refuse(actor=actor, case=task.case, action=action, message=message)
 
 
-def _check_decision(*, activity: Any, decision: str | None) -> None:
+def _check_decision(*, activity: Activity, decision: str | None) -> None:
     if activity.decision is None:
         if decision:
             raise InvalidInputError({"decision": ["Esta actividad no tiene decisión."]})
@@ -309,7 +322,7 @@ def _check_decision(*, activity: Any, decision: str | None) -> None:
         raise InvalidInputError({"decision": [f"Elija una de las opciones: {', '.join(labels)}."]})
 
 
-def _validated_records(*, definition: Any, activity: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _validated_records(*, definition: Definition, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
     """Record data keyed by record id; each formatted record is checked against its typed fields."""
     errors: dict[str, list[str]] = {}
     records: dict[str, Any] = {}
@@ -340,7 +353,15 @@ def _check_still_open(*, case: Case, task: CaseTask) -> None:
         raise ConflictError(f"El expediente {case.number} está {case.get_status_display().lower()}.")
 
 
-def _records_create(*, case, task, definition, records, actor, day) -> None:
+def _records_create(
+    *,
+    case: Case,
+    task: CaseTask,
+    definition: Definition,
+    records: dict[str, Any],
+    actor: Person | None,
+    day: dt.date | None,
+) -> None:
     for record_id, values in records.items():
         record = next(r for r in definition.records if r.id == record_id)
         CaseRecord.objects.create(
