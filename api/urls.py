@@ -18,4 +18,9 @@ urlpatterns = [
     path("tasks/<int:task_id>/claim/", views.TaskClaimApi.as_view(), name="api-task-claim"),
     path("tasks/<int:task_id>/assign/", views.TaskAssignApi.as_view(), name="api-task-assign"),
     path("notifications/", views.NotificationListApi.as_view(), name="api-notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        views.NotificationReadApi.as_view(),
+        name="api-notification-read",
+    ),
 ]

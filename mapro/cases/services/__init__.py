@@ -9,6 +9,7 @@ from .cases import (
     case_task_complete,
 )
 from .lifecycle import case_cancel, case_resume, case_suspend
+from .notifications import notification_mark_read
 
 __all__ = [
     "case_attachment_add",
@@ -20,4 +21,5 @@ __all__ = [
     "case_task_assign",
     "case_task_claim",
     "case_task_complete",
+    "notification_mark_read",
 ]

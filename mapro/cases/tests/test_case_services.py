@@ -257,3 +257,20 @@ def test_validity_windows_expire_by_themselves():
     assert deadlines_expire(now=link.due_at + dt.timedelta(days=1)) == 0  # a repeated tick changes nothing
     link.refresh_from_db()
     assert link.status == Deadline.Status.EXPIRED
+
+
+def test_a_notification_is_marked_read_once_and_only_by_its_person():
+    from mapro.cases.services import notification_mark_read
+    from mapro.core.errors import NotFoundError
+
+    analyst = person("MVCS", "analista_mesa_servicios")
+    case = start_baja()
+    case_task_complete(task_id=open_task(case).pk, actor=analyst)
+    oficial = person("MVCS", "oficial_seguridad")
+    notification = Notification.objects.get(person=oficial, case=case)
+
+    first = notification_mark_read(notification_id=notification.pk, person=oficial).read_at
+    assert first is not None
+    assert notification_mark_read(notification_id=notification.pk, person=oficial).read_at == first
+    with pytest.raises(NotFoundError):
+        notification_mark_read(notification_id=notification.pk, person=analyst)
