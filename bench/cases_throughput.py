@@ -60,6 +60,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=0, help="gunicorn port (default: a free one)")
     parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
+    parser.add_argument(
+        "--breakdown", type=int, metavar="CASES", default=0, help="also: CPU per phase of a completion"
+    )
     args = parser.parse_args()
     args.db = args.db or "sqlite"
     args.cases = sorted(args.cases or [10_000])
@@ -641,6 +644,89 @@ def measure(args, env: dict[str, str], state: dict) -> None:
         server.stop()
 
 
+# Where a completion's CPU goes: (module, function) wrapped to add up the thread CPU time spent inside,
+# patched where the callers look them up. Inclusive times: a phase contains the phases it calls.
+PHASES = [
+    ("api.views", "TaskCompleteApi.post", "the whole request handler (POST …/complete/)"),
+    ("mapro.cases.services", "case_task_complete", "  service case_task_complete"),
+    ("mapro.cases.services.cases", "_check_can_act", "    role check (organization selectors)"),
+    ("mapro.cases.services.cases", "_locked_case", "    lock and read the case"),
+    ("mapro.cases.services.cases", "_task_finish", "    engine step and projections"),
+    ("mapro.engine.runtime", "workflow_load", "      SpiffWorkflow: load the state"),
+    ("mapro.engine.runtime", "workflow_complete_task", "      SpiffWorkflow: run the task"),
+    ("mapro.engine.runtime", "workflow_dump", "      SpiffWorkflow: dump the state"),
+    ("mapro.cases.services.sync", "activity_completed_settle", "      settle deadlines, notify RACI I"),
+    ("mapro.cases.services.sync", "_informed_notify", "        notifications (people_holding_role)"),
+    ("mapro.cases.services.sync", "case_tasks_sync", "      task projection, new deadlines"),
+    ("mapro.cases.services.cases", "audit_event_record", "      audit event (hash chain)"),
+    ("api.views", "case_response", "  response: the case re-read and serialized"),
+]
+
+
+def breakdown(state: dict, cases: int) -> None:
+    """Run `cases` cases in this process through the API (DRF test client) and attribute the CPU."""
+    import importlib
+    from functools import wraps
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    spent: dict[str, float] = dict.fromkeys((label for _, _, label in PHASES), 0.0)
+    completing = [False]  # phases count only inside a completion (case_response also serves case starts)
+
+    def timed(function, label):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            outermost = label == PHASES[0][2]
+            if not (outermost or completing[0]):
+                return function(*args, **kwargs)
+            completing[0] = True
+            started = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.thread_time() - started
+                completing[0] = completing[0] and not outermost
+
+        return wrapper
+
+    patched = []
+    for module_name, attribute, label in PHASES:
+        owner = importlib.import_module(module_name)
+        path = attribute.split(".")
+        for part in path[:-1]:
+            owner = getattr(owner, part)
+        original = getattr(owner, path[-1])
+        setattr(owner, path[-1], timed(original, label))
+        patched.append((owner, path[-1], original))
+    client = APIClient(HTTP_HOST="localhost")  # one of ALLOWED_HOSTS
+    client.credentials(HTTP_AUTHORIZATION=f"Token {state['tokens'][0]}")
+    completions = queries = 0
+    try:
+        for _ in range(cases):
+            start = {"procedure": PROCEDURE, "inputs": BAJA}
+            case = client.post("/api/v1/cases/", start, format="json").json()
+            while case["status"] == "open":
+                task = next(t for t in case["tasks"] if t["status"] == "open")
+                data = {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task["activity"] == 3 else {}
+                with CaptureQueriesContext(connection) as captured:
+                    url = f"/api/v1/tasks/{task['id']}/complete/"
+                    response = client.post(url, {"data": data}, format="json")
+                queries += len(captured)
+                completions += 1
+                case = response.json()
+    finally:
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+    print(
+        f"\nCPU of one completion in this process ({completions} completions, {queries / completions:.0f} "
+        "SQL queries each; database server time not included):"
+    )
+    for _, _, label in PHASES:
+        print(f"  {label:<52} {spent[label] / completions * 1000:6.1f} ms")
+
+
 def main() -> None:
     args = parse_args()
     env = database_env(args)
@@ -672,6 +758,8 @@ def main() -> None:
                 f"in {took:.1f} s ({rows / took:,.0f} rows/s); {load()}"
             )
         measure(args, env, state)
+    if args.breakdown:
+        breakdown(state, args.breakdown)
 
 
 if __name__ == "__main__":
