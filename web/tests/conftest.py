@@ -69,7 +69,7 @@ def login_client(client, mvcs):
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"no está Chromium en {CHROMIUM} (scripts/bootstrap.sh --dev lo instala)")
+        pytest.fail(f"no está Chromium en {CHROMIUM} (scripts/bootstrap.sh --dev lo instala)")
     # Playwright's sync API keeps an event loop in this thread; the ORM calls of the tests themselves are
     # still synchronous, so Django's async-safety guard is lifted for the browser tests only.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
