@@ -20,7 +20,11 @@ For each database it:
      `tasks_for_person` selector alone (in this process, same database);
    - throughput: each of 1, then 8, client threads (its own requests.Session and token, a person holding both
      roles of PR.OTI.005) starts cases and completes their 4 tasks, for `--seconds` seconds; completions per
-     second and the p50/p95 latency of a completion.
+     second and the p50/p95 latency of a completion;
+   - the CPU per request of gunicorn and of the PostgreSQL backends (the machine may be shared);
+4. with `--breakdown N`, runs N cases in this process and attributes a completion's CPU to its phases.
+
+bench/README.md has the figures measured and what they mean.
 """
 
 from __future__ import annotations
