@@ -2,31 +2,39 @@
 
 from rest_framework import serializers
 
-from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notification
+from mapro.cases.models import Case, CaseTask, Deadline, Notification
 
 
-class TaskOut(serializers.ModelSerializer):
-    case = serializers.CharField(source="case.number")
+class TaskOut(serializers.Serializer):
+    """
+    A task. Plain fields, not a ModelSerializer: these are built on every completion and inbox row, and a
+    ModelSerializer introspects the model each time it is instantiated.
+    """
+
+    id = serializers.IntegerField()
+    case = serializers.CharField(source="case.number", help_text="Número del expediente.")
+    activity = serializers.IntegerField(help_text="Número de la actividad en la ficha.")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    role_code = serializers.CharField(help_text="Rol responsable (id de la definición).")
+    status = serializers.ChoiceField(choices=CaseTask.Status.choices)
     status_display = serializers.CharField(source="get_status_display")
-    assignee = serializers.CharField(source="assignee.user.username", default=None)
+    assignee = serializers.CharField(source="assignee.user.username", default=None, allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    decision = serializers.CharField(allow_blank=True)
 
-    class Meta:
-        model = CaseTask
-        fields = [
-            "id",
-            "case",
-            "activity",
-            "name",
-            "kind",
-            "role_code",
-            "status",
-            "status_display",
-            "assignee",
-            "due_at",
-            "created_at",
-            "completed_at",
-            "decision",
-        ]
+
+class TaskRowOut(TaskOut):
+    """The same fields read from a value row of `tasks_for_person_rows` (the inbox: no model instances)."""
+
+    case = serializers.CharField(source="case_number", help_text="Número del expediente.")
+    status_display = serializers.SerializerMethodField()
+    assignee = serializers.CharField(source="assignee_username", allow_null=True)
+
+    def get_status_display(self, row: dict) -> str:
+        return CaseTask.Status(row["status"]).label
 
 
 class DeadlineOut(serializers.ModelSerializer):
@@ -35,10 +43,14 @@ class DeadlineOut(serializers.ModelSerializer):
         fields = ["time_rule", "text", "meaning", "activity", "anchor_at", "due_at", "status", "settled_at"]
 
 
-class RecordOut(serializers.ModelSerializer):
-    class Meta:
-        model = CaseRecord
-        fields = ["id", "record_id", "name", "data", "effective_date", "task", "created_at"]
+class RecordOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    record_id = serializers.CharField(help_text="Id del registro en la definición.")
+    name = serializers.CharField()
+    data = serializers.JSONField()
+    effective_date = serializers.DateField()
+    task = serializers.IntegerField(source="task_id", allow_null=True)
+    created_at = serializers.DateTimeField()
 
 
 class CaseOut(serializers.ModelSerializer):
@@ -84,6 +96,26 @@ class CaseDetailOut(CaseOut):
 
     def get_records(self, case: Case) -> list[dict]:
         return RecordOut(self.context["visible_records"], many=True).data
+
+
+class CaseStateOut(serializers.Serializer):
+    number = serializers.CharField()
+    procedure = serializers.CharField(source="procedure_version.code")
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    status_display = serializers.CharField(source="get_status_display")
+    outcome = serializers.CharField(allow_blank=True)
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class TaskCompletionOut(serializers.Serializer):
+    """What a completion changed: the task, its records, the case's state and its open tasks now."""
+
+    task = TaskOut()
+    records = RecordOut(many=True)
+    case = CaseStateOut()
+    open_tasks = TaskOut(many=True)
 
 
 class CaseStartIn(serializers.Serializer):

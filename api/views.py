@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from mapro.cases import services
 from mapro.cases.models import Case, CaseTask, Notification
-from mapro.cases.selectors import case_records_visible, tasks_for_person
+from mapro.cases.selectors import case_records_visible, tasks_for_person_rows
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError
 from mapro.organization.models import Person
@@ -144,16 +144,22 @@ class CaseAttachmentApi(APIView):
 class TaskListApi(APIView):
     @extend_schema(responses=s.TaskOut(many=True), summary="Mi bandeja: tareas que puedo atender")
     def get(self, request: Request) -> Response:
-        tasks = tasks_for_person(person=person_of(request)).select_related("assignee__user")
-        return Response(s.TaskOut(tasks[:500], many=True).data)
+        rows = tasks_for_person_rows(person=person_of(request))[:500]
+        return Response(s.TaskRowOut(rows, many=True).data)
 
 
 class TaskCompleteApi(APIView):
-    @extend_schema(request=s.TaskCompleteIn, responses=s.CaseDetailOut, summary="Completar una tarea")
+    @extend_schema(
+        request=s.TaskCompleteIn,
+        responses=s.TaskCompletionOut,
+        summary="Completar una tarea",
+        description="Responde con la tarea, los registros que produjo, el estado del expediente y sus tareas "
+        "abiertas; el expediente completo está en GET /api/v1/cases/{number}/.",
+    )
     def post(self, request: Request, task_id: int) -> Response:
         data = _valid(s.TaskCompleteIn, request)
-        task = services.case_task_complete(task_id=task_id, actor=person_of(request), **data)
-        return case_response(request, task.case)
+        completion = services.case_task_complete(task_id=task_id, actor=person_of(request), **data)
+        return Response(s.TaskCompletionOut(completion).data)
 
 
 class TaskClaimApi(APIView):

@@ -15,12 +15,14 @@ For each database it:
    inserts (COPY on PostgreSQL, executemany on SQLite): the case with its workflow state, 4 completed tasks,
    3 records, 4 settled deadlines, 6 notifications and 5 audit events (a valid hash chain: `mapro audit
    verify` passes), and reports how long that took;
-3. starts gunicorn on it (`-w 4 --threads 4` by default) and measures
+3. starts gunicorn on it with config/gunicorn.conf.py (sync workers, 2 × cores + 1) and measures
    - the inbox: p50/p95 of GET /api/v1/tasks/ (one client, one request at a time) and of the
-     `tasks_for_person` selector alone (in this process, same database);
-   - throughput: each of 1, then 8, client threads (its own requests.Session and token, a person holding both
-     roles of PR.OTI.005) starts cases and completes their 4 tasks, for `--seconds` seconds; completions per
-     second and the p50/p95 latency of a completion;
+     `tasks_for_person_rows` selector alone (in this process, same database);
+   - throughput, each with 1, then 8, client threads (its own keep-alive connection and token, a person
+     holding both roles of PR.OTI.005), for `--seconds` seconds: completions per second and the p50/p95
+     latency of a completion,
+     a. completing the tasks of cases pre-started (unmeasured) through the services: task completions only;
+     b. starting each case through the API and completing its 4 tasks: the whole life of a case;
    - the CPU per request of gunicorn and of the PostgreSQL backends (the machine may be shared);
 4. with `--breakdown N`, runs N cases in this process and attributes a completion's CPU to its phases.
 
@@ -31,8 +33,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
 import os
+import queue
 import shlex
 import signal
 import socket
@@ -60,8 +64,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each throughput run")
     parser.add_argument("--clients", default="1,8", help="client threads per throughput run")
     parser.add_argument("--inbox-requests", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pool", type=int, default=600, help="pre-started cases before each pooled run")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: sync workers)")
     parser.add_argument("--port", type=int, default=0, help="gunicorn port (default: a free one)")
     parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
     parser.add_argument(
@@ -156,7 +161,13 @@ def prepare(args: argparse.Namespace) -> dict:
             RoleAssignment.objects.get_or_create(person=someone, role=role, starts_on=dt.date(2020, 1, 1))
         people.append(someone)
     tokens = [Token.objects.get_or_create(user=p.user)[0].key for p in people]
-    return {"template": template, "people": people, "tokens": tokens}
+    return {
+        "template": template,
+        "people": people,
+        "tokens": tokens,
+        "pool": queue.SimpleQueue(),
+        "pooled": [],
+    }
 
 
 def closed_cases() -> int:
@@ -400,21 +411,21 @@ class Server:
         command = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi",
-            f"--workers={args.workers}",
-            f"--threads={args.threads}",
+            f"--config={ROOT / 'config' / 'gunicorn.conf.py'}",  # what production runs
             f"--bind=127.0.0.1:{self.port}",
             "--log-level=warning",
-            "--preload",  # Django set up once, before the workers fork
         ]
+        command += [f"--workers={args.workers}"] if args.workers else []
+        command += [f"--threads={args.threads}"] if args.threads else []
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
 
-    def wait_ready(self, session) -> None:
+    def wait_ready(self, client: ApiClient) -> None:
         for _ in range(300):
             try:
-                if session.get(f"{self.url}/api/v1/tasks/", timeout=5).status_code == 200:
+                if client.call("GET", "/api/v1/tasks/")[0] == 200:
                     return
-            except OSError:
-                pass
+            except (OSError, http.client.HTTPException):
+                client.connection.close()
             if self.process.poll() is not None:
                 raise SystemExit("gunicorn did not start")
             time.sleep(0.2)
@@ -431,12 +442,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def session_for(token: str):
-    import requests
+class ApiClient:
+    """
+    One keep-alive HTTP/1.1 connection with a person's token. The clients run on the same 2 cores as the
+    server, so they are kept light: http.client costs a fraction of the CPU of requests per call.
+    """
 
-    session = requests.Session()
-    session.headers["Authorization"] = f"Token {token}"
-    return session
+    def __init__(self, server: Server, token: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+        payload = json.dumps(body).encode() if body is not None else None
+        self.connection.request(method, path, body=payload, headers=self.headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        return response.status, json.loads(content) if content else None
 
 
 class CpuMeter:
@@ -526,66 +547,104 @@ def load() -> str:
 
 
 def inbox_latency(args, server: Server, state: dict) -> dict:
-    from mapro.cases.selectors import tasks_for_person
+    from mapro.cases.selectors import tasks_for_person_rows
 
-    session = session_for(state["tokens"][0])
-    url = f"{server.url}/api/v1/tasks/"
-    rows = len(session.get(url, timeout=30).json())
+    client = ApiClient(server, state["tokens"][0])
+    rows = len(client.call("GET", "/api/v1/tasks/")[1])
     meter = CpuMeter(server)
     meter.start()
     http = []
     for _ in range(args.inbox_requests):
         started = time.perf_counter()
-        response = session.get(url, timeout=30)
+        status, body = client.call("GET", "/api/v1/tasks/")
         http.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.text
+        assert status == 200, body
     used = meter.stop()
     selector, selector_cpu = [], []
     for _ in range(args.inbox_requests):
         started, cpu = time.perf_counter(), time.process_time()
-        list(tasks_for_person(person=state["people"][0])[:500])
+        list(tasks_for_person_rows(person=state["people"][0])[:500])
         selector.append(time.perf_counter() - started)
         selector_cpu.append(time.process_time() - cpu)
     return {"rows": rows, "http": http, "cpu": used, "selector": selector, "selector_cpu": selector_cpu}
 
 
-def client_loop(session, url: str, stop_at: float, out: dict) -> None:
+def completion_payload(task: dict) -> dict:
+    return {"data": {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task["activity"] == 3 else {}}
+
+
+def client_loop(client: ApiClient, pool: queue.SimpleQueue | None, stop_at: float, out: dict) -> None:
     """
-    Start PR.OTI.005 cases and complete their tasks until `stop_at`; completions finished by then count.
-    The case in hand is then completed (uncounted), so runs leave no open tasks behind to grow the inbox.
+    Complete PR.OTI.005 tasks until `stop_at`: those of pre-started cases taken from `pool`, else of cases
+    this client starts through the API. Completions finished by then count. The case in hand is then
+    finished (uncounted), so runs leave no open tasks behind to grow the inbox.
     """
     while time.perf_counter() < stop_at:
-        response = session.post(f"{url}/api/v1/cases/", json={"procedure": PROCEDURE, "inputs": BAJA})
-        if response.status_code != 201:
-            out["errors"].append(response.status_code)
-            return
-        out["starts"] += 1
-        case = response.json()
-        while case["status"] == "open":
+        try:
+            task = pool.get_nowait() if pool is not None else None
+        except queue.Empty:
+            task = None
+        if task is None:
+            status, case = client.call("POST", "/api/v1/cases/", {"procedure": PROCEDURE, "inputs": BAJA})
+            if status != 201:
+                out["errors"].append(status)
+                return
+            out["starts"] += 1
             task = next(t for t in case["tasks"] if t["status"] == "open")
-            data = {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task["activity"] == 3 else {}
+        while task is not None:
             started = time.perf_counter()
-            response = session.post(f"{url}/api/v1/tasks/{task['id']}/complete/", json={"data": data})
+            status, progress = client.call(
+                "POST", f"/api/v1/tasks/{task['id']}/complete/", completion_payload(task)
+            )
             finished = time.perf_counter()
-            if response.status_code != 200:
-                out["errors"].append(response.status_code)
+            if status != 200:
+                out["errors"].append(status)
                 return
             out["all"] += 1
             if finished <= stop_at:
                 out["latencies"].append(finished - started)
-            case = response.json()
+            task = progress["open_tasks"][0] if progress["open_tasks"] else None
 
 
-def throughput(server: Server, state: dict, clients: int, seconds: float) -> dict:
-    """`clients` threads start and complete cases for `seconds`; completions are counted in that window."""
-    sessions = [session_for(token) for token in state["tokens"][:clients]]
-    outs = [{"starts": 0, "all": 0, "latencies": [], "errors": []} for _ in sessions]
+def pool_fill(state: dict, size: int) -> float:
+    """Top the pool of pre-started cases (first task open) up to `size`, through the services."""
+    from mapro.cases.models import CaseTask
+    from mapro.cases.services import case_start
+
+    began = time.perf_counter()
+    pool = state["pool"]
+    while pool.qsize() < size:
+        case = case_start(procedure_code=PROCEDURE, requester=state["people"][0], inputs=BAJA)
+        task = case.tasks.get(status=CaseTask.Status.OPEN)
+        pool.put({"id": task.pk, "activity": task.activity})
+        state["pooled"].append(case.pk)
+    return time.perf_counter() - began
+
+
+def pool_cancel(state: dict) -> None:
+    """Cancel the pre-started cases no run took, so they do not sit in the next inbox measured."""
+    from mapro.cases.models import Case
+    from mapro.cases.services import case_cancel
+
+    for case in Case.objects.filter(pk__in=state["pooled"], status=Case.Status.OPEN):
+        case_cancel(case_id=case.pk, actor=state["people"][0], reason="Fin del benchmark")
+    state["pool"], state["pooled"] = queue.SimpleQueue(), []
+
+
+def throughput(server: Server, state: dict, clients: int, seconds: float, *, pooled: bool) -> dict:
+    """
+    `clients` threads complete tasks for `seconds`; completions are counted in that window. With `pooled`,
+    they take the cases from the pool of pre-started cases; otherwise they start every case themselves.
+    """
+    api = [ApiClient(server, token) for token in state["tokens"][:clients]]
+    outs = [{"starts": 0, "all": 0, "latencies": [], "errors": []} for _ in api]
+    pool = state["pool"] if pooled else None
     meter = CpuMeter(server)
     meter.start()
     started = time.perf_counter()
     threads = [
-        threading.Thread(target=client_loop, args=(session, server.url, started + seconds, out))
-        for session, out in zip(sessions, outs, strict=True)
+        threading.Thread(target=client_loop, args=(client, pool, started + seconds, out))
+        for client, out in zip(api, outs, strict=True)
     ]
     for thread in threads:
         thread.start()
@@ -611,7 +670,7 @@ def warm_up(server: Server, state: dict, clients: int) -> None:
     meter = CpuMeter(server)
     cold = {pid: meter.cpu(pid) for pid in meter.workers()}
     for _ in range(12):
-        throughput(server, state, clients, 3.0)
+        throughput(server, state, clients, 3.0, pooled=False)
         if all(meter.cpu(pid) - cpu >= 1.5 for pid, cpu in cold.items()):
             return
     print("warning: some workers are still cold after the warm-up", file=sys.stderr)
@@ -621,9 +680,9 @@ def inbox_plan(state: dict) -> str:
     """The database's plan for the inbox query (EXPLAIN ANALYZE on PostgreSQL)."""
     from django.db import connection
 
-    from mapro.cases.selectors import tasks_for_person
+    from mapro.cases.selectors import tasks_for_person_rows
 
-    queryset = tasks_for_person(person=state["people"][0])[:500]
+    queryset = tasks_for_person_rows(person=state["people"][0])[:500]
     if connection.vendor == "postgresql":
         return queryset.explain(analyze=True)
     return queryset.explain()
@@ -632,26 +691,36 @@ def inbox_plan(state: dict) -> str:
 def measure(args, env: dict[str, str], state: dict) -> None:
     server = Server(args, env)
     try:
-        server.wait_ready(session_for(state["tokens"][0]))
+        server.wait_ready(ApiClient(server, state["tokens"][0]))
         warm_up(server, state, max(args.clients))
         inbox = inbox_latency(args, server, state)
         print(f"\n== {closed_cases():,} closed cases; inbox of {inbox['rows']} open tasks; {load()} ==")
         print(f"inbox GET /api/v1/tasks/       {ms(inbox['http'])}  ({len(inbox['http'])} requests)")
         print(f"    {cpu_line(inbox['cpu'], len(inbox['http']))}")
-        print(f"inbox tasks_for_person alone   {ms(inbox['selector'])}  (CPU {ms(inbox['selector_cpu'])})")
-        for clients in args.clients:
-            result = throughput(server, state, clients, args.seconds)
-            errors = f", ERRORS {result['errors']}" if result["errors"] else ""
+        print(f"inbox tasks_for_person_rows    {ms(inbox['selector'])}  (CPU {ms(inbox['selector_cpu'])})")
+        for pooled in (True, False):
             print(
-                f"{clients} client(s): {result['per_second']:6.1f} completions/s "
-                f"({result['completions']} in {args.seconds:.0f} s, {result['starts']} cases started), "
-                f"completion {ms(result['latencies'])}{errors}; {load()}"
+                "completions of pre-started cases:"
+                if pooled
+                else "whole cases: each client starts its cases (POST /api/v1/cases/) and completes them:"
             )
-            # Per completion, counting the case starts too (one start per four completions).
-            print(f"    {cpu_line(result['cpu'], result['all'])}")
+            for clients in args.clients:
+                if pooled:
+                    took = pool_fill(state, args.pool)
+                    print(f"  (pool topped up to {args.pool} open cases in {took:.1f} s, unmeasured)")
+                result = throughput(server, state, clients, args.seconds, pooled=pooled)
+                errors = f", ERRORS {result['errors']}" if result["errors"] else ""
+                print(
+                    f"  {clients} client(s): {result['per_second']:6.1f} completions/s "
+                    f"({result['completions']} in {args.seconds:.0f} s, {result['starts']} cases started "
+                    f"through the API), completion {ms(result['latencies'])}{errors}; {load()}"
+                )
+                # Per completion, with the case starts made through the API in the window.
+                print(f"      {cpu_line(result['cpu'], result['all'])}")
         print("inbox plan:\n  " + inbox_plan(state).replace("\n", "\n  "))
     finally:
         server.stop()
+        pool_cancel(state)
 
 
 # Where a completion's CPU goes: (module, function) wrapped to add up the thread CPU time spent inside,
@@ -669,7 +738,7 @@ PHASES = [
     ("mapro.cases.services.sync", "_informed_notify", "        notifications (people_holding_role)"),
     ("mapro.cases.services.sync", "case_tasks_sync", "      task projection, new deadlines"),
     ("mapro.cases.services.cases", "audit_event_record", "      audit event (hash chain)"),
-    ("api.views", "case_response", "  response: the case re-read and serialized"),
+    ("api.serializers", "TaskCompletionOut.to_representation", "  response: the completion serialized"),
 ]
 
 
@@ -717,15 +786,15 @@ def breakdown(state: dict, cases: int) -> None:
         for _ in range(cases):
             start = {"procedure": PROCEDURE, "inputs": BAJA}
             case = client.post("/api/v1/cases/", start, format="json").json()
-            while case["status"] == "open":
-                task = next(t for t in case["tasks"] if t["status"] == "open")
-                data = {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task["activity"] == 3 else {}
+            task = next(t for t in case["tasks"] if t["status"] == "open")
+            while task is not None:
                 with CaptureQueriesContext(connection) as captured:
                     url = f"/api/v1/tasks/{task['id']}/complete/"
-                    response = client.post(url, {"data": data}, format="json")
+                    response = client.post(url, completion_payload(task), format="json")
                 queries += len(captured)
                 completions += 1
-                case = response.json()
+                open_tasks = response.json()["open_tasks"]
+                task = open_tasks[0] if open_tasks else None
     finally:
         for owner, name, original in patched:
             setattr(owner, name, original)
@@ -735,6 +804,11 @@ def breakdown(state: dict, cases: int) -> None:
     )
     for _, _, label in PHASES:
         print(f"  {label:<52} {spent[label] / completions * 1000:6.1f} ms")
+
+
+def gunicorn_layout(args: argparse.Namespace) -> str:
+    workers = args.workers or 2 * (os.cpu_count() or 1) + 1  # config/gunicorn.conf.py's default
+    return f"{workers} workers" + (f" × {args.threads} threads" if args.threads else " (sync)")
 
 
 def main() -> None:
@@ -747,7 +821,7 @@ def main() -> None:
     django.setup()
     print(
         f"# mapro cases throughput — {args.db}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
-        f"{os.cpu_count()} CPUs, gunicorn -w {args.workers} --threads {args.threads}; {load()}"
+        f"{os.cpu_count()} CPUs, gunicorn {gunicorn_layout(args)}; {load()}"
     )
     began = time.perf_counter()
     state = prepare(args)

@@ -13,20 +13,13 @@ import json
 import pytest
 from django.apps import apps
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from ruamel.yaml import YAML
 
-from mapro.catalogue.definition import Catalogue
-from mapro.catalogue.selectors import catalogue_from_repository
-from mapro.catalogue.services import procedure_versions_load
-from mapro.organization.models import Entity, Person
-from mapro.organization.services import demo_people_create, demo_username
+from .support import BAJA, CORREO_SERVICIOS, client_of
 
 pytestmark = pytest.mark.django_db
 
-BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
-CORREO_SERVICIOS = "SENACE-CORREO-SERVICIOS"
 SEGUIMIENTO = "Seguimiento de la cuenta de correo electrónico de servicios"
 # Anexo 01 of SENACE-CORREO-SERVICIOS, the record `acta_control` that activity 8 produces.
 ACTA = {
@@ -44,24 +37,6 @@ ACTA = {
     "ruta": r"\\SNC-NAS\Carpeta_Backup_2026",
     "responsable_control": "Especialista de turno",
 }
-
-
-@pytest.fixture(autouse=True)
-def _catalogue(db) -> None:
-    """The two procedures these tests use, and a demo person for each of their roles."""
-    definitions = catalogue_from_repository().definitions
-    codes = ["PR.OTI.005", CORREO_SERVICIOS]
-    procedure_versions_load(catalogue=Catalogue(definitions={code: definitions[code] for code in codes}))
-    demo_people_create()
-
-
-def client_of(entity_code: str, role_code: str) -> APIClient:
-    entity = Entity.objects.get(code=entity_code)
-    someone = Person.objects.get(user__username=demo_username(entity=entity, role_code=role_code))
-    token, _ = Token.objects.get_or_create(user=someone.user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def row_counts() -> dict[str, int]:

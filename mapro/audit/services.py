@@ -63,8 +63,10 @@ def audit_event_record(
     """Append one event to `chain` (an entity code). Needs an open transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit events are written in the transaction of the change they record")
-    head, _ = AuditChainHead.objects.get_or_create(chain=chain)
-    head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # the chain's first event
+        AuditChainHead.objects.get_or_create(chain=chain)
+        head = AuditChainHead.objects.select_for_update().get(chain=chain)
     event = AuditEvent(
         chain=chain,
         seq=head.seq + 1,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -23,6 +23,12 @@ from dateutil.relativedelta import relativedelta
 
 LIMA = ZoneInfo("America/Lima")
 END_OF_DAY = dt.time(23, 59, 59)
+
+
+@lru_cache(maxsize=1)
+def peru_holidays() -> holidays.HolidayBase:
+    """Peru's national holidays, shared by every calendar (`holidays` fills a year in on first lookup)."""
+    return holidays.country_holidays("PE", language="es")
 
 
 @dataclass(frozen=True)
@@ -35,9 +41,9 @@ class WorkCalendar:
     filing_cutoff: dt.time = END_OF_DAY
     region: str | None = None
 
-    @cached_property
+    @property
     def _national(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("PE", language="es")
+        return peru_holidays()
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and day not in self._national and day not in self.extra_non_working_days

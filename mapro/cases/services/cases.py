@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
@@ -26,6 +28,19 @@ from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Commen
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
 from .forms import validate_fields, validate_inputs
+
+
+@dataclass(frozen=True)
+class TaskCompletion:
+    """What a completion did: the task, the records it wrote and the case's open tasks after the step."""
+
+    task: CaseTask
+    records: list[CaseRecord]
+    open_tasks: list[CaseTask]
+
+    @property
+    def case(self) -> Case:
+        return self.task.case
 
 
 def _refuse(*, actor: Person, case: Case | None, action: str, message: str) -> NotAllowedError:
@@ -124,8 +139,9 @@ def _case_create(
         started_at=now,
     )
     workflow = runtime.workflow_start(case_specs(case=case), {runtime.FLOW_KEY: flow} if flow else None)
-    sync.case_started_deadlines(case=case, definition=definition)
-    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow)
+    step = sync.step_begin(case=case, definition=definition, new_case=True)
+    sync.case_started_deadlines(step)
+    new_tasks = sync.case_tasks_sync(step, workflow=workflow)
     _workflow_save(case=case, workflow=workflow)
     audit_event_record(
         chain=case.entity.code,
@@ -148,7 +164,7 @@ def _case_create(
 def _workflow_save(*, case: Case, workflow: Any) -> None:
     case.workflow_state = runtime.workflow_dump(workflow)
     case.workflow_serializer_version = runtime.SERIALIZER_VERSION
-    fields = ["workflow_state", "workflow_serializer_version", "updated_at"]
+    fields = ["workflow_state", "workflow_serializer_version", "due_at", "updated_at"]
     # A parent cannot close while a child case (a procedure it called without waiting) is still open: it
     # stays open with its route finished, and closes when its last child does (_parent_after_child).
     if workflow.completed and case.status == Case.Status.OPEN and not _open_children(case).exists():
@@ -163,9 +179,13 @@ def _open_children(case: Case):
     return case.children.filter(status__in=[Case.Status.OPEN, Case.Status.SUSPENDED])
 
 
-def _children_start(*, case: Case, definition: Definition, tasks: list[CaseTask], actor: Person) -> None:
-    """Start the called procedures as child cases; a call that does not wait lets the parent go on."""
-    for task, code in sync.call_activities(definition=definition, tasks=tasks):
+def _children_start(*, case: Case, definition: Definition, tasks: list[CaseTask], actor: Person) -> bool:
+    """
+    Start the called procedures as child cases; a call that does not wait lets the parent go on.
+    Returns whether any was started.
+    """
+    calls = sync.call_activities(definition=definition, tasks=tasks)
+    for task, code in calls:
         child_version = ProcedureVersion.objects.get(code=code, is_current=True)
         child_definition = procedure_version_definition(version=child_version)
         _case_create(
@@ -178,23 +198,36 @@ def _children_start(*, case: Case, definition: Definition, tasks: list[CaseTask]
         )
         if not definition.activity(task.activity).call.wait:
             _task_finish(case=case, task=task, actor=None, decision=None, records={}, effective_date=None)
+    return bool(calls)
 
 
-def _locked_case(*, case_id: int) -> Case:
-    """Lock the case for an engine step; a child's parent is locked first (one lock order everywhere)."""
-    parent_id = Case.objects.filter(pk=case_id).values_list("parent_id", flat=True).first()
-    if parent_id is not None:
-        Case.objects.select_for_update().get(pk=parent_id)
-    # FOR UPDATE OF the case only: with the joins, a plain FOR UPDATE also locked the entity and procedure
-    # version rows that every case of the entity shares. A completion holding them while it waited for the
-    # audit chain head deadlocked (PostgreSQL) with a case start that held the head and, at COMMIT, checked
-    # its deferred foreign keys (KEY SHARE on the same entity row).
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("entity", "procedure_version")
-        .defer(*(f"procedure_version__{column}" for column in VERSION_UNUSED_COLUMNS))
-        .get(pk=case_id)
+def _locked_case(*, case: Case) -> Case:
+    """
+    Lock `case` (read before without a lock, with its entity and procedure version) for an engine step and
+    read it again under the lock. A child's parent is locked first: one lock order everywhere.
+    """
+    if case.parent_id is not None:
+        Case.objects.select_for_update().only("pk").get(pk=case.parent_id)
+    # The case row alone, without joins: FOR UPDATE with joined rows would also lock the entity and
+    # procedure version rows that every case of the entity shares. A completion holding them while it waited
+    # for the audit chain head deadlocked (PostgreSQL) with a case start that held the head and, at COMMIT,
+    # checked its deferred foreign keys (KEY SHARE on the same entity row). Both are immutable here anyway.
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked.entity, locked.procedure_version = case.entity, case.procedure_version
+    return locked
+
+
+def _task_for_checks(task_id: int) -> CaseTask:
+    """The task with its case, entity and procedure version, unlocked: the checks that come before a step."""
+    task = (
+        CaseTask.objects.select_related("case__procedure_version", "case__entity")
+        .defer("case__workflow_state", *(f"case__procedure_version__{c}" for c in VERSION_UNUSED_COLUMNS))
+        .filter(pk=task_id)
+        .first()
     )
+    if task is None:
+        raise NotFoundError("La tarea no existe.")
+    return task
 
 
 def case_task_complete(
@@ -204,18 +237,10 @@ def case_task_complete(
     decision: str | None = None,
     data: Mapping[str, Any] | None = None,
     effective_date: dt.date | None = None,
-) -> CaseTask:
+) -> TaskCompletion:
     """Complete a human task as `actor`: check role, validate decision and record data, advance."""
     data = dict(data or {})
-    # Unlocked, for the checks: the workflow state is read again under the lock.
-    task = (
-        CaseTask.objects.select_related("case__procedure_version", "entity")
-        .defer("case__workflow_state", *(f"case__procedure_version__{c}" for c in VERSION_UNUSED_COLUMNS))
-        .filter(pk=task_id)
-        .first()
-    )
-    if task is None:
-        raise NotFoundError("La tarea no existe.")
+    task = _task_for_checks(task_id)
     _check_can_act(task=task, actor=actor, action="task.complete")
     definition = case_definition(case=task.case)
     activity = definition.activity(task.activity)
@@ -225,9 +250,9 @@ def case_task_complete(
         raise ConflictError("Esta actividad espera que concluya el expediente del procedimiento llamado.")
 
     with transaction.atomic():
-        case = _locked_case(case_id=task.case_id)
-        task = CaseTask.objects.select_for_update().get(pk=task.pk)
-        _check_still_open(case=case, task=task)
+        case = _locked_case(case=task.case)
+        task.case = case
+        _check_case_open(case)
         return _task_finish(
             case=case,
             task=task,
@@ -246,21 +271,20 @@ def _task_finish(
     decision: str | None,
     records: dict[str, Any],
     effective_date: dt.date | None,
-) -> CaseTask:
+) -> TaskCompletion:
+    """One engine step on the locked case: the task done, its records, projections, audit, child cases."""
     definition = case_definition(case=case)
     workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
+    # Open task rows mirror the engine's ready tasks: with no other ready task, none is open besides this one.
+    others_ready = any(t.id != task.engine_task_id for t in runtime.ready_human_tasks(workflow))
+    _task_mark_completed(task=task, actor=actor, decision=decision, records=records)
     runtime.workflow_complete_task(workflow, task_id=task.engine_task_id, decision=decision)
-
-    now = timezone.now()
-    task.status = CaseTask.Status.COMPLETED
-    task.completed_at, task.completed_by, task.decision = now, actor, decision or ""
-    task.data = records
-    task.save(update_fields=["status", "completed_at", "completed_by", "decision", "data", "updated_at"])
-    _records_create(
+    written = _records_create(
         case=case, task=task, definition=definition, records=records, actor=actor, day=effective_date
     )
-    sync.activity_completed_settle(case=case, task=task, definition=definition)
-    new_tasks = sync.case_tasks_sync(case=case, workflow=workflow)
+    step = sync.step_begin(case=case, definition=definition, open_tasks=None if others_ready else [])
+    sync.activity_completed_settle(step, task=task)
+    new_tasks = sync.case_tasks_sync(step, workflow=workflow)
     _workflow_save(case=case, workflow=workflow)
     audit_event_record(
         chain=case.entity.code,
@@ -272,10 +296,39 @@ def _task_finish(
         before={"status": CaseTask.Status.OPEN},
         after={"status": task.status, "decision": decision, "data": records},
     )
-    _children_start(case=case, definition=definition, tasks=new_tasks, actor=actor or case.requester)
+    open_tasks = step.open_tasks
+    if _children_start(case=case, definition=definition, tasks=new_tasks, actor=actor or case.requester):
+        open_tasks = list(case.tasks.filter(status=CaseTask.Status.OPEN))  # a call may have gone on
     if case.status == Case.Status.CLOSED and case.parent_task_id:
         _parent_after_child(child=case)
-    return task
+    return TaskCompletion(task=task, records=written, open_tasks=open_tasks)
+
+
+def _task_mark_completed(
+    *, task: CaseTask, actor: Person | None, decision: str | None, records: dict[str, Any]
+) -> None:
+    """
+    Compare-and-swap: the task becomes completed only if it is still open and, for a person, unassigned
+    or assigned to them. Under the case lock this is what makes a second, concurrent completion fail.
+    """
+    now = timezone.now()
+    changes = {
+        "status": CaseTask.Status.COMPLETED,
+        "completed_at": now,
+        "completed_by": actor,
+        "decision": decision or "",
+        "data": records,
+        "updated_at": now,
+    }
+    still_open = CaseTask.objects.filter(pk=task.pk, status=CaseTask.Status.OPEN)
+    if actor is not None:
+        still_open = still_open.filter(Q(assignee__isnull=True) | Q(assignee=actor))
+    if not still_open.update(**changes):
+        task.refresh_from_db()
+        _check_task_open(task)
+        raise ConflictError(f"La tarea está asignada a {task.assignee}; pida que se la reasignen.")
+    for name, value in changes.items():
+        setattr(task, name, value)
 
 
 def _parent_after_child(*, child: Case) -> None:
@@ -283,7 +336,11 @@ def _parent_after_child(*, child: Case) -> None:
     A called procedure concluded (the parent is locked already): complete the parent's call task if it
     waits for the child, or close the parent if its own route had finished and this was its last child.
     """
-    parent = Case.objects.select_for_update().get(pk=child.parent_id)
+    parent = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("entity", "procedure_version")
+        .get(pk=child.parent_id)
+    )
     parent_task = CaseTask.objects.select_for_update().get(pk=child.parent_task_id)
     if parent.status != Case.Status.OPEN:
         return
@@ -301,7 +358,7 @@ def _parent_after_child(*, child: Case) -> None:
 def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:
     """Only a holder of the activity's role (directly or by delegation) acts; a claimed task, its assignee."""
     holds = actor.entity_id == task.entity_id and person_holds_role(
-        person=actor, entity=task.entity, role_code=task.role_code
+        person=actor, entity=task.case.entity, role_code=task.role_code
     )
     if not holds:
         role_name = case_definition(case=task.case).role(task.role_code).name
@@ -345,10 +402,13 @@ def _validated_records(*, definition: Definition, activity: Activity, data: dict
     return records
 
 
-def _check_still_open(*, case: Case, task: CaseTask) -> None:
+def _check_task_open(task: CaseTask) -> None:
     if task.status != CaseTask.Status.OPEN:
         who = f" por {task.completed_by}" if task.completed_by else ""
         raise ConflictError(f"La tarea ya fue completada{who}; actualice la bandeja.")
+
+
+def _check_case_open(case: Case) -> None:
     if case.status != Case.Status.OPEN:
         raise ConflictError(f"El expediente {case.number} está {case.get_status_display().lower()}.")
 
@@ -361,41 +421,47 @@ def _records_create(
     records: dict[str, Any],
     actor: Person | None,
     day: dt.date | None,
-) -> None:
+) -> list[CaseRecord]:
+    rows = []
     for record_id, values in records.items():
         record = next(r for r in definition.records if r.id == record_id)
-        CaseRecord.objects.create(
-            case=case,
-            task=task,
-            record_id=record_id,
-            name=record.name,
-            data=values,
-            restricted_to=list(record.restricted_to),
-            effective_date=day or timezone.localdate(),
-            created_by=actor or case.requester,
+        rows.append(
+            CaseRecord(
+                case=case,
+                task=task,
+                record_id=record_id,
+                name=record.name,
+                data=values,
+                restricted_to=list(record.restricted_to),
+                effective_date=day or timezone.localdate(),
+                created_by_id=actor.pk if actor else case.requester_id,
+            )
         )
+    return CaseRecord.objects.bulk_create(rows)
 
 
 def case_task_claim(*, task_id: int, actor: Person) -> CaseTask:
-    task = CaseTask.objects.select_related("case", "entity").get(pk=task_id)
+    task = _task_for_checks(task_id)
     _check_can_act(task=task, actor=actor, action="task.claim")
     return case_task_assign(task_id=task_id, actor=actor, assignee=actor)
 
 
 def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTask:
     """Assign (or reassign) an open task to a person who holds its role."""
-    task = CaseTask.objects.select_related("case", "entity").get(pk=task_id)
-    if not person_holds_role(person=assignee, entity=task.entity, role_code=task.role_code):
+    task = _task_for_checks(task_id)
+    entity = task.case.entity
+    if not person_holds_role(person=assignee, entity=entity, role_code=task.role_code):
         raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
-    if not person_holds_role(person=actor, entity=task.entity, role_code=task.role_code):
+    if not person_holds_role(person=actor, entity=entity, role_code=task.role_code):
         role_name = case_definition(case=task.case).role(task.role_code).name
         raise _refuse(
             actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
         )
     with transaction.atomic():
-        case = _locked_case(case_id=task.case_id)
+        case = _locked_case(case=task.case)
         task = CaseTask.objects.select_for_update().get(pk=task.pk)
-        _check_still_open(case=case, task=task)
+        _check_task_open(task)
+        _check_case_open(case)
         before = task.assignee_id
         task.assignee = assignee
         task.save(update_fields=["assignee", "updated_at"])

@@ -6,139 +6,182 @@ After every engine step: project the workflow onto relational rows, in the same 
   settles when its activity completes;
 - notifications: RACI "I" roles of an activity are told when it is completed;
 - call activities: the READY call task starts a child case.
+
+A `Step` reads the case's pending deadlines once and keeps them in memory while the step opens and settles
+deadlines; new rows are inserted in bulk. A completion is a handful of queries, not one per row touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import ActivityKind, EventMoment
-from mapro.deadlines.calendar import due_at
+from mapro.deadlines.calendar import WorkCalendar, due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
-from mapro.organization.selectors import people_holding_role
+from mapro.organization.selectors import people_ids_holding_roles
 
 from ..models import Case, CaseTask, Deadline, Notification
-from ..selectors import case_definition
 
 CASE_START = "case_start"
 
 
-def case_tasks_sync(*, case: Case, workflow: Any) -> list[CaseTask]:
-    """Create tasks for newly READY activities; returns the new tasks (for child-case starts)."""
-    definition = case_definition(case=case)
-    ready = {t.id: t for t in runtime.ready_human_tasks(workflow)}
-    open_tasks = {t.engine_task_id: t for t in case.tasks.filter(status=CaseTask.Status.OPEN)}
+@dataclass
+class Step:
+    """
+    One engine step of one locked case: its pending deadlines (read once), its open tasks (read once, or
+    known without reading) and the rows it adds.
+    """
 
-    for engine_id, task in open_tasks.items():
-        if engine_id not in ready:  # routed away (cancel, a parallel branch that vanished)
-            task.status = CaseTask.Status.CANCELLED
-            task.save(update_fields=["status", "updated_at"])
+    case: Case
+    definition: Definition
+    now: dt.datetime
+    pending: list[Deadline]
+    open_tasks: list[CaseTask] | None
+    opened: list[Deadline] = field(default_factory=list)
+    _calendar: WorkCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = entity_calendar(entity=self.case.entity)
+        return self._calendar
+
+    def task_due(self, activity: int) -> dt.datetime | None:
+        """A task is due at the nearest pending deadline of its activity."""
+        return min(
+            (d.due_at for d in self.pending if d.activity == activity and d.meaning == "deadline"),
+            default=None,
+        )
+
+
+def step_begin(
+    *, case: Case, definition: Definition, new_case: bool = False, open_tasks: list[CaseTask] | None = None
+) -> Step:
+    """`open_tasks`: the case's open tasks other than the one completed, when the caller knows them."""
+    # The case is due at its nearest pending deadline: without a due time, it has none to read.
+    has_pending = not new_case and case.due_at is not None
+    pending = list(case.deadlines.filter(status=Deadline.Status.PENDING)) if has_pending else []
+    known_open = [] if new_case else open_tasks
+    return Step(case=case, definition=definition, now=timezone.now(), pending=pending, open_tasks=known_open)
+
+
+def case_started_deadlines(step: Step) -> None:
+    for rule in step.definition.time_rules:
+        if rule.anchor == CASE_START:
+            _deadline_open(step, rule=rule, anchor_at=step.case.started_at)
+
+
+def activity_completed_settle(step: Step, *, task: CaseTask) -> None:
+    """The activity is done: its pending deadlines are met (or missed, if late); fire its end events."""
+    settled = [d for d in step.pending if d.activity == task.activity and d.meaning == "deadline"]
+    for status in (Deadline.Status.MET, Deadline.Status.MISSED):
+        ids = [d.pk for d in settled if (step.now <= d.due_at) == (status == Deadline.Status.MET)]
+        if ids:
+            Deadline.objects.filter(pk__in=ids).update(
+                status=status, settled_at=step.now, task=task, updated_at=step.now
+            )
+    step.pending = [d for d in step.pending if d not in settled]
+    _anchor_events_fire(step, activity=task.activity, moment=EventMoment.END)
+    _informed_notify(step, task=task)
+
+
+def case_tasks_sync(step: Step, *, workflow: Any) -> list[CaseTask]:
+    """
+    Create tasks for newly READY activities, cancel those routed away, write the step's new deadlines and
+    set the case's due time (saved with the workflow). Returns the new tasks (for child-case starts).
+    """
+    case = step.case
+    ready = {t.id: t for t in runtime.ready_human_tasks(workflow)}
+    if step.open_tasks is None:
+        step.open_tasks = list(case.tasks.filter(status=CaseTask.Status.OPEN))
+    open_tasks = {t.engine_task_id: t for t in step.open_tasks}
+
+    vanished = [t.pk for engine_id, t in open_tasks.items() if engine_id not in ready]
+    if vanished:  # routed away (cancel, a parallel branch that vanished)
+        CaseTask.objects.filter(pk__in=vanished).update(status=CaseTask.Status.CANCELLED, updated_at=step.now)
 
     new_tasks = []
     for engine_id, human in ready.items():
         if engine_id in open_tasks:
             continue
-        activity = definition.activity(human.activity)
-        task = CaseTask.objects.create(
-            case=case,
-            engine_task_id=engine_id,
-            activity=activity.n,
-            name=activity.name,
-            kind=activity.kind.value,
-            entity_id=case.entity_id,
-            role_code=activity.role,
+        activity = step.definition.activity(human.activity)
+        _anchor_events_fire(step, activity=activity.n, moment=EventMoment.START)
+        new_tasks.append(
+            CaseTask(
+                case=case,
+                engine_task_id=engine_id,
+                activity=activity.n,
+                name=activity.name,
+                kind=activity.kind.value,
+                entity_id=case.entity_id,
+                role_code=activity.role,
+            )
         )
-        anchor_events_fire(case=case, definition=definition, activity=activity.n, moment=EventMoment.START)
-        task.due_at = _task_due(case=case, activity=activity.n)
-        if task.due_at:
-            task.save(update_fields=["due_at"])
-        new_tasks.append(task)
-    _case_due_refresh(case=case)
+    for task in new_tasks:  # after every start event: one may open a deadline of another new task
+        task.due_at = step.task_due(task.activity)
+    if step.opened:
+        Deadline.objects.bulk_create(step.opened)
+        step.opened = []
+    CaseTask.objects.bulk_create(new_tasks)
+    still_open = [t for t in open_tasks.values() if t.pk not in vanished]
+    _open_tasks_due_refresh(step, tasks=still_open)
+    step.open_tasks = still_open + new_tasks
+    case.due_at = min((d.due_at for d in step.pending), default=None)
     return new_tasks
 
 
-def case_started_deadlines(*, case: Case, definition: Definition) -> None:
-    for rule in definition.time_rules:
-        if rule.anchor == CASE_START:
-            _deadline_open(case=case, rule=rule, anchor_at=case.started_at)
+def _open_tasks_due_refresh(step: Step, *, tasks: list[CaseTask]) -> None:
+    """A task that had no deadline may have gained one opened by a later event."""
+    for task in tasks:
+        if task.due_at is None and (due := step.task_due(task.activity)) is not None:
+            task.due_at = due
+            task.save(update_fields=["due_at"])
 
 
-def anchor_events_fire(*, case: Case, definition: Definition, activity: int, moment: EventMoment) -> None:
+def _anchor_events_fire(step: Step, *, activity: int, moment: EventMoment) -> None:
     """Open the deadlines of every time rule anchored to (activity, moment)."""
-    now = timezone.now()
-    events = {e.id for e in definition.events if e.activity == activity and e.moment == moment}
-    for rule in definition.time_rules:
+    events = {e.id for e in step.definition.events if e.activity == activity and e.moment == moment}
+    for rule in step.definition.time_rules:
         if rule.anchor in events:
-            _deadline_open(case=case, rule=rule, anchor_at=now)
+            _deadline_open(step, rule=rule, anchor_at=step.now)
 
 
-def activity_completed_settle(*, case: Case, task: CaseTask, definition: Definition) -> None:
-    """The activity is done: its pending deadlines are met (or missed, if late); fire its end events."""
-    now = timezone.now()
-    for deadline in case.deadlines.filter(
-        activity=task.activity, status=Deadline.Status.PENDING, meaning="deadline"
-    ):
-        deadline.status = Deadline.Status.MET if now <= deadline.due_at else Deadline.Status.MISSED
-        deadline.settled_at = now
-        deadline.task = task
-        deadline.save(update_fields=["status", "settled_at", "task", "updated_at"])
-    anchor_events_fire(case=case, definition=definition, activity=task.activity, moment=EventMoment.END)
-    _informed_notify(case=case, task=task, definition=definition)
-
-
-def _deadline_open(*, case: Case, rule: Any, anchor_at: dt.datetime) -> None:
-    calendar = entity_calendar(entity=case.entity)
-    Deadline.objects.create(
-        case=case,
+def _deadline_open(step: Step, *, rule: Any, anchor_at: dt.datetime) -> None:
+    deadline = Deadline(
+        case=step.case,
         time_rule=rule.id,
         text=rule.text,
         meaning=rule.meaning.value,
         activity=rule.activity,
         anchor_at=anchor_at,
-        due_at=due_at(anchor_at, rule.amount, rule.unit.value, calendar),
+        due_at=due_at(anchor_at, rule.amount, rule.unit.value, step.calendar),
     )
+    step.pending.append(deadline)
+    step.opened.append(deadline)
 
 
-def _task_due(*, case: Case, activity: int) -> dt.datetime | None:
-    pending = case.deadlines.filter(activity=activity, status=Deadline.Status.PENDING, meaning="deadline")
-    return pending.order_by("due_at").values_list("due_at", flat=True).first()
-
-
-def _case_due_refresh(*, case: Case) -> None:
-    """The case is due at its nearest pending deadline; open tasks may have gained a later-opened one."""
-    for task in case.tasks.filter(status=CaseTask.Status.OPEN, due_at__isnull=True):
-        task.due_at = _task_due(case=case, activity=task.activity)
-        if task.due_at:
-            task.save(update_fields=["due_at"])
-    nearest = (
-        case.deadlines.filter(status=Deadline.Status.PENDING)
-        .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
-    )
-    if nearest != case.due_at:
-        case.due_at = nearest
-        case.save(update_fields=["due_at"])
-
-
-def _informed_notify(*, case: Case, task: CaseTask, definition: Definition) -> None:
-    informed = [
+def _informed_notify(step: Step, *, task: CaseTask) -> None:
+    informed = {
         role
-        for row in definition.raci
+        for row in step.definition.raci
         if row.activity == task.activity
         for role, letter in row.roles.items()
         if letter == "I"
-    ]
-    message = f"{case.number}: se completó la actividad {task.activity}. {task.name}"
+    }
+    if not informed:
+        return
+    case = step.case
+    message = f"{case.number}: se completó la actividad {task.activity}. {task.name}"[:500]
+    people = people_ids_holding_roles(entity=case.entity, role_codes=informed)
     Notification.objects.bulk_create(
-        Notification(person=person, case=case, task=task, message=message[:500])
-        for role in informed
-        for person in people_holding_role(entity=case.entity, role_code=role)
+        Notification(person_id=person_id, case=case, task=task, message=message)
+        for person_id in sorted(people)
     )
 
 

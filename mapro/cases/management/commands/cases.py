@@ -98,9 +98,9 @@ class Command(BaseCommand):
         done = case_task_complete(
             task_id=task, actor=self._person(user), decision=decision, data=parse_pairs(data)
         )
-        case = Case.objects.get(pk=done.case_id)
-        self.stdout.write(f"Tarea {done.pk} completada. {case.number}: {case.get_status_display()}")
-        self._tasks_table(case.tasks.filter(status="open"))
+        case = done.case
+        self.stdout.write(f"Tarea {done.task.pk} completada. {case.number}: {case.get_status_display()}")
+        self._tasks_table(done.open_tasks)
 
     def handle_show(self, *, case: str, user: str | None, **options: Any) -> None:
         found = Case.objects.select_related("procedure_version", "requester").filter(number=case).first()
