@@ -10,6 +10,7 @@ from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask, Deadline, Notification
 from mapro.cases.selectors import case_records_visible, tasks_for_person
 from mapro.cases.services import case_cancel, case_start, case_task_complete
+from mapro.cases.services import cases as case_services
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError
 from mapro.deadlines.calendar import LIMA
 
@@ -129,6 +130,29 @@ class TestPrOti005:
         case_task_complete(task_id=task.pk, actor=analyst)
         with pytest.raises(ConflictError, match="ya fue completada"):
             case_task_complete(task_id=task.pk, actor=analyst)
+
+    def test_a_task_reassigned_while_the_completion_was_checked_is_refused_and_nothing_changes(
+        self, monkeypatch
+    ):
+        analyst, manager = (
+            person("MVCS", "analista_mesa_servicios"),
+            person("MVCS", "responsable_plataforma_correo"),
+        )
+        case = start_baja()
+        task = open_task(case)
+        lock = case_services._locked_case
+
+        def reassigned_then_locked(*, case):  # what a concurrent reassignment commits before the lock
+            CaseTask.objects.filter(pk=task.pk).update(assignee=manager)
+            return lock(case=case)
+
+        monkeypatch.setattr(case_services, "_locked_case", reassigned_then_locked)
+        with pytest.raises(ConflictError, match="asignada a"):
+            case_task_complete(task_id=task.pk, actor=analyst)
+        task.refresh_from_db()
+        assert (task.status, task.completed_by) == (CaseTask.Status.OPEN, None)
+        assert list(case.tasks.values_list("activity", flat=True)) == [1]
+        assert not AuditEvent.objects.filter(case=case, action="task.completed").exists()
 
     def test_a_case_keeps_its_version_when_the_definition_changes(self):
         from mapro.catalogue.models import ProcedureVersion
