@@ -139,7 +139,7 @@ def _case_create(
         started_at=now,
     )
     workflow = runtime.workflow_start(case_specs(case=case), {runtime.FLOW_KEY: flow} if flow else None)
-    step = sync.step_begin(case=case, definition=definition, new_case=True)
+    step = sync.step_begin(case=case, definition=definition, open_tasks=[])
     sync.case_started_deadlines(step)
     new_tasks = sync.case_tasks_sync(step, workflow=workflow)
     _workflow_save(case=case, workflow=workflow)

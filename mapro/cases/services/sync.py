@@ -60,15 +60,11 @@ class Step:
         )
 
 
-def step_begin(
-    *, case: Case, definition: Definition, new_case: bool = False, open_tasks: list[CaseTask] | None = None
-) -> Step:
-    """`open_tasks`: the case's open tasks other than the one completed, when the caller knows them."""
-    # The case is due at its nearest pending deadline: without a due time, it has none to read.
-    has_pending = not new_case and case.due_at is not None
-    pending = list(case.deadlines.filter(status=Deadline.Status.PENDING)) if has_pending else []
-    known_open = [] if new_case else open_tasks
-    return Step(case=case, definition=definition, now=timezone.now(), pending=pending, open_tasks=known_open)
+def step_begin(*, case: Case, definition: Definition, open_tasks: list[CaseTask] | None = None) -> Step:
+    """`open_tasks`: the case's open tasks (other than one being completed), when the caller knows them."""
+    # The case is due at its nearest pending deadline: without a due time (a new case) it has none to read.
+    pending = [] if case.due_at is None else list(case.deadlines.filter(status=Deadline.Status.PENDING))
+    return Step(case=case, definition=definition, now=timezone.now(), pending=pending, open_tasks=open_tasks)
 
 
 def case_started_deadlines(step: Step) -> None:
