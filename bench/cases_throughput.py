@@ -735,7 +735,7 @@ PHASES = [
     ("mapro.engine.runtime", "workflow_complete_task", "      SpiffWorkflow: run the task"),
     ("mapro.engine.runtime", "workflow_dump", "      SpiffWorkflow: dump the state"),
     ("mapro.cases.services.sync", "activity_completed_settle", "      settle deadlines, notify RACI I"),
-    ("mapro.cases.services.sync", "_informed_notify", "        notifications (people_holding_role)"),
+    ("mapro.cases.services.sync", "_informed_notify", "        notifications (role holders, insert)"),
     ("mapro.cases.services.sync", "case_tasks_sync", "      task projection, new deadlines"),
     ("mapro.cases.services.cases", "audit_event_record", "      audit event (hash chain)"),
     ("api.serializers", "TaskCompletionOut.to_representation", "  response: the completion serialized"),
