@@ -49,7 +49,12 @@ class Case(BaseModel):
     cancel_reason = models.TextField("motivo de anulación", blank=True)
     suspend_reason = models.TextField("motivo de suspensión", blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,  # indexed by case_children, child cases only
     )
     parent_task = models.ForeignKey(
         "cases.CaseTask", null=True, blank=True, on_delete=models.PROTECT, related_name="child_cases"
@@ -72,7 +77,14 @@ class Case(BaseModel):
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="case_cancelled_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["entity", "status"]), models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["entity", "status"]),
+            models.Index(fields=["status", "due_at"]),
+            # Partial: top-level cases (parent NULL, nearly all) stay out. A full index on parent_id is, to
+            # SQLite's ANALYZE, one huge group of NULLs: it then scans every case to find a case's children
+            # (13.8 s at 1 M cases; 0.1 ms with this index, bench/README.md).
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="case_children"),
+        ]
 
     def __str__(self) -> str:
         return self.number
