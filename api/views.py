@@ -192,16 +192,16 @@ class NotificationListApi(APIView):
         return Response(s.NotificationOut(rows[:200], many=True).data)
 
 
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    if not serializer.is_valid():
-        raise InvalidInputError({k: [str(m) for m in v] for k, v in serializer.errors.items()})
-    return serializer.validated_data
-
-
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses=s.NotificationOut, summary="Marcar una notificación como leída")
     def post(self, request: Request, notification_id: int) -> Response:
         person = person_of(request)
         notification = services.notification_mark_read(notification_id=notification_id, person=person)
         return Response(s.NotificationOut(notification).data)
+
+
+def _valid(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        raise InvalidInputError({k: [str(m) for m in v] for k, v in serializer.errors.items()})
+    return serializer.validated_data

@@ -41,15 +41,11 @@ class WorkCalendar:
     filing_cutoff: dt.time = END_OF_DAY
     region: str | None = None
 
-    @property
-    def _national(self) -> holidays.HolidayBase:
-        return peru_holidays()
-
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self._national and day not in self.extra_non_working_days
+        return day.weekday() < 5 and day not in peru_holidays() and day not in self.extra_non_working_days
 
     def holiday_name(self, day: dt.date) -> str | None:
-        return self._national.get(day)
+        return peru_holidays().get(day)
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after `day`."""

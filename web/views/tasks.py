@@ -8,9 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mapro.cases import services
-from mapro.cases.models import CaseTask
 from mapro.cases.selectors import case_definition
-from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES
+from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES, TaskCompletion
 from mapro.catalogue.definition import ActivityKind
 from mapro.core.errors import ApplicationError
 
@@ -36,7 +35,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             form.errors.append(f"Supera los 25 MB: {', '.join(too_big)}.")
         if not form.errors and not any(spec.errors for spec in form.fields):
             try:
-                services.case_task_complete(
+                completion = services.case_task_complete(
                     task_id=task.pk,
                     actor=person,
                     decision=request.POST.get("decision") or None,
@@ -51,7 +50,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                         services.case_attachment_add(case_id=task.case_id, actor=person, upload=upload)
                     except ApplicationError as exc:  # the step is done; say which evidence did not go in
                         flash_error(request, exc)
-                return _after_completion(request, task)
+                return _after_completion(request, completion)
         elif not form.errors:
             form.errors = ["Revise los campos marcados."]
         status = 400
@@ -73,11 +72,10 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(request, "web/tasks/form.html", context, status=status)
 
 
-def _after_completion(request: HttpRequest, task: CaseTask) -> HttpResponse:
+def _after_completion(request: HttpRequest, completion: TaskCompletion) -> HttpResponse:
     """Next useful screen: the person's next task on this case; else the inbox, saying where the case went."""
     person = person_of(request)
-    case = task.case
-    case.refresh_from_db()
+    task, case = completion.task, completion.case  # the case as the step left it
     done = f"Actividad {task.activity}. {task.name} completada."
     following, open_steps = case_next_step(case=case, person=person)
     if following is not None:
