@@ -1,6 +1,6 @@
 """
-The services that start and advance cases. Each owns its transaction; the case row is the only lock
-(parent before child for called procedures); projections and audit events are written in the same
+The services that start and advance cases. Each owns its transaction and locks in the one order of
+`locking` (parent case, case, task, audit chain head); projections and audit events are written in the same
 transaction as the engine step.
 """
 
@@ -28,6 +28,7 @@ from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Commen
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
 from .forms import validate_fields, validate_inputs
+from .locking import case_lock, locked_cases, locked_tasks
 
 
 @dataclass(frozen=True)
@@ -201,22 +202,6 @@ def _children_start(*, case: Case, definition: Definition, tasks: list[CaseTask]
     return bool(calls)
 
 
-def _locked_case(*, case: Case) -> Case:
-    """
-    Lock `case` (read before without a lock, with its entity and procedure version) for an engine step and
-    read it again under the lock. A child's parent is locked first: one lock order everywhere.
-    """
-    if case.parent_id is not None:
-        Case.objects.select_for_update().only("pk").get(pk=case.parent_id)
-    # The case row alone, without joins: FOR UPDATE with joined rows would also lock the entity and
-    # procedure version rows that every case of the entity shares. A completion holding them while it waited
-    # for the audit chain head deadlocked (PostgreSQL) with a case start that held the head and, at COMMIT,
-    # checked its deferred foreign keys (KEY SHARE on the same entity row). Both are immutable here anyway.
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    locked.entity, locked.procedure_version = case.entity, case.procedure_version
-    return locked
-
-
 def _task_for_checks(task_id: int) -> CaseTask:
     """The task with its case, entity and procedure version, unlocked: the checks that come before a step."""
     task = (
@@ -250,7 +235,7 @@ def case_task_complete(
         raise ConflictError("Esta actividad espera que concluya el expediente del procedimiento llamado.")
 
     with transaction.atomic():
-        case = _locked_case(case=task.case)
+        case = case_lock(case=task.case)
         task.case = case
         _check_case_open(case)
         return _task_finish(
@@ -336,12 +321,8 @@ def _parent_after_child(*, child: Case) -> None:
     A called procedure concluded (the parent is locked already): complete the parent's call task if it
     waits for the child, or close the parent if its own route had finished and this was its last child.
     """
-    parent = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("entity", "procedure_version")
-        .get(pk=child.parent_id)
-    )
-    parent_task = CaseTask.objects.select_for_update().get(pk=child.parent_task_id)
+    parent = locked_cases().select_related("entity", "procedure_version").get(pk=child.parent_id)
+    parent_task = locked_tasks().get(pk=child.parent_task_id)
     if parent.status != Case.Status.OPEN:
         return
     if parent_task.status == CaseTask.Status.OPEN:
@@ -458,8 +439,8 @@ def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTa
             actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
         )
     with transaction.atomic():
-        case = _locked_case(case=task.case)
-        task = CaseTask.objects.select_for_update().get(pk=task.pk)
+        case = case_lock(case=task.case)
+        task = locked_tasks().get(pk=task.pk)
         _check_task_open(task)
         _check_case_open(case)
         before = task.assignee_id
@@ -482,7 +463,7 @@ def case_comment_add(*, case_id: int, actor: Person, text: str) -> Comment:
     if not text.strip():
         raise InvalidInputError({"text": ["El comentario está vacío."]})
     with transaction.atomic():
-        case = Case.objects.select_related("entity").get(pk=case_id)
+        case = locked_cases().select_related("entity").get(pk=case_id)
         if case.entity_id != actor.entity_id:
             raise NotAllowedError("El expediente es de otra entidad.")
         comment = Comment.objects.create(case=case, author=actor, text=text.strip())
@@ -508,7 +489,7 @@ def case_attachment_add(*, case_id: int, actor: Person, upload: Any) -> Attachme
     for chunk in upload.chunks():
         digest.update(chunk)
     with transaction.atomic():
-        case = Case.objects.select_related("entity").get(pk=case_id)
+        case = locked_cases().select_related("entity").get(pk=case_id)
         if case.entity_id != actor.entity_id:
             raise NotAllowedError("El expediente es de otra entidad.")
         attachment = Attachment.objects.create(

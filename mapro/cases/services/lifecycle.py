@@ -13,6 +13,7 @@ from mapro.organization.selectors import person_role_codes
 
 from ..models import Case, CaseTask
 from ..selectors import case_definition, case_specs
+from .locking import locked_cases
 
 
 def _check_may_manage(*, case: Case, actor: Person) -> None:
@@ -24,12 +25,7 @@ def _check_may_manage(*, case: Case, actor: Person) -> None:
 
 
 def _locked(case_id: int) -> Case:
-    # FOR UPDATE OF the case only, not the shared entity and procedure version rows (see _locked_case).
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("entity", "procedure_version")
-        .get(pk=case_id)
-    )
+    return locked_cases().select_related("entity", "procedure_version").get(pk=case_id)
 
 
 @transaction.atomic
@@ -104,8 +100,8 @@ def _cancel_tree(*, case: Case, actor: Person, reason: str) -> None:
         before={"status": before},
         after={"status": case.status, "reason": reason},
     )
-    open_children = case.children.select_for_update().exclude(
-        status__in=[Case.Status.CLOSED, Case.Status.CANCELLED]
+    open_children = (
+        locked_cases().filter(parent=case).exclude(status__in=[Case.Status.CLOSED, Case.Status.CANCELLED])
     )
     for child in open_children:
         _cancel_tree(

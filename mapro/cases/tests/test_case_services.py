@@ -140,13 +140,13 @@ class TestPrOti005:
         )
         case = start_baja()
         task = open_task(case)
-        lock = case_services._locked_case
+        lock = case_services.case_lock
 
         def reassigned_then_locked(*, case):  # what a concurrent reassignment commits before the lock
             CaseTask.objects.filter(pk=task.pk).update(assignee=manager)
             return lock(case=case)
 
-        monkeypatch.setattr(case_services, "_locked_case", reassigned_then_locked)
+        monkeypatch.setattr(case_services, "case_lock", reassigned_then_locked)
         with pytest.raises(ConflictError, match="asignada a"):
             case_task_complete(task_id=task.pk, actor=analyst)
         task.refresh_from_db()

@@ -1,16 +1,17 @@
 """
 Two holders of a role complete the same task at the same instant, over real HTTP: exactly one wins.
 
-`case_task_complete` locks the case row (SELECT … FOR UPDATE on PostgreSQL; on SQLite every write
+`case_task_complete` locks the case row (SELECT … FOR NO KEY UPDATE on PostgreSQL; on SQLite every write
 transaction is BEGIN IMMEDIATE, which serialises writers the same way) and re-reads the task inside that
 lock, so the second request finds it completed and gets 409 with a Spanish message instead of advancing the
 workflow a second time.
 
-The requests must be separate transactions on separate connections for this to prove anything:
+The requests must be separate transactions on separate connections for this to prove anything, which the
+`api_url` fixture (conftest.py) provides:
 - PostgreSQL: pytest-django's `live_server` (one thread and one connection per request) on the test
   database, whose rows `transactional_db` commits.
 - SQLite: the test database is in memory, and `live_server` then hands its single connection to every
-  request thread, so two "concurrent" requests would share one transaction. The test copies the database to
+  request thread, so two "concurrent" requests would share one transaction. The fixture copies the database to
   a file and serves it with the same live server thread, each request on its own connection with the
   options production uses (WAL, BEGIN IMMEDIATE, busy timeout); the test itself uses that file too.
 """
@@ -18,20 +19,12 @@ The requests must be separate transactions on separate connections for this to p
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _StaticFilesHandler
 from rest_framework.authtoken.models import Token
 
 from mapro.audit.models import AuditEvent
@@ -73,73 +66,6 @@ def api_session(someone: Person) -> requests.Session:
     token, _ = Token.objects.get_or_create(user=someone.user)
     session.headers["Authorization"] = f"Token {token.key}"
     return session
-
-
-class _ConnectionPerRequestServer(ThreadedWSGIServer):
-    """Each request thread opens its own connection to `settings_dict`, as separate server workers would."""
-
-    def __init__(self, *args, settings_dict: dict, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.settings_dict = settings_dict
-
-    def process_request_thread(self, request, client_address) -> None:
-        connections[DEFAULT_DB_ALIAS] = connections[DEFAULT_DB_ALIAS].__class__(
-            self.settings_dict, DEFAULT_DB_ALIAS
-        )
-        super().process_request_thread(request, client_address)  # closes the connection at the end
-
-
-class _FileLiveServerThread(LiveServerThread):
-    def __init__(self, *, settings_dict: dict) -> None:
-        super().__init__("localhost", _StaticFilesHandler)
-        self.settings_dict = settings_dict
-        self.daemon = True
-
-    def _create_server(self, connections_override=None):
-        return _ConnectionPerRequestServer(
-            (self.host, self.port),
-            QuietWSGIRequestHandler,
-            allow_reuse_address=False,
-            settings_dict=self.settings_dict,
-        )
-
-
-@contextmanager
-def sqlite_file_database(path: Path) -> Iterator[dict]:
-    """This thread's connection moves to a file copy of the in-memory test database, until the end."""
-    from config.settings.base import _database  # the SQLite options used outside tests
-
-    original = connections[DEFAULT_DB_ALIAS]
-    original.ensure_connection()
-    target = sqlite3.connect(path)
-    original.connection.backup(target)
-    target.close()
-    settings_dict = {**original.settings_dict, "NAME": str(path), "OPTIONS": _database()["OPTIONS"]}
-    connections[DEFAULT_DB_ALIAS] = original.__class__(settings_dict, DEFAULT_DB_ALIAS)
-    try:
-        yield settings_dict
-    finally:
-        connections[DEFAULT_DB_ALIAS].close()
-        connections[DEFAULT_DB_ALIAS] = original
-
-
-@pytest.fixture
-def api_url(request, transactional_db, tmp_path) -> Iterator[str]:
-    """Base URL of a live server whose requests each run on their own database connection."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-        yield request.getfixturevalue("live_server").url
-        return
-    with sqlite_file_database(tmp_path / "concurrency.sqlite3") as settings_dict:
-        server = _FileLiveServerThread(settings_dict=settings_dict)
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        try:
-            yield f"http://{server.host}:{server.port}"
-        finally:
-            server.terminate()
 
 
 def complete_at_once(
