@@ -11,14 +11,13 @@ rows axes already keeps, so it needs no table or process of its own.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db.models import Sum
-from django.http import HttpRequest
-
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Sum
+from django.http import HttpRequest
 
 
 def address_failures(request: HttpRequest) -> int:

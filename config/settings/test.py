@@ -5,8 +5,8 @@ import os
 # Tests run as production does (DEBUG off), so they need a key that is not the public development one.
 os.environ.setdefault("MAPRO_SECRET_KEY", "test-only-key-" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2)
 
-from .base import *  # noqa: E402, F403
-from .base import DATABASES, HUEY  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES, HUEY
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
