@@ -255,6 +255,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "El Manual de Procedimientos ejecutable: expedientes, tareas, plazos y auditoría.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Three models have a `status`: each enum named after its model (drf_spectacular.W001 otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "mapro.cases.models.Case.Status",
+        "TaskStatusEnum": "mapro.cases.models.CaseTask.Status",
+        "DeadlineStatusEnum": "mapro.cases.models.Deadline.Status",
+    },
 }
 
 # Background work: Huey on SQLite by default (one file under var/), Redis in production (MAPRO_REDIS_URL).

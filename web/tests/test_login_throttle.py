@@ -5,7 +5,6 @@ from one address locks that address; another address is not affected; the per-us
 
 from __future__ import annotations
 
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
