@@ -34,7 +34,10 @@ def run(code: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def settings_shown(**env: str) -> dict:
-    code = f"from django.conf import settings as s; import json; print(json.dumps({{n: getattr(s, n, None) for n in {SHOWN!r}}}))"
+    code = (
+        "from django.conf import settings as s; import json;"
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {SHOWN!r}}}))"
+    )
     result = run(code, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
