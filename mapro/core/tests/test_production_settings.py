@@ -7,6 +7,7 @@ the settings in a process of its own, with exactly the environment given.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -83,3 +84,11 @@ def test_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (1 silenced)." in result.stdout
+
+
+def test_every_variable_the_settings_read_is_documented():
+    read = set()
+    for path in [*(ROOT / "config").rglob("*.py")]:
+        read |= set(re.findall(r"MAPRO_[A-Z_]*[A-Z]\b", path.read_text()))
+    documented = (ROOT / "docs" / "operations.md").read_text()
+    assert read and not {name for name in read if f"`{name}`" not in documented}
