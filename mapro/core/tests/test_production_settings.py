@@ -7,8 +7,8 @@ the settings in a process of its own, with exactly the environment given.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
