@@ -21,9 +21,14 @@ def crash(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("boom")
 
 
+def read_form(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(str(len(request.POST)))
+
+
 urlpatterns = [
     *[path(f"{prefix}falla/400/", bad_request) for prefix in ("", "api/v1/")],
     *[path(f"{prefix}falla/403/", forbidden) for prefix in ("", "api/v1/")],
     *[path(f"{prefix}falla/500/", crash) for prefix in ("", "api/v1/")],
+    *[path(f"{prefix}falla/formulario/", read_form) for prefix in ("", "api/v1/")],
     *urlpatterns,
 ]

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,12 @@ SHOWN = [
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
     """Python with only PATH, PYTHONPATH and the MAPRO_* variables given (no test settings, no key)."""
-    clean = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/tmp")}
-    clean |= {"DJANGO_SETTINGS_MODULE": "config.settings.base", "MAPRO_SQLITE_PATH": ":memory:", **env}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as var_dir:  # a fresh clone has no var/ (Huey's SQLite file)
+        clean = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": var_dir}
+        clean |= {"DJANGO_SETTINGS_MODULE": "config.settings.base", "MAPRO_VAR_DIR": var_dir, **env}
+        clean.setdefault("MAPRO_SQLITE_PATH", ":memory:")
+        command = [sys.executable, "-c", code]
+        return subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
 def settings_shown(**env: str) -> dict:
