@@ -42,6 +42,12 @@ def test_unknown_page_is_a_spanish_404_without_the_url_patterns(anonymous):
     assert "URLconf" not in body and "expedientes/" not in body
 
 
+def test_a_signed_in_person_keeps_the_navigation_on_an_error_page(login_client):
+    client = login_client("analista_mesa_servicios")
+    body = page(client.get("/expedientes/no-existe/"))
+    assert "Mi bandeja" in body and "Cerrar sesión" in body
+
+
 def test_unknown_api_url_is_a_json_404(anonymous):
     response = anonymous.get("/api/v1/no-existe/")
     assert response.status_code == 404

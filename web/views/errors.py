@@ -64,9 +64,20 @@ def error_response(request: HttpRequest | None, status: int, message: str | None
     if is_api(request):
         return JsonResponse({"detail": message or detail}, status=status)
     context = {"status": status, "title": title, "message": message or text}
-    # A 500 renders without the request: no context processor, no database read that may be what failed.
-    body = render_to_string("web/errors/page.html", context, request=None if status == 500 else request)
+    if status == 500:
+        # Without the request: no context processor, no database read, which may be what failed.
+        body = render_to_string("web/errors/page.html", context)
+    else:
+        _show_the_signed_in_person(request)
+        body = render_to_string("web/errors/page.html", context, request=request)
     return HttpResponse(body, status=status)
+
+
+def _show_the_signed_in_person(request: HttpRequest | None) -> None:
+    """The layout shows the menu and navigation for `request.person` (set by person_required views)."""
+    user = getattr(request, "user", None)
+    if request is not None and user is not None and user.is_authenticated and not hasattr(request, "person"):
+        request.person = getattr(user, "person", None)  # type: ignore[attr-defined]
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
