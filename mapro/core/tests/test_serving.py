@@ -104,11 +104,16 @@ class Gunicorn:
         raise AssertionError(f"no 200 in {seconds} s: " + Path(self.log.name).read_text()[-2000:])
 
     def group_alive(self) -> bool:
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        """Whether a process of the group still runs (zombies waiting for init to reap them do not)."""
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # pid (comm) state ppid pgrp …: split after the command name, which may hold spaces.
+                state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            except (OSError, IndexError):
+                continue  # the process ended meanwhile
+            if int(pgrp) == self.process.pid and state != "Z":
+                return True
+        return False
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
