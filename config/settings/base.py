@@ -26,7 +26,8 @@ SECRET_KEY_MIN_LENGTH = 50  # what `check --deploy` asks (security.W009)
 def _refuse_a_public_secret_key() -> None:
     """Without DEBUG nothing starts with the key every copy of the repository knows, or with a short one."""
     long_enough = len(SECRET_KEY) >= SECRET_KEY_MIN_LENGTH and len(set(SECRET_KEY)) >= 5
-    if DEBUG or (SECRET_KEY != DEVELOPMENT_SECRET_KEY and long_enough):
+    generated_for_development = SECRET_KEY.startswith("django-insecure-")  # startproject's
+    if DEBUG or (SECRET_KEY != DEVELOPMENT_SECRET_KEY and long_enough and not generated_for_development):
         return
     raise ImproperlyConfigured(
         "MAPRO_SECRET_KEY falta, es la clave pública de desarrollo o es demasiado corta (mínimo "

@@ -49,7 +49,16 @@ def settings_shown(**env: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "key", [None, "", "dev-only-insecure-key-change-me", "corta-pero-no-vacía", "a" * 60], ids=str
+    "key",
+    [
+        None,
+        "",
+        "dev-only-insecure-key-change-me",
+        "corta-pero-no-vacía",
+        "a" * 60,
+        "django-insecure-" + "x1y2z3" * 10,
+    ],
+    ids=str,
 )
 def test_production_refuses_a_missing_public_or_weak_secret_key(key):
     env = {} if key is None else {"MAPRO_SECRET_KEY": key}
