@@ -37,6 +37,7 @@ import http.client
 import json
 import os
 import queue
+import secrets
 import shlex
 import signal
 import socket
@@ -89,7 +90,9 @@ def database_env(args: argparse.Namespace) -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "MAPRO_DEBUG": "0",
-        "MAPRO_SECRET_KEY": "bench-only",
+        # Production settings refuse a short or public key (config/settings/base.py): a fresh one per run.
+        "MAPRO_SECRET_KEY": secrets.token_urlsafe(50),
+        "MAPRO_SSL_REDIRECT": "0",  # the benchmark client speaks plain HTTP to 127.0.0.1
         "MAPRO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MAPRO_VAR_DIR": str(work),
     }

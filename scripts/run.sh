@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export DJANGO_SETTINGS_MODULE=config.settings.base
+# Development mode, on purpose: DEBUG, the public development secret key, plain HTTP and the demo people.
+# Without MAPRO_DEBUG=1 the settings are production's, which refuse to start without MAPRO_SECRET_KEY
+# (docs/operations.md).
+export MAPRO_DEBUG=1
+echo "mapro: modo desarrollo (MAPRO_DEBUG=1); para producción vea docs/operations.md"
 mkdir -p "${MAPRO_VAR_DIR:-var}"
 .venv/bin/mapro migrate --noinput
 .venv/bin/mapro procedures validate

@@ -9,12 +9,36 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("MAPRO_VAR_DIR", BASE_DIR / "var"))
 PROCEDURES_DIR = Path(os.environ.get("MAPRO_PROCEDURES_DIR", BASE_DIR / "procedures"))
 
-SECRET_KEY = os.environ.get("MAPRO_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = os.environ.get("MAPRO_DEBUG", "1") == "1"
+# Production unless said otherwise: DEBUG only with MAPRO_DEBUG=1 (scripts/run.sh sets it for development).
+DEBUG = os.environ.get("MAPRO_DEBUG", "0") == "1"
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("MAPRO_SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
+SECRET_KEY_MIN_LENGTH = 50  # what `check --deploy` asks (security.W009)
+
+
+def _refuse_a_public_secret_key() -> None:
+    """Without DEBUG nothing starts with the key every copy of the repository knows, or with a short one."""
+    long_enough = len(SECRET_KEY) >= SECRET_KEY_MIN_LENGTH and len(set(SECRET_KEY)) >= 5
+    generated_for_development = SECRET_KEY.startswith("django-insecure-")  # startproject's
+    if DEBUG or (SECRET_KEY != DEVELOPMENT_SECRET_KEY and long_enough and not generated_for_development):
+        return
+    raise ImproperlyConfigured(
+        "MAPRO_SECRET_KEY falta, es la clave pública de desarrollo o es demasiado corta (mínimo "
+        f"{SECRET_KEY_MIN_LENGTH} caracteres, 5 distintos). En producción genere una con "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; para desarrollo exporte "
+        "MAPRO_DEBUG=1. / MAPRO_SECRET_KEY is missing, the public development key or too short; "
+        "set a random key of 50+ characters, or MAPRO_DEBUG=1 for development."
+    )
+
+
+_refuse_a_public_secret_key()
 ALLOWED_HOSTS = os.environ.get("MAPRO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
 INSTALLED_APPS = [
@@ -24,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_htmx",
     "rest_framework",
     "rest_framework.authtoken",
@@ -41,6 +66,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.middleware.PermissionsPolicyMiddleware",
+    # Before anything reads the body: a request larger than MAPRO_REQUEST_MAX_BYTES gets 413 unread.
+    "web.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,16 +158,76 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("MAPRO_SECURE_COOKIES", "0") == "1"
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one user name from one
-# address, that pair is locked out for AXES_COOLOFF_TIME; attempts are rows in the database, so every web
-# process sees them, and administrators see and reset them in the admin.
+# Login throttling (django-axes, docs/operations.md "Ingreso"): after AXES_FAILURE_LIMIT failed attempts
+# for one user name from one address, that pair is locked out; after LOGIN_ADDRESS_FAILURE_LIMIT failures
+# from one address on any user names (password spraying), the address is. Both last AXES_COOLOFF_TIME
+# after the last failure counted. Attempts are rows in the database, so every web process sees them, and
+# administrators see and reset them in the admin (or `mapro axes_reset_ip ADDRESS`).
 AXES_FAILURE_LIMIT = int(os.environ.get("MAPRO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("MAPRO_LOGIN_ADDRESS_FAILURE_LIMIT", "25"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MAPRO_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "web.throttling.AddressThrottledDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "web.throttling.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/auth/locked.html"
 AXES_USERNAME_FORM_FIELD = "username"
+
+# --- Production hardening (docs/decisions/0013-production-defaults.md) --------------------------------
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off variable: "1" on, "0" off, unset the default."""
+    value = os.environ.get(name, "")
+    return default if value == "" else value == "1"
+
+
+# Behind a reverse proxy that terminates TLS (nginx, Apache) on this machine or network, which overwrites
+# X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Never set it when the server is
+# reachable without that proxy: the headers would be the client's word.
+BEHIND_PROXY = _flag("MAPRO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _flag("MAPRO_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("MAPRO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_HTTPONLY = True  # the pages send the token from the form or the hx-headers attribute
+SECURE_HSTS_SECONDS = int(os.environ.get("MAPRO_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # subdomains of the application's own host name only
+# HSTS preload is a commitment of the entity's registrable domain (gob.pe sub-domain), not of one
+# application: left to the domain's owner (security.W021 silenced below).
+SECURE_HSTS_PRELOAD = _flag("MAPRO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
+# No inline script or style, no eval, nothing from another origin: templates load web/static/ files only
+# (scripts set styles through the DOM, which the policy allows). The browser tests fail on any refusal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Features the application never uses, off for every page (and any script that got in).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
+# Request size: an attachment may have 25 MB (mapro.cases.services.cases.MAX_ATTACHMENT_BYTES); a request
+# carries one file plus a few fields, so 26 MB in all; larger requests get 413 before they are read.
+# Bodies without files (forms, JSON) keep Django's 2.5 MB.
+REQUEST_MAX_BYTES = int(os.environ.get("MAPRO_REQUEST_MAX_BYTES", str(26 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LANGUAGE_CODE = "es-pe"
 LANGUAGES = [("es-pe", "Español (Perú)")]
@@ -167,6 +256,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "El Manual de Procedimientos ejecutable: expedientes, tareas, plazos y auditoría.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Three models have a `status`: each enum named after its model (drf_spectacular.W001 otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "mapro.cases.models.Case.Status",
+        "TaskStatusEnum": "mapro.cases.models.CaseTask.Status",
+        "DeadlineStatusEnum": "mapro.cases.models.Deadline.Status",
+    },
 }
 
 # Background work: Huey on SQLite by default (one file under var/), Redis in production (MAPRO_REDIS_URL).

@@ -101,6 +101,14 @@ class Browser:
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.base_url = base_url
+        # The Content-Security-Policy (settings.CONTENT_SECURITY_POLICY) refuses what the pages must not
+        # need: Chromium reports every refusal on the console; open_browser fails the test on any.
+        self.csp_violations: list[str] = []
+        self.page.on("console", self._watch_console)
+
+    def _watch_console(self, message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -141,5 +149,7 @@ def open_browser(browser, site):
         return session
 
     yield make
+    violations = [v for session in sessions for v in session.csp_violations]
     for session in sessions:
         session.close()
+    assert not violations, "Content-Security-Policy refused:\n" + "\n".join(violations)

@@ -36,6 +36,15 @@
     row.querySelector("input, select").focus();
   });
 
+  // "Volver" goes back in the history when there is one (its href, the inbox, otherwise); a click handler
+  // rather than a javascript: URL, which the Content-Security-Policy refuses.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-history-back]");
+    if (!link || window.history.length < 2) return;
+    event.preventDefault();
+    window.history.back();
+  });
+
   // After a refused submission, take the person to the first field to fix (long formats scroll far).
   var invalid = document.querySelector('.field--invalid input, .field--invalid select, .field--invalid textarea');
   if (invalid) invalid.focus();
