@@ -5,6 +5,8 @@ documented body (serializers.ErrorOut): `{"detail": "…"}`, plus `field_errors`
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,6 +21,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": exc.message, "field_errors": exc.field_errors}, status=400)
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):  # DRF reads JSON through request.body, which checks the size
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response({"detail": f"El cuerpo de la solicitud supera {limit:,} bytes."}, status=413)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's handler500 answers (JSON under /api/)

@@ -1,10 +1,11 @@
 """
 The JSON parser of the API: a bounded body, a bounded nesting depth, and no NUL character anywhere.
 
-DRF's JSONParser reads the whole stream (no size limit: Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards only
-`request.body` and forms), lets Python's recursive decoder fail with RecursionError on deep nesting (a 500),
-and hands strings with NUL to the database (PostgreSQL refuses them: a 500). Here each of those is a 4xx
-with the documented error body, and a NUL names the field it was found in.
+DRF's JSONParser lets Python's recursive decoder fail with RecursionError on deep nesting (a 500) and hands
+strings with NUL to the database (PostgreSQL refuses them: a 500). Here each is a 400 with the documented
+error body, and a NUL names the field it was found in. The size is bounded before this parser runs: DRF
+reads JSON through `request.body`, which Django refuses beyond DATA_UPLOAD_MAX_MEMORY_SIZE (a 413 from
+api/exception_handler.py).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from mapro.core.errors import InvalidInputError
@@ -24,22 +24,9 @@ NUL = "\x00"
 NUL_MESSAGE = "Contiene un carácter no admitido (NUL)."
 
 
-class RequestTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "La solicitud es demasiado grande."
-    default_code = "request_too_large"
-
-
-def max_body_bytes() -> int:
-    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
-
-
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None) -> Any:
-        limit = max_body_bytes()
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise RequestTooLarge(f"El cuerpo de la solicitud supera {limit:,} bytes.")
+        raw = stream.read() if stream is not None else b""
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(raw.decode(encoding), parse_constant=_no_constant)

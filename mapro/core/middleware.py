@@ -1,6 +1,6 @@
 """
-Requests with a NUL character in the URL path, the query string or a form field are refused with 400
-before any view runs, on the web pages and the API alike.
+Requests with a NUL character in the URL path, the query string or a web form field are refused with 400
+before any view runs (the web pages and the API: the API's JSON bodies are checked by its parser).
 
 PostgreSQL cannot store or even compare a text with NUL (psycopg raises ValueError: a 500), and no
 legitimate input of mapro has one. JSON bodies are checked by the API's parser (api/parsers.py), which
@@ -34,12 +34,15 @@ class RejectNulMiddleware:
 
 
 def nul_fields(request: HttpRequest) -> list[str]:
-    """Where a NUL is: `url`, a query parameter's name, a form field's name, or a file's field name."""
+    """Where a NUL is: `url`, a query parameter's name, a web form field's name, or a file's field name."""
     found = []
     if NUL in request.path_info or NUL in request.path:
         found.append("url")
     found += _in(request.GET.lists())
-    if request.method == "POST" and request.content_type in FORM_TYPES:
+    # The API's bodies are JSON (its parser checks them); reading a form here would consume the stream and
+    # the API would see an empty body instead of answering 415.
+    is_api = request.path_info.startswith("/api/")
+    if request.method == "POST" and request.content_type in FORM_TYPES and not is_api:
         found += _in(request.POST.lists())
         found += [_shown(name) for name, files in request.FILES.lists() if any(NUL in f.name for f in files)]
     return found
