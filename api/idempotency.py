@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,7 +38,7 @@ class IdempotencyKeyReusedError(ApplicationError):
     status_code = 422
 
 
-def idempotent(request: Request, action: Callable[[], Response]) -> Response:
+def idempotent(request: Request, action: Callable[[], Response]) -> HttpResponse:
     """Run `action` once per (user, Idempotency-Key); without the header, simply run it."""
     key = request.headers.get(HEADER)
     if key is None:
@@ -55,7 +56,7 @@ def idempotent(request: Request, action: Callable[[], Response]) -> Response:
         try:
             with transaction.atomic():
                 claim = IdempotencyKey.objects.create(
-                    user=request.user, key=key, fingerprint=fingerprint, status_code=0, response={}
+                    user=request.user, key=key, fingerprint=fingerprint, status_code=0, response=""
                 )
         except IntegrityError:  # a concurrent request with this key committed first (we waited for it)
             return _replay(IdempotencyKey.objects.get(user=request.user, key=key), fingerprint)
@@ -65,7 +66,7 @@ def idempotent(request: Request, action: Callable[[], Response]) -> Response:
             refusal, response = exc, None
         if response is not None and 200 <= response.status_code < 300:
             claim.status_code = response.status_code
-            claim.response = json.loads(JSONRenderer().render(response.data))
+            claim.response = JSONRenderer().render(response.data).decode()
             claim.save(update_fields=["status_code", "response"])
         else:
             claim.delete()
@@ -79,9 +80,11 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
+def _replay(stored: IdempotencyKey, fingerprint: str) -> HttpResponse:
     if stored.fingerprint != fingerprint:
         raise IdempotencyKeyReusedError(
             "Esta Idempotency-Key ya se usó con otra solicitud (otra ruta o cuerpo); use una clave nueva."
         )
-    return Response(stored.response, status=stored.status_code, headers={REPLAYED_HEADER: "true"})
+    replay = HttpResponse(stored.response, status=stored.status_code, content_type="application/json")
+    replay[REPLAYED_HEADER] = "true"
+    return replay

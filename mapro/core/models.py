@@ -24,7 +24,8 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 del método, la ruta y el cuerpo.")
     status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
+    # The JSON exactly as first sent (text, not jsonb, which would reorder its keys): a replay is identical.
+    response = models.TextField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
