@@ -25,6 +25,7 @@ ERRORS = {
     422: "La Idempotency-Key ya se usó con otra solicitud (otra ruta o cuerpo).",
 }
 NOT_BLANK = r"^[^\x00]*\S[^\x00]*$"
+NO_NUL = r"^[^\x00]*$"
 
 
 class ErrorAwareAutoSchema(AutoSchema):
@@ -56,4 +57,6 @@ class ErrorAwareAutoSchema(AutoSchema):
             for name, field in fields.items():
                 if isinstance(field, serializers.CharField) and not field.allow_blank:
                     schema["properties"][name].update(minLength=1, pattern=NOT_BLANK)
+                elif isinstance(field, serializers.CharField):
+                    schema["properties"][name]["pattern"] = NO_NUL
         return schema

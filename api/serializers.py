@@ -23,16 +23,24 @@ class ErrorOut(serializers.Serializer):
 # docstring: the schema would show an inherited docstring as each input's description.)
 class StrictInput(serializers.Serializer):
     def to_internal_value(self, data):
-        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        problems = self._shape_errors(data) if isinstance(data, dict) else {}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
-            if unknown:
-                exc.detail.update({name[:100]: [UNKNOWN_FIELD] for name in unknown})
+            exc.detail.update(problems)
             raise
-        if unknown:
-            raise serializers.ValidationError({name[:100]: [UNKNOWN_FIELD] for name in unknown})
+        if problems:
+            raise serializers.ValidationError(problems)
         return value
+
+    def _shape_errors(self, data: dict) -> dict[str, list[str]]:
+        """Unknown fields, and texts given as numbers (DRF would turn 0 into "0": the schema says string)."""
+        errors = {name[:100]: [UNKNOWN_FIELD] for name in sorted(set(data) - set(self.fields))}
+        for name, field in self.fields.items():
+            given = data.get(name)
+            if isinstance(field, serializers.CharField) and given is not None and not isinstance(given, str):
+                errors[name] = ["Debe ser un texto."]
+        return errors
 
 
 class TaskOut(serializers.Serializer):
@@ -191,6 +199,12 @@ class ReasonIn(StrictInput):
     """Motivo de una suspensión o anulación."""
 
     reason = serializers.CharField(max_length=2000)
+
+
+class AttachmentIn(serializers.Serializer):
+    """Evidencia (multipart/form-data)."""
+
+    file = serializers.FileField(help_text="El archivo, hasta 25 MB.")
 
 
 class CommentIn(StrictInput):
