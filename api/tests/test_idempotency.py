@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 
 import pytest
@@ -136,19 +137,23 @@ class TestRetries:
 
 
 def post_at_once(url: str, sessions: list[requests.Session], body: dict, k: str) -> list[requests.Response]:
+    """The same request with the same key from every session at one instant; they must overlap."""
     barrier = threading.Barrier(len(sessions))
     results: list = [None] * len(sessions)
 
     def post(i: int) -> None:
         barrier.wait()
-        results[i] = sessions[i].post(url, json=body, headers={HEADER: k}, timeout=60)
+        sent = time.monotonic()
+        response = sessions[i].post(url, json=body, headers={HEADER: k}, timeout=60)
+        results[i] = (sent, time.monotonic(), response)
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(len(sessions))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return results
+    assert max(sent for sent, _, _ in results) < min(answered for _, answered, _ in results), "no overlap"
+    return [response for _, _, response in results]
 
 
 PARALLEL = 4
