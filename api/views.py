@@ -4,7 +4,7 @@ REST API v1: thin handlers that parse input, call one service or selector, and s
 Authentication: token (`Authorization: Token …`) or the web session. Every handler acts as the
 authenticated person; permission rules live in the services, which audit refusals.
 
-Bodies are JSON only (api/parsers.py: bounded size and depth, no NUL), except attachments (multipart); an
+Bodies are JSON only (api/parsers.py: bounded depth, no NUL; Django bounds the size), except attachments; an
 input body refuses unknown fields (serializers.StrictInput). Every error answers the ErrorOut body. Case
 start and task completion honour an `Idempotency-Key` header (api/idempotency.py).
 """
