@@ -4,6 +4,44 @@ from rest_framework import serializers
 
 from mapro.cases.models import Case, CaseTask, Deadline, Notification
 
+UNKNOWN_FIELD = "Campo desconocido: no es parte de esta solicitud."
+
+
+class ErrorOut(serializers.Serializer):
+    """The body of every error answer of the API (4xx and 5xx)."""
+
+    detail = serializers.CharField(help_text="Qué pasó, en castellano, para mostrarlo a la persona.")
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Solo en 400: los mensajes de cada campo rechazado, por nombre de campo (las entradas "
+        "por su id, los campos de un registro como `registro.campo`).",
+    )
+
+
+# An input body: a field it does not declare is refused by name, never silently ignored. (A comment, not a
+# docstring: the schema would show an inherited docstring as each input's description.)
+class StrictInput(serializers.Serializer):
+    def to_internal_value(self, data):
+        problems = self._shape_errors(data) if isinstance(data, dict) else {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            exc.detail.update(problems)
+            raise
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
+
+    def _shape_errors(self, data: dict) -> dict[str, list[str]]:
+        """Unknown fields, and texts given as numbers (DRF would turn 0 into "0": the schema says string)."""
+        errors = {name[:100]: [UNKNOWN_FIELD] for name in sorted(set(data) - set(self.fields))}
+        for name, field in self.fields.items():
+            given = data.get(name)
+            if isinstance(field, serializers.CharField) and given is not None and not isinstance(given, str):
+                errors[name] = ["Debe ser un texto."]
+        return errors
+
 
 class TaskOut(serializers.Serializer):
     """
@@ -58,7 +96,7 @@ class CaseOut(serializers.ModelSerializer):
     procedure_version = serializers.CharField(source="procedure_version.version")
     procedure_revision = serializers.IntegerField(source="procedure_version.revision")
     requester = serializers.CharField(source="requester.user.username")
-    parent = serializers.CharField(source="parent.number", default=None)
+    parent = serializers.CharField(source="parent.number", default=None, allow_null=True)
     status_display = serializers.CharField(source="get_status_display")
     tasks = TaskOut(many=True, read_only=True)
     deadlines = DeadlineOut(many=True, read_only=True)
@@ -118,27 +156,60 @@ class TaskCompletionOut(serializers.Serializer):
     open_tasks = TaskOut(many=True)
 
 
-class CaseStartIn(serializers.Serializer):
-    procedure = serializers.CharField(max_length=80)
-    inputs = serializers.DictField(required=False, default=dict)
+class CaseStartIn(StrictInput):
+    """Inicio de un expediente; un campo desconocido se rechaza."""
+
+    procedure = serializers.CharField(max_length=80, help_text="Código del procedimiento, p. ej. PR.OTI.005.")
+    inputs = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Entradas de la ficha por id, con su tipo; una entrada desconocida se rechaza.",
+    )
     flow = serializers.CharField(required=False, allow_null=True, default=None, max_length=60)
 
 
-class TaskCompleteIn(serializers.Serializer):
-    decision = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
-    data = serializers.DictField(required=False, default=dict)
-    effective_date = serializers.DateField(required=False, allow_null=True, default=None)
+class TaskCompleteIn(StrictInput):
+    """Completar una tarea; un campo, registro o campo de registro desconocido se rechaza."""
+
+    decision = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None, max_length=200
+    )
+    data = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Registros que produce la actividad, por id: los campos de su formato (o `observaciones` "
+        "si la ficha no da formato); un registro o campo desconocido se rechaza.",
+    )
+    effective_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Fecha en que los registros se produjeron: no posterior a hoy ni anterior a un año antes "
+        "del inicio del expediente.",
+    )
 
 
-class TaskAssignIn(serializers.Serializer):
-    assignee = serializers.CharField(help_text="Usuario de la persona a quien se asigna.")
+class TaskAssignIn(StrictInput):
+    """Asignar una tarea."""
+
+    assignee = serializers.CharField(max_length=150, help_text="Usuario de la persona a quien se asigna.")
 
 
-class ReasonIn(serializers.Serializer):
+class ReasonIn(StrictInput):
+    """Motivo de una suspensión o anulación."""
+
     reason = serializers.CharField(max_length=2000)
 
 
-class CommentIn(serializers.Serializer):
+class AttachmentIn(serializers.Serializer):
+    """Evidencia (multipart/form-data)."""
+
+    file = serializers.FileField(help_text="El archivo, hasta 25 MB.")
+
+
+class CommentIn(StrictInput):
+    """Comentario."""
+
     text = serializers.CharField(max_length=5000)
 
 
@@ -148,3 +219,21 @@ class NotificationOut(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "case", "task", "message", "created_at", "read_at"]
+
+
+class ProcedureOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.CharField()
+    revision = serializers.IntegerField()
+
+
+class CommentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    sha256 = serializers.CharField()

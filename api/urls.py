@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -23,4 +23,6 @@ urlpatterns = [
         views.NotificationReadApi.as_view(),
         name="api-notification-read",
     ),
+    # Last: whatever else is under /api/v1/ (e.g. /tasks/abc/complete/) answers JSON, not an HTML page.
+    re_path(r"", views.not_found, name="api-not-found"),
 ]

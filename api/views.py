@@ -3,13 +3,20 @@ REST API v1: thin handlers that parse input, call one service or selector, and s
 
 Authentication: token (`Authorization: Token …`) or the web session. Every handler acts as the
 authenticated person; permission rules live in the services, which audit refusals.
+
+Bodies are JSON only (api/parsers.py: bounded depth, no NUL; Django bounds the size), except attachments; an
+input body refuses unknown fields (serializers.StrictInput). Every error answers the ErrorOut body. Case
+start and task completion honour an `Idempotency-Key` header (api/idempotency.py).
 """
 
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -25,6 +32,28 @@ from mapro.core.errors import InvalidInputError
 from mapro.organization.models import Person
 
 from . import serializers as s
+from .idempotency import HEADER, REPLAYED_HEADER, idempotent
+from .parsers import BoundedJSONParser
+from .schema import ErrorAwareAutoSchema
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[\x21-\x7e]{1,255}$",
+    description="Clave única de este intento (p. ej. un UUID). Un reintento con la misma clave, de la misma "
+    "persona y con el mismo cuerpo, responde lo mismo que la primera vez (con el encabezado "
+    f"`{REPLAYED_HEADER}: true`) sin volver a actuar; con otro cuerpo responde 422. Solo se guardan las "
+    "respuestas 2xx, durante al menos 24 horas.",
+)
+
+
+# Every handler of the API: JSON bodies through the bounded parser, errors in the schema. (A comment: the
+# schema shows a view's docstring, inherited ones too, as the description of its operations.)
+class ApiView(APIView):
+    parser_classes = [BoundedJSONParser]
+    schema = ErrorAwareAutoSchema()
 
 
 def person_of(request: Request) -> Person:
@@ -52,8 +81,8 @@ def case_response(request: Request, case: Case, code: int = status.HTTP_200_OK) 
     return Response(s.CaseDetailOut(case, context={"visible_records": visible}).data, status=code)
 
 
-class ProcedureListApi(APIView):
-    @extend_schema(summary="Procedimientos vigentes de la entidad de la persona")
+class ProcedureListApi(ApiView):
+    @extend_schema(responses=s.ProcedureOut(many=True), summary="Procedimientos vigentes de la entidad")
     def get(self, request: Request) -> Response:
         versions = ProcedureVersion.objects.filter(is_current=True, entity=person_of(request).entity)
         return Response(
@@ -64,9 +93,19 @@ class ProcedureListApi(APIView):
         )
 
 
-class CaseStartApi(APIView):
-    @extend_schema(request=s.CaseStartIn, responses={201: s.CaseDetailOut}, summary="Iniciar un expediente")
+class CaseStartApi(ApiView):
+    extra_error_codes = (422,)
+
+    @extend_schema(
+        request=s.CaseStartIn,
+        responses={201: s.CaseDetailOut},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Iniciar un expediente",
+    )
     def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._start(request))
+
+    def _start(self, request: Request) -> Response:
         data = _valid(s.CaseStartIn, request)
         case = services.case_start(
             procedure_code=data["procedure"],
@@ -77,13 +116,13 @@ class CaseStartApi(APIView):
         return case_response(request, case, status.HTTP_201_CREATED)
 
 
-class CaseDetailApi(APIView):
+class CaseDetailApi(ApiView):
     @extend_schema(responses=s.CaseDetailOut, summary="Expediente con tareas, plazos y registros visibles")
     def get(self, request: Request, number: str) -> Response:
         return case_response(request, case_of(request, number))
 
 
-class CaseSuspendApi(APIView):
+class CaseSuspendApi(ApiView):
     @extend_schema(request=s.ReasonIn, responses=s.CaseDetailOut, summary="Suspender")
     def post(self, request: Request, number: str) -> Response:
         data = _valid(s.ReasonIn, request)
@@ -91,14 +130,14 @@ class CaseSuspendApi(APIView):
         return case_response(request, case)
 
 
-class CaseResumeApi(APIView):
+class CaseResumeApi(ApiView):
     @extend_schema(request=None, responses=s.CaseDetailOut, summary="Reanudar")
     def post(self, request: Request, number: str) -> Response:
         case = services.case_resume(case_id=case_of(request, number).pk, actor=person_of(request))
         return case_response(request, case)
 
 
-class CaseCancelApi(APIView):
+class CaseCancelApi(ApiView):
     @extend_schema(request=s.ReasonIn, responses=s.CaseDetailOut, summary="Anular (con motivo)")
     def post(self, request: Request, number: str) -> Response:
         data = _valid(s.ReasonIn, request)
@@ -106,8 +145,8 @@ class CaseCancelApi(APIView):
         return case_response(request, case)
 
 
-class CaseCommentApi(APIView):
-    @extend_schema(request=s.CommentIn, responses={201: None}, summary="Agregar comentario")
+class CaseCommentApi(ApiView):
+    @extend_schema(request=s.CommentIn, responses={201: s.CommentOut}, summary="Agregar comentario")
     def post(self, request: Request, number: str) -> Response:
         data = _valid(s.CommentIn, request)
         comment = services.case_comment_add(
@@ -116,17 +155,12 @@ class CaseCommentApi(APIView):
         return Response({"id": comment.pk, "text": comment.text}, status=status.HTTP_201_CREATED)
 
 
-class CaseAttachmentApi(APIView):
+class CaseAttachmentApi(ApiView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-            }
-        },
-        responses={201: None},
+        request={"multipart/form-data": s.AttachmentIn},
+        responses={201: s.AttachmentOut},
         summary="Adjuntar evidencia",
     )
     def post(self, request: Request, number: str) -> Response:
@@ -141,35 +175,41 @@ class CaseAttachmentApi(APIView):
         )
 
 
-class TaskListApi(APIView):
+class TaskListApi(ApiView):
     @extend_schema(responses=s.TaskOut(many=True), summary="Mi bandeja: tareas que puedo atender")
     def get(self, request: Request) -> Response:
         rows = tasks_for_person_rows(person=person_of(request))[:500]
         return Response(s.TaskRowOut(rows, many=True).data)
 
 
-class TaskCompleteApi(APIView):
+class TaskCompleteApi(ApiView):
+    extra_error_codes = (422,)
+
     @extend_schema(
         request=s.TaskCompleteIn,
         responses=s.TaskCompletionOut,
+        parameters=[IDEMPOTENCY_KEY],
         summary="Completar una tarea",
         description="Responde con la tarea, los registros que produjo, el estado del expediente y sus tareas "
         "abiertas; el expediente completo está en GET /api/v1/cases/{number}/.",
     )
     def post(self, request: Request, task_id: int) -> Response:
+        return idempotent(request, lambda: self._complete(request, task_id))
+
+    def _complete(self, request: Request, task_id: int) -> Response:
         data = _valid(s.TaskCompleteIn, request)
         completion = services.case_task_complete(task_id=task_id, actor=person_of(request), **data)
         return Response(s.TaskCompletionOut(completion).data)
 
 
-class TaskClaimApi(APIView):
+class TaskClaimApi(ApiView):
     @extend_schema(request=None, responses=s.TaskOut, summary="Tomar una tarea de mi rol")
     def post(self, request: Request, task_id: int) -> Response:
         task = services.case_task_claim(task_id=task_id, actor=person_of(request))
         return Response(s.TaskOut(task).data)
 
 
-class TaskAssignApi(APIView):
+class TaskAssignApi(ApiView):
     @extend_schema(request=s.TaskAssignIn, responses=s.TaskOut, summary="Asignar o reasignar una tarea")
     def post(self, request: Request, task_id: int) -> Response:
         data = _valid(s.TaskAssignIn, request)
@@ -181,7 +221,7 @@ class TaskAssignApi(APIView):
         return Response(s.TaskOut(task).data)
 
 
-class NotificationListApi(APIView):
+class NotificationListApi(ApiView):
     @extend_schema(responses=s.NotificationOut(many=True), summary="Mis notificaciones")
     def get(self, request: Request) -> Response:
         rows = (
@@ -192,7 +232,7 @@ class NotificationListApi(APIView):
         return Response(s.NotificationOut(rows[:200], many=True).data)
 
 
-class NotificationReadApi(APIView):
+class NotificationReadApi(ApiView):
     @extend_schema(request=None, responses=s.NotificationOut, summary="Marcar una notificación como leída")
     def post(self, request: Request, notification_id: int) -> Response:
         person = person_of(request)
@@ -203,5 +243,19 @@ class NotificationReadApi(APIView):
 def _valid(serializer_class: type, request: Request) -> dict:
     serializer = serializer_class(data=request.data)
     if not serializer.is_valid():
-        raise InvalidInputError({k: [str(m) for m in v] for k, v in serializer.errors.items()})
+        raise InvalidInputError({k: _messages(v) for k, v in serializer.errors.items()})
     return serializer.validated_data
+
+
+def _messages(errors) -> list[str]:
+    if isinstance(errors, dict):  # a nested field's errors, by key
+        return [f"{k}: {m}" for k, v in errors.items() for m in _messages(v)]
+    if isinstance(errors, list):
+        return [m for e in errors for m in _messages(e)]
+    return [str(errors)]
+
+
+@csrf_exempt  # it changes nothing, and a POST with a stale cookie must get this 404, not the CSRF page
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """A URL under /api/v1/ that no route matches (or an id that is not a number): 404 with the error body."""
+    return JsonResponse({"detail": "No existe ese recurso de la API."}, status=404)

@@ -211,3 +211,27 @@ class TestOpenApiSchema:
         assert "post" in schema["paths"]["/api/v1/cases/"]
         assert "post" in schema["paths"]["/api/v1/tasks/{task_id}/complete/"]
         assert "get" in schema["paths"]["/api/v1/tasks/"]
+
+    def test_the_schema_documents_errors_nullable_parent_required_file_and_strict_bodies(self):
+        schema = json.loads(APIClient().get("/api/v1/schema/", {"format": "json"}).content)
+        paths, components = schema["paths"], schema["components"]["schemas"]
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        for path, operations in paths.items():
+            for method, operation in operations.items():
+                codes = {c for c in operation["responses"] if c.startswith(("4", "5"))}
+                expected = {"401", "403"} | ({"404"} if "{" in path else set())
+                if method == "post":
+                    expected |= {"400", "404", "409", "413", "415"}
+                assert codes >= expected, (method, path, codes)
+                for code in codes:
+                    assert operation["responses"][code]["content"]["application/json"]["schema"] == error
+        assert set(components["ErrorOut"]["required"]) == {"detail"}
+        assert "422" in paths["/api/v1/cases/"]["post"]["responses"]
+        assert "422" in paths["/api/v1/tasks/{task_id}/complete/"]["post"]["responses"]
+        assert components["CaseDetailOut"]["properties"]["parent"]["nullable"] is True
+        assert components["AttachmentIn"]["required"] == ["file"]
+        for name, field in [("CaseStartIn", "procedure"), ("ReasonIn", "reason"), ("CommentIn", "text")]:
+            assert components[name]["additionalProperties"] is False
+            assert components[name]["properties"][field]["minLength"] == 1
+        for name in ["TaskCompleteIn", "TaskAssignIn"]:
+            assert components[name]["additionalProperties"] is False

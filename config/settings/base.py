@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "web.middleware.PermissionsPolicyMiddleware",
     # Before anything reads the body: a request larger than MAPRO_REQUEST_MAX_BYTES gets 413 unread.
     "web.middleware.RequestSizeLimitMiddleware",
+    # NUL in the URL, the query string or a form field: 400 before any view (PostgreSQL cannot store it).
+    "mapro.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

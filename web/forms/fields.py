@@ -15,6 +15,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
+from mapro.cases.services.forms import MAX_TABLE_ROWS
 from mapro.catalogue.definition.schema import FieldType, FormatField
 
 YES, NO = "sí", "no"
@@ -120,7 +121,7 @@ def read_value(spec: FieldSpec, post: QueryDict, files: MultiValueDict) -> Any:
     if kind == FieldType.BOOLEAN:
         return {YES: True, NO: False}.get(post.get(spec.name, ""), "")
     if kind == FieldType.TABLE:
-        count = min(int(post.get(f"{spec.name}__rows", "0") or 0), 200)
+        count = _row_count(post.get(f"{spec.name}__rows", ""))
         rows = []
         for i in range(count):
             row = {
@@ -138,6 +139,12 @@ def read_value(spec: FieldSpec, post: QueryDict, files: MultiValueDict) -> Any:
         table_rows(spec, count=max(len(rows) + 1, TABLE_EMPTY_ROWS), values=rows)
         return rows
     return post.get(spec.name, "").strip()
+
+
+def _row_count(raw: str) -> int:
+    """The table's row count as the page posted it; anything but a small number is no rows (not a 500)."""
+    raw = raw.strip()
+    return min(int(raw), MAX_TABLE_ROWS) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
 
 
 def read_fields(specs: list[FieldSpec], post: QueryDict, files: MultiValueDict) -> dict[str, Any]:

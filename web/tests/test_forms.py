@@ -13,7 +13,7 @@ from django.utils.datastructures import MultiValueDict
 from mapro.cases.services.forms import validate_fields
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.definition.schema import FieldType
-from web.forms.fields import FieldSpec
+from web.forms.fields import FieldSpec, read_value
 from web.forms.task import read_task_form, task_form
 
 CATALOGUE = load_catalogue([Path(settings.PROCEDURES_DIR)])
@@ -95,3 +95,12 @@ def test_start_form_posts_what_the_inputs_accept(code):
     inputs, flow = read_start_form(start_form(definition), data, files)
     validate_inputs(definition.inputs, inputs)  # raises InvalidInputError on any field
     assert flow is None
+
+
+@pytest.mark.parametrize("rows", ["abc", "-1", "1e3", "9" * 30, "٣", ""])
+def test_a_table_row_count_that_is_not_a_small_number_reads_as_no_rows(rows):
+    column = FieldSpec(name="c", key="c", label="C", type=FieldType.TEXT.value)
+    table = FieldSpec(name="t", key="r.t", label="T", type=FieldType.TABLE.value, columns=[column])
+    post = QueryDict(mutable=True)
+    post.update({"t__rows": rows, "t__0__c": "x"})
+    assert read_value(table, post, MultiValueDict()) == []

@@ -27,7 +27,7 @@ from mapro.organization.selectors import person_holds_role
 from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Comment
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
-from .forms import validate_fields, validate_inputs
+from .forms import validate_effective_date, validate_fields, validate_inputs, validate_observations
 from .locking import case_lock, locked_cases, locked_tasks
 
 
@@ -231,6 +231,11 @@ def case_task_complete(
     activity = definition.activity(task.activity)
     _check_decision(activity=activity, decision=decision)
     records = _validated_records(definition=definition, activity=activity, data=data)
+    validate_effective_date(
+        effective_date,
+        case_started=timezone.localdate(task.case.started_at),
+        today=timezone.localdate(),
+    )
     if activity.call is not None:
         raise ConflictError("Esta actividad espera que concluya el expediente del procedimiento llamado.")
 
@@ -374,7 +379,7 @@ def _validated_records(*, definition: Definition, activity: Activity, data: dict
             errors[record_id] = ["Debe ser un objeto con los campos del formato."]
             continue
         if record.format is None:
-            records[record_id] = {"observaciones": str(values.get("observaciones", ""))} if values else {}
+            records[record_id] = validate_observations(values, prefix=f"{record_id}.", errors=errors)
             continue
         fmt = next(f for f in definition.formats if f.id == record.format)
         records[record_id] = validate_fields(fmt.fields, values, errors, prefix=f"{record_id}.")
