@@ -19,7 +19,7 @@ from django.utils import timezone
 from api.idempotency import HEADER, REPLAYED_HEADER
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask
-from mapro.cases.tests.test_concurrency import api_session, api_url  # noqa: F401 (a fixture)
+from mapro.cases.tests.test_concurrency import api_session
 from mapro.core.models import IdempotencyKey
 
 from .support import BAJA, client_of
@@ -159,7 +159,7 @@ def post_at_once(url: str, sessions: list[requests.Session], body: dict, k: str)
 PARALLEL = 4
 
 
-def test_concurrent_retries_with_one_key_act_exactly_once(api_url):  # noqa: F811
+def test_concurrent_retries_with_one_key_act_exactly_once(api_url):
     from mapro.cases.tests.conftest import person
 
     analyst = person(*ANALYST)

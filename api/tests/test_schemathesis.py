@@ -21,7 +21,6 @@ from rest_framework.authtoken.models import Token
 
 from mapro.cases.services import case_start
 from mapro.cases.tests.conftest import person
-from mapro.cases.tests.test_concurrency import api_url  # noqa: F401 (a fixture)
 
 from .support import BAJA
 
@@ -42,7 +41,7 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 """
 
 
-def test_every_schemathesis_check_passes_against_a_live_server(api_url, tmp_path):  # noqa: F811
+def test_every_schemathesis_check_passes_against_a_live_server(api_url, tmp_path):
     analyst = person("MVCS", "analista_mesa_servicios")
     token, _ = Token.objects.get_or_create(user=analyst.user)
     case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=BAJA)
