@@ -103,8 +103,9 @@ class TestTheDatabaseRefuses:
             copy.execute(statement)
         copy.execute("INSERT INTO audit_auditchainhead (chain, seq, hash) VALUES ('T', 1, 'h')")
         copy.execute(
-            "INSERT INTO audit_auditevent (chain, seq, occurred_at, actor_label, action, object_type, object_id,"
-            " summary, prev_hash, hash, mac) VALUES ('T', 1, '2026-12-06', 's', 'a', 'o', '1', '', '', 'h', '')"
+            "INSERT INTO audit_auditevent (chain, seq, occurred_at, actor_label, action, object_type,"
+            " object_id, summary, prev_hash, hash, mac)"
+            " VALUES ('T', 1, '2026-12-06', 's', 'a', 'o', '1', '', '', 'h', '')"
         )
         for statement in (
             "DELETE FROM audit_auditevent",
