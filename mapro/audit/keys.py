@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils.crypto import salted_hmac
 
 
@@ -24,10 +25,16 @@ from django.utils.crypto import salted_hmac
 class AuditKey:
     secret: bytes
     kid: str  # names the key in anchor lines without revealing it
-    source: str  # where it came from, for `verify`'s report
+    source: str  # where it came from
+    _prepared: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_prepared", hmac.new(self.secret, digestmod=hashlib.sha256))
 
     def sign(self, message: bytes) -> str:
-        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
+        mac = self._prepared.copy()  # the key's pads computed once
+        mac.update(message)
+        return mac.hexdigest()
 
 
 def _key(secret: bytes, source: str) -> AuditKey:
@@ -38,7 +45,6 @@ def _derived(secret_key: str) -> bytes:
     return salted_hmac("mapro.audit", "event-and-anchor-mac", secret=secret_key, algorithm="sha256").digest()
 
 
-@lru_cache(maxsize=8)
 def _keys(own: str, old: str, secret_key: str, fallbacks: tuple[str, ...]) -> tuple[AuditKey, ...]:
     # The derived keys stay usable for verification after MAPRO_AUDIT_KEY is set: what was signed before.
     keys = [_key(own.encode(), "MAPRO_AUDIT_KEY")] if own else []
@@ -48,14 +54,29 @@ def _keys(own: str, old: str, secret_key: str, fallbacks: tuple[str, ...]) -> tu
     return tuple(keys)
 
 
+_cached: tuple[AuditKey, ...] = ()
+
+
 def audit_keys() -> tuple[AuditKey, ...]:
-    """The current key first, then the keys kept only to verify older writings."""
-    return _keys(
-        getattr(settings, "AUDIT_KEY", None) or os.environ.get("MAPRO_AUDIT_KEY", ""),
-        os.environ.get("MAPRO_AUDIT_OLD_KEYS", ""),
-        settings.SECRET_KEY,
-        tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
-    )
+    """The current key first, then the keys kept only to verify older writings (read once per process)."""
+    global _cached
+    if not _cached:
+        _cached = _keys(
+            getattr(settings, "AUDIT_KEY", None) or os.environ.get("MAPRO_AUDIT_KEY", ""),
+            os.environ.get("MAPRO_AUDIT_OLD_KEYS", ""),
+            settings.SECRET_KEY,
+            tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
+        )
+    return _cached
+
+
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    global _cached
+    if setting in ("AUDIT_KEY", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        _cached = ()
+
+
+setting_changed.connect(_forget, dispatch_uid="audit-keys-forget")
 
 
 def event_mac(event_hash: str) -> str:
