@@ -19,6 +19,12 @@ class AppendOnlyError(ApplicationError):
     pass
 
 
+class AuditChainBrokenError(ApplicationError):
+    """A chain lost its head row (deleted in the database): nothing is recorded on it until it is restored."""
+
+    status_code = 503
+
+
 class AuditChainHead(models.Model):
     """The last link of an entity's chain; its row lock serialises appends to that chain."""
 

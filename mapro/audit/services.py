@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from .anchors import Head, anchor_file_append
 from .keys import audit_keys, event_mac
-from .models import AppendOnlyError, AuditChainHead, AuditEvent
+from .models import AuditChainBrokenError, AuditChainHead, AuditEvent
 
 SYSTEM_CHAIN = "_system"
 
@@ -73,8 +73,9 @@ def audit_event_record(
     head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is None:  # the chain's first event, unless its head row was deleted
         if AuditEvent.objects.filter(chain=chain).exists():
-            raise AppendOnlyError(
-                f"La cadena de auditoría {chain} perdió su cabeza: ejecute mapro audit verify."
+            raise AuditChainBrokenError(
+                f"El registro de auditoría de {chain} está dañado (falta la cabeza de su cadena): no se "
+                "registran cambios hasta que un administrador lo revise con «mapro audit verify»."
             )
         AuditChainHead.objects.get_or_create(chain=chain)
         head = AuditChainHead.objects.select_for_update().get(chain=chain)

@@ -14,7 +14,7 @@ from mapro.cases.services.cases import case_attachment_add
 from mapro.cases.services.lifecycle import case_suspend
 from mapro.cases.tests.conftest import person
 
-from .conftest import sql
+from .conftest import sql, unprotect
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +86,18 @@ def test_state_changed_without_its_event_is_named(settings, tmp_path):
     for start_of in expected:
         assert any(line.startswith(start_of) for line in found), (start_of, found)
     assert len(found) == len(expected)
+
+
+def test_a_chain_deleted_whole_leaves_its_cases_without_their_events():
+    """(c) without an anchor: the cases and completed tasks the chain vouched for are still there."""
+    case = start()
+    task = complete_next(case)
+    unprotect()
+    sql("DELETE FROM audit_auditevent WHERE chain = 'MVCS'")
+    sql("DELETE FROM audit_auditchainhead WHERE chain = 'MVCS'")
+    found = mismatches()
+    assert f"expediente {case.number}: no tiene el evento de inicio que registra su número" in " ".join(found)
+    assert any(
+        m.startswith(f"expediente {case.number}: la tarea {task.pk} (actividad 1) figura completada sin")
+        for m in found
+    )

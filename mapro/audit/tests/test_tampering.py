@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from mapro.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
+from mapro.audit.models import AuditChainBrokenError, AuditChainHead, AuditEvent
 from mapro.audit.protection import protection_problems
 from mapro.audit.services import audit_anchor_write, audit_event_record, event_hash
 
@@ -154,8 +154,14 @@ class TestTamperingCaught:
         assert problems(chain="T") == [
             "cadena T: falta la fila de cabeza (eliminada); el último evento es el 6"
         ]
-        with pytest.raises(AppendOnlyError, match="perdió su cabeza"), transaction.atomic():
+        with pytest.raises(AuditChainBrokenError, match="falta la cabeza de su cadena"), transaction.atomic():
             audit_event_record(chain="T", action="prueba")  # no new chain over the old one
+        sql(  # the restore of docs/audit.md
+            "INSERT INTO audit_auditchainhead (chain, seq, hash) "
+            "SELECT chain, seq, hash FROM audit_auditevent WHERE chain = 'T' ORDER BY seq DESC LIMIT 1"
+        )
+        chain_write("T", 1)
+        assert problems(chain="T") == []
 
     def test_c_whole_chain_deleted_with_its_head_caught_by_the_anchor(self, chain, tmp_path):
         audit_anchor_write(directory=tmp_path)
