@@ -292,6 +292,7 @@ class Filler:
         return written
 
     def _copy(self, i, k, next_id, head, plan, tables):
+        from mapro.audit.keys import event_mac
         from mapro.audit.services import event_hash
 
         t = self.template
@@ -346,6 +347,7 @@ class Filler:
                 event.prev_hash,
                 prev,
             )
+            values[where["mac"]] = event_mac(prev)  # signed as mapro signs its own (mapro/audit/keys.py)
             values[where["object_id"]], values[where["case_id"]] = object_id, case_id
             occurred = event.occurred_at
             values[where["occurred_at"]] = str(

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class AuditConfig(AppConfig):
@@ -7,6 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Auditoría"
 
     def ready(self) -> None:
-        from . import signals
+        from . import protection, signals
 
         signals.connect()
+        connection_created.connect(protection.sqlite_function_register, dispatch_uid="audit-sqlite-switch")

@@ -4,6 +4,10 @@ The append-only, hash-chained audit trail.
 Each entity has its own chain: event `seq` n stores the hash of event n-1 and its own hash over its content
 and that previous hash, so an edited, deleted or reordered row breaks the chain at that point
 (`mapro audit verify`). Events are written by services in the same transaction as the change they record.
+
+What a hash chain alone cannot show (a forged event with a valid hash, a rewound head, a chain deleted
+whole) is covered by a MAC per event with a key outside the database, by signed anchors of the chain heads
+in files outside it, and by triggers that refuse UPDATE and DELETE (docs/audit.md, decision 0012).
 """
 
 from django.db import models
@@ -13,6 +17,12 @@ from mapro.core.errors import ApplicationError
 
 class AppendOnlyError(ApplicationError):
     pass
+
+
+class AuditChainBrokenError(ApplicationError):
+    """A chain lost its head row (deleted in the database): nothing is recorded on it until it is restored."""
+
+    status_code = 503
 
 
 class AuditChainHead(models.Model):
@@ -46,6 +56,9 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # HMAC-SHA256 of `hash` with the audit key, which is not in the database: only mapro writes a valid one.
+    # Events written before it existed got theirs from migration 0002 (they vouch for the trail as it was).
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "evento de auditoría"

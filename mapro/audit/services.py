@@ -1,22 +1,29 @@
 """
-Writing and verifying the audit trail.
+Writing, anchoring and verifying the audit trail.
 
 `audit_event_record` must run inside the transaction of the change it records (every service calls it
-last, so the chain head's row lock is held for the shortest time).
+last, so the chain head's row lock is held for the shortest time). It signs each event with the audit key
+(mapro/audit/keys.py): no query more, one HMAC.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditEvent
+from .anchors import Head, anchor_file_append
+from .keys import audit_keys, event_mac
+from .models import AuditChainBrokenError, AuditChainHead, AuditEvent
 
 SYSTEM_CHAIN = "_system"
 
@@ -64,7 +71,12 @@ def audit_event_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit events are written in the transaction of the change they record")
     head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
-    if head is None:  # the chain's first event
+    if head is None:  # the chain's first event, unless its head row was deleted
+        if AuditEvent.objects.filter(chain=chain).exists():
+            raise AuditChainBrokenError(
+                f"El registro de auditoría de {chain} está dañado (falta la cabeza de su cadena): no se "
+                "registran cambios hasta que un administrador lo revise con «mapro audit verify»."
+            )
         AuditChainHead.objects.get_or_create(chain=chain)
         head = AuditChainHead.objects.select_for_update().get(chain=chain)
     event = AuditEvent(
@@ -83,46 +95,46 @@ def audit_event_record(
         prev_hash=head.hash,
     )
     event.hash = event_hash(event)
+    event.mac = event_mac(event.hash)
     event.save()
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     return event
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    chain: str
-    seq: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"cadena {self.chain}, evento {self.seq}: {self.reason}"
+def anchor_directory() -> Path:
+    """Anchor files go to AUDIT_ANCHOR_DIR, or env MAPRO_AUDIT_ANCHOR_DIR, or VAR_DIR/audit-anchors/."""
+    configured = getattr(settings, "AUDIT_ANCHOR_DIR", None) or os.environ.get("MAPRO_AUDIT_ANCHOR_DIR")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "audit-anchors"
 
 
-def audit_chain_verify(*, chain: str) -> ChainProblem | None:
-    """Walk one chain in order; the first event edited, deleted or reordered, or None when intact."""
-    expected_prev, expected_seq = "0" * 64, 1
-    for event in AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            return ChainProblem(
-                chain, expected_seq, "falta el evento (eliminado) o la secuencia fue alterada"
-            )
-        if event.prev_hash != expected_prev:
-            return ChainProblem(
-                chain, event.seq, "no enlaza con el evento anterior (reordenado o reemplazado)"
-            )
-        if event_hash(event) != event.hash:
-            return ChainProblem(chain, event.seq, "su contenido fue modificado después de registrarse")
-        expected_prev, expected_seq = event.hash, event.seq + 1
-    head = AuditChainHead.objects.filter(chain=chain).first()
-    if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
-        return ChainProblem(chain, expected_seq, "faltan eventos al final de la cadena (eliminados)")
-    return None
+def audit_heads() -> list[Head]:
+    """Every chain's head as the database has it now, with the time of its event."""
+    event_at = AuditEvent.objects.filter(chain=OuterRef("chain"), seq=OuterRef("seq")).values("occurred_at")[
+        :1
+    ]
+    rows = AuditChainHead.objects.filter(seq__gt=0).annotate(event_at=Subquery(event_at)).order_by("chain")
+    return [
+        Head(
+            row.chain,
+            row.seq,
+            row.hash,
+            row.event_at.isoformat(timespec="microseconds") if row.event_at else "",
+        )
+        for row in rows
+    ]
 
 
-def audit_verify_all() -> tuple[int, list[ChainProblem]]:
-    """(events checked, problems) over every chain."""
-    chains = set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-    chains |= set(AuditChainHead.objects.values_list("chain", flat=True))
-    problems = [p for chain in sorted(chains) if (p := audit_chain_verify(chain=chain)) is not None]
-    return AuditEvent.objects.count(), problems
+def audit_anchor_write(*, directory: Path | None = None, now: dt.datetime | None = None) -> list[Head]:
+    """
+    Anchor every chain's head in today's file (Lima date), signed with the current audit key; returns the
+    heads written. Idempotent per chain and day: chains already anchored today are left as they are.
+    """
+    now = now or timezone.now()
+    return anchor_file_append(
+        directory=directory or anchor_directory(),
+        day=timezone.localdate(now),
+        at=now,
+        heads=audit_heads(),
+        key=audit_keys()[0],
+    )
