@@ -460,13 +460,14 @@ def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTa
     task = _task_for_checks(task_id)
     _check_may_see_task(task=task, actor=actor)
     entity = task.case.entity
-    if not person_holds_role(person=assignee, entity=entity, role_code=task.role_code):
-        raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
+    # Who may not assign at all is told so before anything about the assignee.
     if not person_holds_role(person=actor, entity=entity, role_code=task.role_code):
         role_name = case_definition(case=task.case).role(task.role_code).name
         raise _refuse(
             actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
         )
+    if not person_holds_role(person=assignee, entity=entity, role_code=task.role_code):
+        raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
     with transaction.atomic():
         case = _locked_case(case=task.case)
         task = CaseTask.objects.select_for_update().get(pk=task.pk)
