@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from mapro.cases.models import Case
 from mapro.cases.access import cases_readable
+from mapro.cases.models import Case
 from mapro.cases.selectors import case_records_visible, tasks_for_person
 from mapro.cases.services import case_start, case_task_complete
 from mapro.core.errors import ApplicationError, InvalidInputError
