@@ -360,16 +360,23 @@ def _parent_after_child(*, child: Case) -> None:
             _parent_after_child(child=parent)  # the closure goes on up the tree
 
 
-def _check_may_see_task(*, task: CaseTask, actor: Person) -> None:
-    """A task of a case the actor may not read does not exist for them: 404, no audit, no role named."""
-    if not case_may_read(person=actor, case=task.case):
+def _actor_roles(*, task: CaseTask, actor: Person) -> set[str]:
+    """
+    The actor's roles in the task's entity, after checking they may see the task. A task of a case the actor
+    may not read does not exist for them: 404, nothing audited, no role named. A holder of an open task's
+    role may read its case, so the usual completion costs no read check beyond the one role query.
+    """
+    same_entity = actor.entity_id == task.entity_id
+    roles = person_role_codes(person=actor, entity=task.case.entity) if same_entity else set()
+    acts_now = task.role_code in roles and task.status == CaseTask.Status.OPEN
+    if not acts_now and not case_may_read(person=actor, case=task.case, roles=roles):
         raise NotFoundError("La tarea no existe.")
+    return roles
 
 
 def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:
     """Only a holder of the activity's role (directly or by delegation) acts; a claimed task, its assignee."""
-    _check_may_see_task(task=task, actor=actor)
-    if not person_holds_role(person=actor, entity=task.case.entity, role_code=task.role_code):
+    if task.role_code not in _actor_roles(task=task, actor=actor):
         role_name = case_definition(case=task.case).role(task.role_code).name
         message = f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
         raise _refuse(actor=actor, case=task.case, action=action, message=message)
@@ -458,10 +465,9 @@ def case_task_claim(*, task_id: int, actor: Person) -> CaseTask:
 def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTask:
     """Assign (or reassign) an open task to a person who holds its role."""
     task = _task_for_checks(task_id)
-    _check_may_see_task(task=task, actor=actor)
     entity = task.case.entity
     # Who may not assign at all is told so before anything about the assignee.
-    if not person_holds_role(person=actor, entity=entity, role_code=task.role_code):
+    if task.role_code not in _actor_roles(task=task, actor=actor):
         role_name = case_definition(case=task.case).role(task.role_code).name
         raise _refuse(
             actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
