@@ -65,12 +65,20 @@ def _entity_role_index(entity_id: int) -> tuple[tuple[str, str], ...]:
     a post, and that post is often declared only in another ficha of the entity (S.04.02.01_P names the head
     of the OTI as owner but gives him no activity), so the owner is looked up across the entity's catalogue.
     """
-    versions = tuple(
-        ProcedureVersion.objects.filter(entity_id=entity_id, is_current=True)
+    return _role_index(_current(_entity_versions(entity_id)))
+
+
+def _entity_versions(entity_id: int) -> list[tuple[int, str, bool]]:
+    """(pk, content hash, is current) of every version of the entity's procedures: one small query."""
+    return list(
+        ProcedureVersion.objects.filter(entity_id=entity_id)
         .order_by("pk")
-        .values_list("pk", "source_sha256")
+        .values_list("pk", "source_sha256", "is_current")
     )
-    return _role_index(versions)
+
+
+def _current(versions: list[tuple[int, str, bool]]) -> tuple[tuple[int, str], ...]:
+    return tuple((pk, sha) for pk, sha, current in versions if current)
 
 
 @lru_cache(maxsize=64)
@@ -134,9 +142,9 @@ def _versions_read_by_role(*, entity_id: int, roles: set[str]) -> list[int]:
     """Procedure versions (old ones too: a case keeps its version) whose readers include one of `roles`."""
     if not roles:
         return []
-    index = _entity_role_index(entity_id)
-    versions = ProcedureVersion.objects.filter(entity_id=entity_id).values_list("pk", "source_sha256")
-    return [pk for pk, sha in versions if _access(pk, sha, index).readers & roles]
+    versions = _entity_versions(entity_id)
+    index = _role_index(_current(versions))
+    return [pk for pk, sha, _ in versions if _access(pk, sha, index).readers & roles]
 
 
 def case_may_read(*, person: Person, case: Case, roles: set[str] | None = None) -> bool:

@@ -3,9 +3,10 @@ The authorization matrix, generated from the catalogue (docs/permissions.md).
 
 For every procedure: one case, started by a holder of its first activity's role and driven through services to
 a state with an open task, records (a restricted one where the ficha has one) and attachments (evidence of
-each completed activity, a reserved upload from the case page). Then every role the procedure names, its
-owner and a person with no role, each in the procedure's entity and in another entity, try every action
-through the REST API and through the web pages. Each request runs in a savepoint that is rolled back, so all
+the first and the restricted activity, a reserved upload from the case page). Then every role the procedure
+names, its owner, a person with no role and a superuser, in the procedure's entity and in another entity
+(there: the holders of the same role codes, a person with no role, a superuser), try every action through
+the REST API and through the web pages. Each request runs in a savepoint that is rolled back, so all
 of them see the same case.
 
 The expected answer is computed from the definition and the case's state by the rule as docs/permissions.md
@@ -97,9 +98,11 @@ def person(entity: str, role: str) -> Person:
     )
 
 
-def no_role_person(entity: Entity) -> Person:
-    user, _ = get_user_model().objects.get_or_create(username=f"{entity.code.lower()}.sin_rol")
-    return Person.objects.get_or_create(user=user, defaults={"entity": entity, "full_name": "Sin rol"})[0]
+def no_role_person(entity: Entity, *, superuser: bool = False) -> Person:
+    """A person of `entity` holding no role; a superuser when asked (administrators read every case)."""
+    name = f"{entity.code.lower()}.{'superusuario' if superuser else 'sin_rol'}"
+    user, _ = get_user_model().objects.get_or_create(username=name, defaults={"is_superuser": superuser})
+    return Person.objects.get_or_create(user=user, defaults={"entity": entity, "full_name": name})[0]
 
 
 def upload(name: str) -> SimpleUploadedFile:
@@ -191,8 +194,9 @@ def expected(fx: Fixture, who: Person, roles: set[str]) -> Expected:
     case, d = fx.case, fx.d
     if who.entity_id != case.entity_id:
         return Expected(False, frozenset(), frozenset(), ABSENT, ABSENT, ABSENT)
+    admin = who.user.is_superuser
     open_roles = set(case.tasks.filter(status=CaseTask.Status.OPEN).values_list("role_code", flat=True))
-    read = who.pk in fx.involved or bool(roles & open_roles) or bool(roles & procedure_readers(d))
+    read = admin or who.pk in fx.involved or bool(roles & open_roles) or bool(roles & procedure_readers(d))
     if not read:
         return Expected(False, frozenset(), frozenset(), ABSENT, ABSENT, ABSENT)
     records = frozenset(pk for pk, only in fx.records.items() if not only or roles & only)
@@ -204,7 +208,7 @@ def expected(fx: Fixture, who: Person, roles: set[str]) -> Expected:
     act = ALLOWED if fx.task.role_code in roles else FORBIDDEN
     others_worked = case.tasks.filter(status=CaseTask.Status.COMPLETED).exclude(completed_by=who).exists()
     withdraws = who.pk == case.requester_id and not others_worked
-    manage = ALLOWED if roles & procedure_managers(d) or withdraws else FORBIDDEN
+    manage = ALLOWED if admin or roles & procedure_managers(d) or withdraws else FORBIDDEN
     return Expected(True, records, attachments, act, manage, ALLOWED)
 
 
@@ -383,25 +387,27 @@ def probe_web(p: Probe, who: Person, label: str, want: Expected) -> None:
 
 
 def people_to_try(d: Definition) -> list[tuple[str, Person, set[str]]]:
-    """(label, person, the roles they hold) for every role of the procedure, its owner and no role, own and
-    another entity (the same role code there when that entity has it)."""
+    """
+    (label, person, the roles they hold): in the procedure's entity, the holder of every role of the
+    procedure, its owner, a person with no role and a superuser; in another entity, the holder of each of
+    those role codes where that entity has one, a person with no role and a superuser (each person once).
+    """
     entity = Entity.objects.get(code=d.entity.value)
     others = list(Entity.objects.exclude(pk=entity.pk).order_by("code"))
     codes = sorted({r.id for r in d.roles} | owners_of(d))
-    tried = []
-    for code in [*codes, None]:
-        own = person(entity.code, code) if code else no_role_person(entity)
-        tried.append((f"{d.code} / {code or 'sin rol'} / misma entidad", own, {code} if code else set()))
-        other_entity = (
-            next((e for e in others if Role.objects.filter(entity=e, code=code).exists()), others[0])
-            if code
-            else others[0]
-        )
-        if code and Role.objects.filter(entity=other_entity, code=code).exists():
-            other, held = person(other_entity.code, code), {code}
-        else:
-            other, held = no_role_person(other_entity), set()
-        tried.append((f"{d.code} / {code or 'sin rol'} / {other_entity.code}", other, held))
+    tried = [(f"{d.code} / {code} / misma entidad", person(entity.code, code), {code}) for code in codes]
+    tried += [
+        (f"{d.code} / sin rol / misma entidad", no_role_person(entity), set()),
+        (f"{d.code} / superusuario / misma entidad", no_role_person(entity, superuser=True), set()),
+    ]
+    for code in codes:
+        other = next((e for e in others if Role.objects.filter(entity=e, code=code).exists()), None)
+        if other is not None:
+            tried.append((f"{d.code} / {code} / {other.code}", person(other.code, code), {code}))
+    tried += [
+        (f"{d.code} / sin rol / {others[0].code}", no_role_person(others[0]), set()),
+        (f"{d.code} / superusuario / {others[0].code}", no_role_person(others[0], superuser=True), set()),
+    ]
     return tried
 
 
