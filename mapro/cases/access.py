@@ -31,7 +31,7 @@ from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
 from .models import Attachment, Case, CaseTask, Comment
-from .selectors import _definition
+from .selectors import definition_of
 
 # Words that vary between fichas naming the same post ("Jefe/a de la oficina de tecnologías de información",
 # "Jefe(a) de la Oficina de Tecnologías de la Información"): articles, prepositions and gender endings.
@@ -84,14 +84,14 @@ def _current(versions: list[tuple[int, str, bool]]) -> tuple[tuple[int, str], ..
 @lru_cache(maxsize=64)
 def _role_index(versions: tuple[tuple[int, str], ...]) -> tuple[tuple[str, str], ...]:
     pairs = {
-        (role_name_key(role.name), role.id) for pk, sha in versions for role in _definition(pk, sha).roles
+        (role_name_key(role.name), role.id) for pk, sha in versions for role in definition_of(pk, sha).roles
     }
     return tuple(sorted(pairs))
 
 
 @lru_cache(maxsize=512)
 def _access(version_pk: int, sha256: str, role_index: tuple[tuple[str, str], ...]) -> ProcedureAccess:
-    definition = _definition(version_pk, sha256)
+    definition = definition_of(version_pk, sha256)
     owners = owner_roles(definition=definition, role_index=role_index)
     raci = {role for row in definition.raci for role in row.roles}
     accountable = {role for row in definition.raci for role, letter in row.roles.items() if letter == "A"}
