@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mapro.cases import services
+from mapro.cases.access import cases_readable
 from mapro.cases.models import Case, CaseTask, Notification
 from mapro.cases.selectors import case_records_visible, tasks_for_person_rows
 from mapro.catalogue.models import ProcedureVersion
@@ -64,15 +65,21 @@ def person_of(request: Request) -> Person:
 
 
 def case_of(request: Request, number: str) -> Case:
+    """The case if the person may read it (mapro.cases.access); one they may not is a 404, as if absent."""
     person = person_of(request)
-    queryset = Case.objects.select_related("procedure_version", "requester__user", "parent").prefetch_related(
-        Prefetch(
-            "tasks", queryset=CaseTask.objects.select_related("case", "assignee__user").order_by("created_at")
-        ),
-        "deadlines",
-        "children",
+    queryset = (
+        cases_readable(person=person)
+        .select_related("procedure_version", "requester__user", "parent")
+        .prefetch_related(
+            Prefetch(
+                "tasks",
+                queryset=CaseTask.objects.select_related("case", "assignee__user").order_by("created_at"),
+            ),
+            "deadlines",
+            "children",
+        )
     )
-    return get_object_or_404(queryset, number=number, entity=person.entity)
+    return get_object_or_404(queryset, number=number)
 
 
 def case_response(request: Request, case: Case, code: int = status.HTTP_200_OK) -> Response:

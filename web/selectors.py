@@ -17,6 +17,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from mapro.audit.models import AuditEvent
+from mapro.cases.access import (
+    attachment_may_read,
+    attachments_readable,
+    case_may_manage,
+    cases_readable,
+)
 from mapro.cases.models import Attachment, Case, CaseRecord, CaseTask, Deadline, Notification
 from mapro.cases.selectors import (
     case_definition,
@@ -33,25 +39,27 @@ SOON = dt.timedelta(hours=24)
 
 
 def case_for_person(*, person: Person, number: str) -> Case:
-    """A case of the person's entity (any person of the entity may read it; records have their own rule)."""
+    """A case the person may read (mapro.cases.access); one they may not is a 404, as if it did not exist."""
     case = (
-        Case.objects.select_related("procedure_version", "requester", "entity", "parent", "parent_task")
-        .filter(number=number, entity=person.entity)
+        cases_readable(person=person)
+        .select_related("procedure_version", "requester", "entity", "parent", "parent_task")
+        .filter(number=number)
         .first()
     )
     if case is None:
-        raise Http404("No existe ese expediente en su entidad.")
+        raise Http404("No existe ese expediente.")
     return case
 
 
 def task_for_person(*, person: Person, task_id: int) -> CaseTask:
+    """A task of a case the person may read; else 404 (the task's role is not named to who may not read)."""
     task = (
         CaseTask.objects.select_related("case", "case__procedure_version", "case__requester", "assignee")
-        .filter(pk=task_id, entity=person.entity)
+        .filter(pk=task_id, case__in=cases_readable(person=person))
         .first()
     )
     if task is None:
-        raise Http404("No existe esa tarea en su entidad.")
+        raise Http404("No existe esa tarea.")
     return task
 
 
@@ -183,7 +191,8 @@ ACTION_LABELS = {
 }
 
 
-def case_timeline(*, case: Case) -> list[dict[str, Any]]:
+def case_timeline(*, case: Case, visible_attachments: set[int] | None = None) -> list[dict[str, Any]]:
+    """The case's audit events; the name of an attachment the person may not download is not shown."""
     events = AuditEvent.objects.filter(case=case).order_by("occurred_at", "seq")
     return [
         {
@@ -194,12 +203,18 @@ def case_timeline(*, case: Case) -> list[dict[str, Any]]:
             "actor": event.actor_label,
             "summary": event.summary,
             "text": (event.after or {}).get("text") if event.action == "case.commented" else None,
-            "filename": (event.after or {}).get("filename")
-            if event.action == "case.attachment_added"
-            else None,
+            "filename": _timeline_filename(event, visible_attachments),
         }
         for event in events
     ]
+
+
+def _timeline_filename(event: AuditEvent, visible: set[int] | None) -> str | None:
+    if event.action != "case.attachment_added":
+        return None
+    if visible is not None and not (event.object_id.isdigit() and int(event.object_id) in visible):
+        return "(adjunto reservado)"
+    return (event.after or {}).get("filename")
 
 
 def case_diagram_state(*, case: Case) -> dict[str, Any]:
@@ -244,16 +259,18 @@ class Dashboard:
     oldest: list[Case]
 
 
-def dashboard_for_entity(*, entity: Entity, months: int = 12, now: dt.datetime | None = None) -> Dashboard:
-    """Open and overdue work of one entity, deadline compliance by month, and the oldest open cases.
+def dashboard_for_person(*, person: Person, months: int = 12, now: dt.datetime | None = None) -> Dashboard:
+    """Open and overdue work of the cases the person may read, deadline compliance by month, oldest cases.
 
     A case is overdue when its nearest pending deadline has passed (`Case.due_at`); a task, when its own due
     time has. Compliance counts deadlines settled in each month: met ÷ (met + missed).
     """
     now = now or timezone.now()
-    open_cases = Case.objects.filter(entity=entity, status=Case.Status.OPEN)
+    entity = person.entity
+    readable = cases_readable(person=person)
+    open_cases = readable.filter(status=Case.Status.OPEN)
     open_tasks = CaseTask.objects.filter(
-        entity=entity, status=CaseTask.Status.OPEN, case__status=Case.Status.OPEN
+        entity=entity, status=CaseTask.Status.OPEN, case__status=Case.Status.OPEN, case__in=readable
     )
 
     by_procedure = list(
@@ -276,7 +293,7 @@ def dashboard_for_entity(*, entity: Entity, months: int = 12, now: dt.datetime |
         overdue_tasks=open_tasks.filter(due_at__lt=now).count(),
         by_procedure=by_procedure,
         by_role=by_role,
-        compliance=_compliance_by_month(entity=entity, months=months, now=now),
+        compliance=_compliance_by_month(cases=readable, months=months, now=now),
         oldest=list(
             open_cases.select_related("procedure_version")
             .prefetch_related("tasks")
@@ -290,11 +307,11 @@ def _month_start(day: dt.date, back: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _compliance_by_month(*, entity: Entity, months: int, now: dt.datetime) -> list[dict[str, Any]]:
+def _compliance_by_month(*, cases: QuerySet[Case], months: int, now: dt.datetime) -> list[dict[str, Any]]:
     today = timezone.localdate(now)
     first = _month_start(today, months - 1)
     settled = Deadline.objects.filter(
-        case__entity=entity,
+        case__in=cases,
         meaning="deadline",
         status__in=[Deadline.Status.MET, Deadline.Status.MISSED],
         settled_at__date__gte=first,
@@ -321,7 +338,9 @@ def _compliance_by_month(*, entity: Entity, months: int, now: dt.datetime) -> li
 
 def notifications_recent(*, person: Person, limit: int = 8) -> list[Notification]:
     return list(
-        Notification.objects.filter(person=person).select_related("case").order_by("-created_at")[:limit]
+        Notification.objects.filter(person=person, case__in=cases_readable(person=person))
+        .select_related("case")
+        .order_by("-created_at")[:limit]
     )
 
 
@@ -353,24 +372,29 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
         for task in open_tasks
     ]
     visible = case_records_visible(case=case, person=person)
+    attachments = attachments_readable(case=case, person=person, roles=roles)
     return {
         "case": case,
         "definition": definition,
         "current": current,
         "records": [(record, record_rows(definition=definition, record=record)) for record in visible],
         "hidden_records": case.records.count() - len(visible),
-        "attachments": case.attachments.select_related("uploaded_by").order_by("created_at"),
+        "attachments": attachments,
+        "hidden_attachments": case.attachments.count() - len(attachments),
+        "may_reserve": bool(roles & {r.id for r in definition.roles}),
         "comments": case.comments.select_related("author"),
         "children": case.children.select_related("procedure_version").order_by("started_at"),
-        "timeline": case_timeline(case=case),
+        "timeline": case_timeline(case=case, visible_attachments={a.pk for a in attachments}),
         "diagram_state": case_diagram_state(case=case),
-        "may_manage": case.requester_id == person.pk or bool(roles & {r.id for r in definition.roles}),
+        "may_manage": case_may_manage(person=person, case=case, roles=roles),
     }
 
 
-def case_attachment_get(*, case: Case, attachment_id: int) -> Attachment:
+def case_attachment_get(*, case: Case, person: Person, attachment_id: int) -> Attachment:
+    """An attachment the person may download; a reserved one they may not is a 404, as if absent."""
     attachment = case.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
+    roles = person_role_codes(person=person, entity=case.entity)
+    if attachment is None or not attachment_may_read(attachment=attachment, person=person, roles=roles):
         raise Http404("No existe ese adjunto.")
     return attachment
 
@@ -386,9 +410,9 @@ def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list
     return following, open_steps
 
 
-def cases_search(*, entity: Entity, query: str, limit: int = 50) -> list[Case]:
-    """Cases of the entity whose number, procedure or start data contain `query`; newest first."""
-    cases = Case.objects.filter(entity=entity).select_related("procedure_version", "requester")
+def cases_search(*, person: Person, query: str, limit: int = 50) -> list[Case]:
+    """Cases the person may read whose number, procedure or start data contain `query`; newest first."""
+    cases = cases_readable(person=person).select_related("procedure_version", "requester")
     query = query.strip()
     if query:
         cases = cases.filter(

@@ -157,6 +157,11 @@ class CaseRecord(BaseModel):
 
 
 class Attachment(BaseModel):
+    """
+    An evidence file. One uploaded while completing an activity belongs to that activity's records and
+    inherits their restriction; one uploaded on the case page may be reserved to its uploader's roles.
+    """
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     record = models.ForeignKey(
@@ -168,6 +173,8 @@ class Attachment(BaseModel):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey("organization.Person", on_delete=models.PROTECT, related_name="+")
+    # Role codes; empty = everyone who may read the case. The uploader always keeps their own file.
+    restricted_to = models.JSONField("reservado a", default=list, blank=True)
 
     class Meta:
         verbose_name = "adjunto"

@@ -30,6 +30,11 @@ def _definition(version_pk: int, sha256: str) -> Definition:
     return Definition.model_validate(version.definition)
 
 
+def definition_of(version_pk: int, sha256: str) -> Definition:
+    """The parsed definition of a version known by its key (primary key, content hash), kept in memory."""
+    return _definition(version_pk, sha256)
+
+
 def procedure_version_definition(*, version: ProcedureVersion) -> Definition:
     """The parsed definition of an immutable version, kept in memory once read."""
     return _definition(version.pk, version.source_sha256)

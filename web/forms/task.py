@@ -41,6 +41,11 @@ class TaskForm:
     errors: list[str] = field(default_factory=list)
 
     @property
+    def restricted(self) -> bool:
+        """Evidence uploaded with the activity inherits the restriction of its records."""
+        return any(record.restricted for record in self.records)
+
+    @property
     def fields(self) -> list[FieldSpec]:
         specs = [spec for record in self.records for spec in record.fields]
         return specs + ([self.effective_date] if self.effective_date else [])

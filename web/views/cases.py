@@ -49,11 +49,12 @@ def case_attachment(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
     case = case_for_person(person=person, number=number)
     uploads = request.FILES.getlist("file")
+    reserved = request.POST.get("reservado") == "1"
     if not uploads:
         messages.error(request, "Elija un archivo para adjuntar.")
     for upload in uploads:
         try:
-            services.case_attachment_add(case_id=case.pk, actor=person, upload=upload)
+            services.case_attachment_add(case_id=case.pk, actor=person, upload=upload, reserved=reserved)
             messages.success(request, f"Adjunto agregado: {upload.name}.")
         except ApplicationError as exc:
             flash_error(request, exc)
@@ -69,7 +70,7 @@ def case_url(number: str) -> str:
 @person_required
 def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     case = case_for_person(person=person_of(request), number=number)
-    attachment = case_attachment_get(case=case, attachment_id=attachment_id)
+    attachment = case_attachment_get(case=case, person=person_of(request), attachment_id=attachment_id)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
 
 

@@ -47,7 +47,9 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             else:
                 for upload in uploads:
                     try:
-                        services.case_attachment_add(case_id=task.case_id, actor=person, upload=upload)
+                        services.case_attachment_add(
+                            case_id=task.case_id, actor=person, upload=upload, task_id=task.pk
+                        )
                     except ApplicationError as exc:  # the step is done; say which evidence did not go in
                         flash_error(request, exc)
                 return _after_completion(request, completion)

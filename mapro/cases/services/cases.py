@@ -22,8 +22,9 @@ from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
 from mapro.organization.models import Person
-from mapro.organization.selectors import person_holds_role
+from mapro.organization.selectors import person_holds_role, person_role_codes
 
+from ..access import case_may_read
 from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Comment
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
@@ -45,10 +46,14 @@ class TaskCompletion:
 
 
 def _refuse(*, actor: Person, case: Case | None, action: str, message: str) -> NotAllowedError:
-    """Audit a refusal in its own transaction (the refused change is not made), then return the error."""
+    """
+    Audit a refusal in its own transaction (the refused change is not made), then return the error. Only
+    refusals on a case the actor may read get here (the others are 404), so the event goes to the chain of
+    the case's entity, which is the actor's.
+    """
     with transaction.atomic():
         audit_event_record(
-            chain=actor.entity.code,
+            chain=case.entity.code if case else actor.entity.code,
             action="permission.denied",
             object_type="cases.Case",
             object_id=str(case.pk) if case else "",
@@ -341,12 +346,23 @@ def _parent_after_child(*, child: Case) -> None:
             _parent_after_child(child=parent)  # the closure goes on up the tree
 
 
+def _actor_roles(*, task: CaseTask, actor: Person) -> set[str]:
+    """
+    The actor's roles in the task's entity, after checking they may see the task. A task of a case the actor
+    may not read does not exist for them: 404, nothing audited, no role named. A holder of an open task's
+    role may read its case, so the usual completion costs no read check beyond the one role query.
+    """
+    same_entity = actor.entity_id == task.entity_id
+    roles = person_role_codes(person=actor, entity=task.case.entity) if same_entity else set()
+    acts_now = task.role_code in roles and task.status == CaseTask.Status.OPEN
+    if not acts_now and not case_may_read(person=actor, case=task.case, roles=roles):
+        raise NotFoundError("La tarea no existe.")
+    return roles
+
+
 def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:
     """Only a holder of the activity's role (directly or by delegation) acts; a claimed task, its assignee."""
-    holds = actor.entity_id == task.entity_id and person_holds_role(
-        person=actor, entity=task.case.entity, role_code=task.role_code
-    )
-    if not holds:
+    if task.role_code not in _actor_roles(task=task, actor=actor):
         role_name = case_definition(case=task.case).role(task.role_code).name
         message = f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
         raise _refuse(actor=actor, case=task.case, action=action, message=message)
@@ -436,13 +452,14 @@ def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTa
     """Assign (or reassign) an open task to a person who holds its role."""
     task = _task_for_checks(task_id)
     entity = task.case.entity
-    if not person_holds_role(person=assignee, entity=entity, role_code=task.role_code):
-        raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
-    if not person_holds_role(person=actor, entity=entity, role_code=task.role_code):
+    # Who may not assign at all is told so before anything about the assignee.
+    if task.role_code not in _actor_roles(task=task, actor=actor):
         role_name = case_definition(case=task.case).role(task.role_code).name
         raise _refuse(
             actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
         )
+    if not person_holds_role(person=assignee, entity=entity, role_code=task.role_code):
+        raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
     with transaction.atomic():
         case = case_lock(case=task.case)
         task = locked_tasks().get(pk=task.pk)
@@ -464,13 +481,19 @@ def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTa
     return task
 
 
+def _case_for_writing(*, case_id: int, actor: Person) -> Case:
+    """The case, if the actor may read it (who may read a case may comment and attach); else 404."""
+    case = locked_cases().select_related("entity").filter(pk=case_id).first()
+    if case is None or not case_may_read(person=actor, case=case):
+        raise NotFoundError("El expediente no existe.")
+    return case
+
+
 def case_comment_add(*, case_id: int, actor: Person, text: str) -> Comment:
     if not text.strip():
         raise InvalidInputError({"text": ["El comentario está vacío."]})
     with transaction.atomic():
-        case = locked_cases().select_related("entity").get(pk=case_id)
-        if case.entity_id != actor.entity_id:
-            raise NotAllowedError("El expediente es de otra entidad.")
+        case = _case_for_writing(case_id=case_id, actor=actor)
         comment = Comment.objects.create(case=case, author=actor, text=text.strip())
         audit_event_record(
             chain=case.entity.code,
@@ -486,19 +509,31 @@ def case_comment_add(*, case_id: int, actor: Person, text: str) -> Comment:
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 
-def case_attachment_add(*, case_id: int, actor: Person, upload: Any) -> Attachment:
-    """Store an evidence file on the case, with its SHA-256 so the audit trail can vouch for it."""
+def case_attachment_add(
+    *, case_id: int, actor: Person, upload: Any, task_id: int | None = None, reserved: bool = False
+) -> Attachment:
+    """
+    Store an evidence file on the case, with its SHA-256 so the audit trail can vouch for it.
+
+    With `task_id` (a task the actor completed on this case) the file is evidence of that activity: it
+    belongs to its records and inherits their restriction. `reserved` (an upload on the case page) restricts
+    it to the roles of the procedure the actor holds.
+    """
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise InvalidInputError({"file": ["El archivo supera los 25 MB."]})
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     with transaction.atomic():
-        case = locked_cases().select_related("entity").get(pk=case_id)
-        if case.entity_id != actor.entity_id:
-            raise NotAllowedError("El expediente es de otra entidad.")
+        case = _case_for_writing(case_id=case_id, actor=actor)
+        task, record, restricted_to = _attachment_owner(case=case, actor=actor, task_id=task_id)
+        if reserved:
+            restricted_to = sorted(set(restricted_to) | _reserving_roles(case=case, actor=actor))
         attachment = Attachment.objects.create(
             case=case,
+            task=task,
+            record=record,
+            restricted_to=restricted_to,
             file=upload,
             filename=upload.name[:255],
             content_type=getattr(upload, "content_type", "") or "application/octet-stream",
@@ -512,6 +547,39 @@ def case_attachment_add(*, case_id: int, actor: Person, upload: Any) -> Attachme
             obj=attachment,
             actor=actor,
             case=case,
-            after={"filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size},
+            after={
+                "filename": attachment.filename,
+                "sha256": attachment.sha256,
+                "size": attachment.size,
+                "restricted_to": attachment.restricted_to,
+            },
         )
     return attachment
+
+
+def _attachment_owner(
+    *, case: Case, actor: Person, task_id: int | None
+) -> tuple[CaseTask | None, CaseRecord | None, list[str]]:
+    """
+    The task and record an evidence file belongs to, and the roles it is restricted to: those of the
+    activity's restricted records (a file of an activity that writes a reserved record is reserved too).
+    """
+    if task_id is None:
+        return None, None, []
+    task = case.tasks.filter(pk=task_id, completed_by=actor).first()
+    if task is None:
+        raise InvalidInputError({"task": ["Solo quien completó la actividad adjunta su evidencia."]})
+    records = list(task.records.all())
+    restricted = sorted({role for record in records for role in record.restricted_to})
+    return task, records[0] if len(records) == 1 else None, restricted
+
+
+def _reserving_roles(*, case: Case, actor: Person) -> set[str]:
+    """A reserved file is for the roles of the procedure its uploader holds (and the uploader)."""
+    roles = person_role_codes(person=actor, entity=case.entity)
+    mine = roles & {role.id for role in case_definition(case=case).roles}
+    if not mine:
+        raise InvalidInputError(
+            {"reserved": ["Solo quien tiene un rol de este procedimiento puede reservar un adjunto."]}
+        )
+    return mine

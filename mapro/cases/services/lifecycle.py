@@ -6,22 +6,30 @@ from django.db import transaction
 from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
-from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError
+from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
+from ..access import case_may_manage, case_may_read
 from ..models import Case, CaseTask
-from ..selectors import case_definition, case_specs
+from ..selectors import case_specs
 from .locking import locked_cases
 
 
 def _check_may_manage(*, case: Case, actor: Person) -> None:
-    """The requester or the procedure owner's team (any role of the definition) may suspend or cancel."""
-    roles = person_role_codes(person=actor, entity=case.entity)
-    definition_roles = {role.id for role in case_definition(case=case).roles}
-    if case.entity_id != actor.entity_id or (actor.pk != case.requester_id and not roles & definition_roles):
-        raise NotAllowedError("Solo el solicitante o un responsable del procedimiento puede hacerlo.")
+    """
+    Only who owns the outcome suspends, resumes or cancels (access.case_may_manage: the procedure's owner or
+    RACI "A", the requester before anyone else worked on it). A case the actor may not read is a 404.
+    """
+    roles = person_role_codes(person=actor, entity=actor.entity)
+    if not case_may_read(person=actor, case=case, roles=roles):
+        raise NotFoundError("El expediente no existe.")
+    if not case_may_manage(person=actor, case=case, roles=roles):
+        raise NotAllowedError(
+            "Solo el responsable del procedimiento (o quien haga sus veces) puede suspender, reanudar o "
+            "anular el expediente; el solicitante, solo mientras nadie más ha trabajado en él."
+        )
 
 
 def _locked(case_id: int) -> Case:

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from mapro.cases.access import cases_readable
 from mapro.cases.models import Case
 from mapro.cases.selectors import case_records_visible, tasks_for_person
 from mapro.cases.services import case_start, case_task_complete
@@ -103,7 +104,9 @@ class Command(BaseCommand):
         self._tasks_table(done.open_tasks)
 
     def handle_show(self, *, case: str, user: str | None, **options: Any) -> None:
-        found = Case.objects.select_related("procedure_version", "requester").filter(number=case).first()
+        # As --user sees it: a case that person may not read does not exist for them (mapro.cases.access).
+        cases = cases_readable(person=self._person(user)) if user else Case.objects.all()
+        found = cases.select_related("procedure_version", "requester").filter(number=case).first()
         if found is None:
             raise CommandError(f"No existe el expediente {case}.")
         c = found
