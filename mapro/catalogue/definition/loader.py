@@ -43,7 +43,11 @@ MAX_NUMBER_DIGITS = 15  # a count, a line or a term never needs more
 _RAW_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _NUMBER = re.compile(r"^[-+]?[0-9_.]*[0-9][0-9_.]*(?:[eE][-+]?[0-9]+)?$")
 # Tags a definition may carry explicitly: the core schema's own; never !!binary, !!set, !!python/…
-_ALLOWED_TAGS = {None, "!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))}
+_ALLOWED_TAGS = {
+    None,
+    "!",
+    *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")),
+}
 
 
 @dataclass(frozen=True)
@@ -237,11 +241,11 @@ class _Frame:
 def _screen(path: Path, text: str) -> DefinitionError | None:
     """The first thing in `text` no definition may hold, as an error with its line and field; or None."""
     raw = _RAW_FORBIDDEN.search(text)
-    if raw is not None:
-        char = raw.group()
-        return DefinitionError(
-            path, _line_at(text, raw.start()), "", f"carácter de control no permitido (U+{ord(char):04X})"
-        )
+    raw_error = None
+    if raw is not None:  # libyaml refuses to read on: find the field in a copy without such characters
+        message = f"carácter de control no permitido (U+{ord(raw.group()):04X})"
+        raw_error = DefinitionError(path, _line_at(text, raw.start()), "", message)
+        text = _RAW_FORBIDDEN.sub(" ", text)
     frames: list[_Frame] = []
 
     def fail(event: Any, message: str) -> DefinitionError:
@@ -257,6 +261,8 @@ def _screen(path: Path, text: str) -> DefinitionError | None:
             if getattr(event, "tag", None) not in _ALLOWED_TAGS:
                 return fail(event, f"etiqueta YAML no permitida: {event.tag}")
             if isinstance(event, yaml.ScalarEvent):
+                if raw_error is not None and event.start_mark.index <= raw.start() < event.end_mark.index:
+                    return fail(event, raw_error.message)
                 problem = _scalar_problem(event, frames)
                 if problem is not None:
                     return fail(event, problem)
@@ -273,8 +279,17 @@ def _screen(path: Path, text: str) -> DefinitionError | None:
                 if frames:
                     frames[-1].node_done()
     except yaml.YAMLError as exc:
+        if raw_error is not None:
+            return raw_error
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and "nesting depth" in str(getattr(exc, "problem", "")):
+            # libyaml's own limit on flow nesting ([[[[…), met before the parser gives a single event
+            loc = tuple(f.part for f in frames if f.part is not None)
+            return DefinitionError(
+                path, mark.line + 1, format_loc(loc), f"anidamiento de más de {MAX_DEPTH} niveles"
+            )
         return _syntax_error(path, text, exc)
-    return None
+    return raw_error
 
 
 def _scalar_problem(event: yaml.ScalarEvent, frames: list[_Frame]) -> str | None:
@@ -301,6 +316,7 @@ MESSAGES = {
     "int_type": "debe ser un número entero",
     "int_parsing": "debe ser un número entero",
     "int_from_float": "debe ser un número entero",
+    "int_parsing_size": "número demasiado grande",
     "string_type": "debe ser un texto",
     "string_too_short": "no puede estar vacío",
     "string_too_long": "admite como máximo {max_length} caracteres",

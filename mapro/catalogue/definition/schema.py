@@ -380,7 +380,9 @@ class Definition(Strict):
     units: list[Unit] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
     flows: list[Flow] = []
-    start: ActivityNumber | None = Field(default=None, description="First activity; defaults to the lowest number")
+    start: ActivityNumber | None = Field(
+        default=None, description="First activity; defaults to the lowest number"
+    )
     activities: list[Activity] = Field(min_length=1, max_length=MAX_ACTIVITIES)
     events: list[Event] = []
     time_rules: list[TimeRule] = []
