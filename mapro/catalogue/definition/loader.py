@@ -99,7 +99,7 @@ class SourceFile:
         """The same document with the line of every key and item (read only when an error needs it)."""
         try:
             return _round_trip().load(self.text)
-        except Exception:  # noqa: BLE001 - libyaml read the file; without ruamel's lines, errors say line 1
+        except Exception:  # libyaml read the file; without ruamel's lines, errors say line 1
             return None
 
     @property
@@ -198,7 +198,7 @@ def _syntax_error(path: Path, text: str, exc: Exception) -> DefinitionError:
         mark = rt_exc.problem_mark or rt_exc.context_mark
         line = mark.line + 1 if mark else 1
         return DefinitionError(path, line, "", f"YAML inválido: {rt_exc.problem or rt_exc.context}")
-    except Exception:  # noqa: BLE001, S110 - ruamel failed otherwise: libyaml's own mark follows
+    except Exception:  # ruamel failed otherwise: libyaml's own mark follows
         pass
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "estructura no válida"
@@ -223,7 +223,7 @@ def _char_problem(value: str) -> str | None:
 class _Frame:
     """A mapping or list being read: the keys seen (with their lines) and where the reading is."""
 
-    __slots__ = ("is_map", "keys", "expects_key", "part")
+    __slots__ = ("expects_key", "is_map", "keys", "part")
 
     def __init__(self, *, is_map: bool) -> None:
         self.is_map = is_map

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.definition.loader import MAX_DEPTH, MAX_FILE_BYTES
@@ -50,7 +49,10 @@ def test_a_call_cycle_through_the_repository_is_refused(tmp_path, capsys):
     err = validate(path, capsys)
 
     line = line_of(path, "call: {procedure: PR.OTI.006}")
-    message = "llamadas en ciclo: PR.OTI.005 → PR.OTI.006 → PR.OTI.005 (un procedimiento no puede volver a llamarse)"
+    message = (
+        "llamadas en ciclo: PR.OTI.005 → PR.OTI.006 → PR.OTI.005 "
+        "(un procedimiento no puede volver a llamarse)"
+    )
     assert reported(path, line, "activities[2].call.procedure", message) in err, err
 
 
@@ -84,7 +86,7 @@ def test_a_call_cycle_through_the_loaded_catalogue_is_not_loaded(tmp_path):
     catalogue = load_catalogue([path], known_codes={"PR.OTI.006"})  # validated as if 006 had no calls
     assert catalogue.ok, catalogue.errors
 
-    with pytest.raises(CatalogueInvalidError, match="llamadas en ciclo: PR.OTI.005 → PR.OTI.006"):
+    with pytest.raises(CatalogueInvalidError, match=re.escape("llamadas en ciclo: PR.OTI.005 → PR.OTI.006")):
         procedure_versions_load(catalogue=catalogue)
 
 
