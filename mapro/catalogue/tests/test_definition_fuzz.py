@@ -12,7 +12,8 @@ ways, on SQLite and on PostgreSQL:
 CI runs FUZZ_EXAMPLES (150) examples with a fixed sequence (derandomize) in about a minute. For a longer
 run that counts instead of stopping at the first failure:
 
-    MAPRO_FUZZ_EXAMPLES=3000 MAPRO_FUZZ_TALLY=/tmp/fuzz.json pytest mapro/catalogue/tests/test_definition_fuzz.py
+    MAPRO_FUZZ_EXAMPLES=3000 MAPRO_FUZZ_TALLY=/tmp/fuzz.json \\
+        pytest mapro/catalogue/tests/test_definition_fuzz.py
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import pytest
 import yaml
 from django.conf import settings
 from django.db import transaction
-from hypothesis import HealthCheck, given, seed, settings as hypothesis_settings
+from hypothesis import HealthCheck, given, seed
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mapro.cases.models import Case, CaseTask
@@ -38,12 +40,7 @@ from mapro.cases.selectors import case_definition
 from mapro.cases.services import case_start, case_task_complete
 from mapro.catalogue.definition import Definition, LoadedDefinition, load_catalogue
 from mapro.catalogue.definition.schema import END, FieldType, FormatField
-
-
-def procedure_calls(d):
-    return {a.call.procedure for a in d.activities if a.call}
-
-
+from mapro.catalogue.definition.validation import procedure_calls
 from mapro.catalogue.selectors import catalogue_from_repository
 from mapro.catalogue.services import CatalogueInvalidError, procedure_versions_load
 from mapro.organization.models import Entity, Person, Role, RoleAssignment
@@ -305,8 +302,8 @@ def examine(original: Path, text: str | bytes, folder: Path) -> Outcome:
     else:
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        catalogue = load_catalogue([path], known_codes=CODES)
-    except Exception:  # noqa: BLE001 - what the fuzzer is looking for
+        catalogue = load_catalogue([path], known_codes=CODES, known_calls=KNOWN_CALLS)
+    except Exception:  # what the fuzzer is looking for
         return Outcome("traceback", traceback.format_exc())
     if catalogue.errors:
         unclear = [str(e) for e in catalogue.errors if not ERROR.match(str(e)) or not e.message.strip()]
@@ -331,7 +328,7 @@ def load_and_run(catalogue: Any, loaded: LoadedDefinition) -> Outcome:
                 return Outcome("error" if clear else "broken", str(exc))
             problem = run_case(loaded.definition)
             transaction.set_rollback(True)
-    except Exception:  # noqa: BLE001 - accepted, then failed to load or to run
+    except Exception:  # accepted, then failed to load or to run
         return Outcome("broken", traceback.format_exc())
     return Outcome("broken", problem) if problem else Outcome("runs")
 
