@@ -41,7 +41,9 @@ MAX_NUMBER_DIGITS = 15  # a count, a line or a term never needs more
 # non-characters libyaml refuses, and the invisible format characters (zero-width spaces and joiners,
 # bidirectional overrides): a name that looks like another, or like nothing, is refused.
 _RAW_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_NUMBER = re.compile(r"^[-+]?[0-9_.]*[0-9][0-9_.]*(?:[eE][-+]?[0-9]+)?$")
+_NUMBER = re.compile(
+    r"^[-+]?(?:[0-9]+|\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?$"
+)  # as _Yaml12Loader reads
 # Tags a definition may carry explicitly: the core schema's own; never !!binary, !!set, !!python/…
 _ALLOWED_TAGS = {
     None,
@@ -317,6 +319,7 @@ MESSAGES = {
     "int_parsing": "debe ser un número entero",
     "int_from_float": "debe ser un número entero",
     "int_parsing_size": "número demasiado grande",
+    "finite_number": "debe ser un número finito",
     "string_type": "debe ser un texto",
     "string_too_short": "no puede estar vacío",
     "string_too_long": "admite como máximo {max_length} caracteres",
