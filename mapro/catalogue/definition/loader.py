@@ -192,6 +192,39 @@ def parse(path: Path) -> SourceFile | DefinitionError:
     return SourceFile(path=path, text=text, data=data)
 
 
+# The parsers' usual complaints, in Spanish (matched on the start of the English text; others are kept).
+YAML_PROBLEMS = (
+    (
+        "mapping values are not allowed",
+        "no se admite 'clave: valor' aquí (¿sobran dos puntos o falta sangría?)",
+    ),
+    ("found character that cannot start any token", "carácter que no puede iniciar un valor"),
+    ("found a tab character", "tabulador en la sangría: use espacios"),
+    ("expected <block end>", "sangría incorrecta"),
+    ("expected <block mapping start>", "sangría incorrecta"),
+    ("could not find expected ':'", "falta ':' después de la clave"),
+    ("found unexpected end of stream", "el archivo termina antes de tiempo (¿comillas sin cerrar?)"),
+    ("found unexpected ':'", "':' inesperado"),
+    ("expected ',' or ']'", "falta ',' o ']' en la lista"),
+    ("expected ',' or '}'", "falta ',' o '}' en el mapeo"),
+    ("expected a single document", "el archivo debe tener un solo documento YAML"),
+    ("but found another document", "el archivo debe tener un solo documento YAML"),
+    ("found unhashable key", "una clave no puede ser una lista ni un mapeo"),
+    ("found unknown escape character", "secuencia de escape desconocida"),
+    ("expected escape sequence", "secuencia de escape no válida"),
+    ("did not find expected key", "falta una clave o sobra sangría"),
+    ("did not find expected node content", "falta un valor"),
+    ("did not find expected '-' indicator", "sangría incorrecta en la lista"),
+    ("did not find expected comment or line break", "texto inesperado al final de la línea"),
+    ("found undefined tag handle", "etiqueta YAML no permitida"),
+    ("could not find expected", "falta un cierre"),
+)
+
+
+def _in_spanish(problem: str) -> str:
+    return next((spanish for english, spanish in YAML_PROBLEMS if problem.startswith(english)), problem)
+
+
 def _syntax_error(path: Path, text: str, exc: Exception) -> DefinitionError:
     """The YAML error as ruamel words and places it, or else as libyaml did."""
     try:
@@ -199,12 +232,13 @@ def _syntax_error(path: Path, text: str, exc: Exception) -> DefinitionError:
     except MarkedYAMLError as rt_exc:
         mark = rt_exc.problem_mark or rt_exc.context_mark
         line = mark.line + 1 if mark else 1
-        return DefinitionError(path, line, "", f"YAML inválido: {rt_exc.problem or rt_exc.context}")
+        problem = _in_spanish(rt_exc.problem or rt_exc.context or "")
+        return DefinitionError(path, line, "", f"YAML inválido: {problem}")
     except Exception:  # ruamel failed otherwise: libyaml's own mark follows
         pass
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "estructura no válida"
-    return DefinitionError(path, mark.line + 1 if mark else 1, "", f"YAML inválido: {problem}")
+    return DefinitionError(path, mark.line + 1 if mark else 1, "", f"YAML inválido: {_in_spanish(problem)}")
 
 
 def _line_at(text: str, index: int) -> int:
