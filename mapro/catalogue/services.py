@@ -17,6 +17,7 @@ from mapro.organization.models import Entity, Role, Unit
 
 from .compiler import compile_bpmn
 from .definition import Catalogue, LoadedDefinition
+from .definition.validation import call_cycle_errors
 from .models import ProcedureVersion
 from .selectors import catalogue_from_repository
 
@@ -47,8 +48,9 @@ def entity_get_or_create(*, code: str) -> Entity:
 def procedure_versions_load(*, catalogue: Catalogue | None = None) -> LoadReport:
     """Store every valid definition of the catalogue; nothing at all is loaded if any file is invalid."""
     catalogue = catalogue or catalogue_from_repository()
-    if catalogue.errors:
-        raise CatalogueInvalidError("\n".join(map(str, catalogue.errors)))
+    errors = catalogue.errors or _errors_against_database(catalogue)
+    if errors:
+        raise CatalogueInvalidError("\n".join(map(str, errors)))
     created, unchanged = [], []
     for code, loaded in sorted(catalogue.definitions.items()):
         if procedure_version_load(loaded=loaded) is None:
@@ -56,6 +58,28 @@ def procedure_versions_load(*, catalogue: Catalogue | None = None) -> LoadReport
         else:
             created.append(code)
     return LoadReport(created=created, unchanged=unchanged)
+
+
+def _errors_against_database(catalogue: Catalogue) -> list:
+    """
+    What a catalogue validated alone cannot see: a call to a procedure that is neither in it nor loaded, and
+    a cycle of calls that closes through loaded procedures (a case start would recurse for ever).
+    """
+    # Read from the stored JSON, not re-validated: a version loaded under older rules is still what it is.
+    stored = ProcedureVersion.objects.filter(is_current=True).exclude(code__in=catalogue.definitions)
+    loaded_calls = {
+        code: {a["call"]["procedure"] for a in definition["activities"] if a.get("call")}
+        for code, definition in stored.values_list("code", "definition")
+    }
+    errors = []
+    for item in catalogue.definitions.values():
+        for i, activity in enumerate(item.definition.activities):
+            code = activity.call.procedure if activity.call else None
+            if code is not None and code not in catalogue.definitions and code not in loaded_calls:
+                loc = ("activities", i, "call", "procedure")
+                errors.append(item.source.error(loc, f"llamada a un procedimiento no cargado: {code}"))
+    errors.extend(error for _, error in call_cycle_errors(catalogue.definitions.values(), loaded_calls))
+    return errors
 
 
 def procedure_version_load(*, loaded: LoadedDefinition) -> ProcedureVersion | None:

@@ -13,11 +13,28 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# Bounds that keep a valid definition loadable and runnable (docs/decisions/0010-definition-limits.md).
+MAX_ACTIVITY_NUMBER = 9_999  # the catalogue's highest is 515; a CaseTask stores it in an integer column
+MAX_ACTIVITIES = 1_000  # the longest procedure has 80
+MAX_SEED_LINE = 1_000_000  # the longest seed has 2,255 lines
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+# Every text must show something once stripped: an empty or whitespace-only name is refused here, and the
+# loader refuses control and invisible characters (zero-width, bidi) before the schema runs.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Texts that are also stored in a database column, bounded by its length (PostgreSQL refuses longer ones).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Acronym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+VersionLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+ActivityNumber = Annotated[int, Field(ge=1, le=MAX_ACTIVITY_NUMBER)]
+SeedLine = Annotated[int, Field(ge=1, le=MAX_SEED_LINE)]
 END = "end"
-ActivityRef = int | Literal["end"]
+ActivityRef = ActivityNumber | Literal["end"]
 
 
 class Strict(BaseModel):
@@ -100,62 +117,70 @@ class RaciLetter(StrEnum):
 
 
 class SeedSource(Strict):
-    seed: str = Field(description="File name of the seed document the ficha comes from")
-    lines: tuple[int, int] = Field(description="First and last line of the procedure in the seed")
+    seed: Text = Field(description="File name of the seed document the ficha comes from")
+    lines: tuple[SeedLine, SeedLine] = Field(description="First and last line of the procedure in the seed")
 
 
 class VersionEntry(Strict):
-    version: str
+    version: Text
     date: dt.date | None = None
-    description: str
-    approved_by: str | None = None
+    description: Text
+    approved_by: Text | None = None
 
 
 class ProcessRef(Strict):
-    code: str
-    name: str | None = None
+    code: Text
+    name: Text | None = None
 
 
 class Input(Strict):
     id: Identifier
-    element: str
-    provider: str | None = None
+    element: Text
+    provider: Text | None = None
     mandatory: bool = True
     type: FieldType = FieldType.TEXT
-    choices: list[str] = []
-    note: str | None = None
+    choices: list[Text] = []
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _choices(self) -> Input:
+        if self.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) and not self.choices:
+            raise ValueError("una entrada de tipo choice necesita 'choices'")
+        if self.type == FieldType.TABLE:
+            raise ValueError("una entrada no puede ser de tipo table: use un formato")
+        return self
 
 
 class Output(Strict):
-    product: str
-    client: str | None = None
+    product: Text
+    client: Text | None = None
 
 
 class Unit(Strict):
     id: Identifier
-    name: str
-    acronym: str | None = None
+    name: Name
+    acronym: Acronym | None = None
 
 
 class Role(Strict):
     id: Identifier
-    name: str
+    name: Name
     unit: Identifier
-    responsibilities: list[str] = []
+    responsibilities: list[Text] = []
 
 
 # --- flow -----------------------------------------------------------------------------------------------
 
 
 class Branch(Strict):
-    label: str
+    label: Name
     goto: ActivityRef
-    outcome: str | None = Field(default=None, description="Name of the end reached when goto is 'end'")
-    note: str | None = None
+    outcome: Title | None = Field(default=None, description="Name of the end reached when goto is 'end'")
+    note: Text | None = None
 
 
 class Decision(Strict):
-    question: str
+    question: Text
     branches: list[Branch] = Field(min_length=2)
 
     @field_validator("branches")
@@ -169,28 +194,28 @@ class Decision(Strict):
 
 
 class Call(Strict):
-    procedure: str = Field(description="Code of the called procedure, e.g. PR.OTI.005")
+    procedure: Text = Field(description="Code of the called procedure, e.g. PR.OTI.005")
     wait: bool = Field(default=True, description="The caller waits until the called case closes")
 
 
 class Activity(Strict):
-    n: int = Field(ge=1)
-    name: str
-    description: str
+    n: ActivityNumber
+    name: Title
+    description: Text
     kind: ActivityKind = ActivityKind.TASK
     role: Identifier
     unit: Identifier | None = Field(default=None, description="Defaults to the role's unit")
     records: list[Identifier] = []
-    systems: list[str] = []
-    channel: str | None = None
+    systems: list[Text] = []
+    channel: Text | None = None
     next: ActivityRef | None = Field(
         default=None, description="Next activity; omitted means n+1, or the end after the last one"
     )
     decision: Decision | None = None
     call: Call | None = None
-    outcome: str | None = Field(default=None, description="Outcome name when kind is end")
-    seed_line: int | None = None
-    note: str | None = None
+    outcome: Title | None = Field(default=None, description="Outcome name when kind is end")
+    seed_line: SeedLine | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _kind_shape(self) -> Activity:
@@ -213,41 +238,43 @@ class Flow(Strict):
     """An independent flow inside one procedure (e.g. apagado / encendido / backup of continuity)."""
 
     id: Identifier
-    name: str
-    start: int
-    trigger: str | None = None
+    name: Text
+    start: ActivityNumber
+    trigger: Text | None = None
 
 
 class Event(Strict):
     """A named moment a time rule can be anchored to."""
 
     id: Identifier
-    name: str
-    activity: int
+    name: Text
+    activity: ActivityNumber
     moment: EventMoment = EventMoment.END
 
 
 class TimeRule(Strict):
     id: Identifier
-    text: str = Field(description="The rule as written in the seed")
-    activity: int | None = Field(default=None, description="Activity the rule applies to; none = the case")
-    amount: int = Field(ge=1)
+    text: Text = Field(description="The rule as written in the seed")
+    activity: ActivityNumber | None = Field(
+        default=None, description="Activity the rule applies to; none = the case"
+    )
+    amount: int = Field(ge=1, description="Bounded per unit by validation.MAX_AMOUNT")
     unit: TimeUnit
     anchor: Identifier = Field(description="An event id, or 'case_start'")
     meaning: TimeRuleMeaning = TimeRuleMeaning.DEADLINE
-    unit_assumed: str | None = Field(
+    unit_assumed: Text | None = Field(
         default=None, description="Why this unit was chosen when the ficha does not name it"
     )
 
 
 class FormatField(Strict):
     id: Identifier
-    label: str
+    label: Text
     type: FieldType = FieldType.TEXT
     required: bool = True
-    choices: list[str] = []
+    choices: list[Text] = []
     columns: list[FormatField] = Field(default=[], description="Columns of a table field")
-    help: str | None = None
+    help: Text | None = None
 
     @model_validator(mode="after")
     def _choices_and_columns(self) -> FormatField:
@@ -260,50 +287,50 @@ class FormatField(Strict):
 
 class Format(Strict):
     id: Identifier
-    code: str | None = Field(default=None, description="As written in the seed, e.g. 'Anexo 01'")
-    name: str
+    code: Text | None = Field(default=None, description="As written in the seed, e.g. 'Anexo 01'")
+    name: Text
     fields: list[FormatField] = Field(min_length=1)
-    seed_line: int | None = None
+    seed_line: SeedLine | None = None
 
 
 class Record(Strict):
     """A document or evidence an activity produces (registro)."""
 
     id: Identifier
-    name: str
+    name: Title
     format: Identifier | None = None
     restricted_to: list[Identifier] = Field(default=[], description="Only these roles may see it")
-    retention: str | None = None
+    retention: Text | None = None
 
 
 class RaciRow(Strict):
-    activity: int
+    activity: ActivityNumber
     roles: dict[Identifier, RaciLetter]
 
 
 class IndicatorBasis(Strict):
-    activities: list[int] = []
+    activities: list[ActivityNumber] = []
     records: list[Identifier] = []
     events: list[Identifier] = []
     time_rules: list[Identifier] = []
-    procedures: list[str] = Field(default=[], description="Procedures whose cases the indicator counts")
+    procedures: list[Text] = Field(default=[], description="Procedures whose cases the indicator counts")
 
 
 class Indicator(Strict):
     id: Identifier
-    name: str
-    objective: str | None = None
-    formula: str
-    unit: str
+    name: Text
+    objective: Text | None = None
+    formula: Text
+    unit: Text
     frequency: Frequency
-    baseline: str | None = None
-    target: str
-    deviation: str | None = None
+    baseline: Text | None = None
+    target: Text
+    deviation: Text | None = None
     responsible: Identifier
-    source: str
+    source: Text
     level: Literal["procedimiento", "proceso"] = "procedimiento"
     based_on: IndicatorBasis
-    assumed: str | None = Field(default=None, description="What the seed leaves open and how it was read")
+    assumed: Text | None = Field(default=None, description="What the seed leaves open and how it was read")
 
     @model_validator(mode="after")
     def _refers_to_something(self) -> Indicator:
@@ -315,46 +342,48 @@ class Indicator(Strict):
 
 class Periodicity(Strict):
     frequency: Frequency
-    text: str
+    text: Text
     month: int | None = Field(default=None, ge=1, le=12)
     day: int | None = Field(default=None, ge=1, le=31)
 
 
 class Supervision(Strict):
     role: Identifier
-    text: str
+    text: Text
     frequency: Frequency | None = None
 
 
 class Inconsistency(Strict):
-    seed_line: int
-    text: str = Field(description="What the seed says that contradicts itself")
-    resolution: str = Field(description="What this definition does about it")
+    seed_line: SeedLine
+    text: Text = Field(description="What the seed says that contradicts itself")
+    resolution: Text = Field(description="What this definition does about it")
 
 
 class Definition(Strict):
     schema_version: Literal[1] = 1
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/ ]*$")
-    name: str
+    code: Text = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/ ]*$", max_length=80)
+    name: Title
     entity: Entity
-    version: str
+    version: VersionLabel
     status: Literal["aprobado", "borrador"] = "aprobado"
-    approved_by: str | None = None
+    approved_by: Text | None = None
     history: list[VersionEntry] = Field(min_length=1)
     source: SeedSource
     process: ProcessRef | None = None
-    owner: str
-    objective: str
-    scope: list[str] = Field(min_length=1)
-    legal_basis: list[str] = []
-    definitions: dict[str, str] = {}
+    owner: Text
+    objective: Text
+    scope: list[Text] = Field(min_length=1)
+    legal_basis: list[Text] = []
+    definitions: dict[Text, Text] = {}
     inputs: list[Input] = []
     outputs: list[Output] = []
     units: list[Unit] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
     flows: list[Flow] = []
-    start: int | None = Field(default=None, description="First activity; defaults to the lowest number")
-    activities: list[Activity] = Field(min_length=1)
+    start: ActivityNumber | None = Field(
+        default=None, description="First activity; defaults to the lowest number"
+    )
+    activities: list[Activity] = Field(min_length=1, max_length=MAX_ACTIVITIES)
     events: list[Event] = []
     time_rules: list[TimeRule] = []
     records: list[Record] = []
@@ -364,7 +393,7 @@ class Definition(Strict):
     periodicity: Periodicity | None = None
     supervision: Supervision | None = None
     inconsistencies: list[Inconsistency] = []
-    notes: list[str] = []
+    notes: list[Text] = []
 
     def activity(self, n: int) -> Activity:
         return next(a for a in self.activities if a.n == n)
@@ -396,23 +425,23 @@ class Definition(Strict):
 
 
 class ProcessFicha(Strict):
-    code: str
-    name: str
+    code: Text
+    name: Text
     level: int = Field(ge=0, le=3)
-    parent: str | None = None
-    type: str
-    owner: str
-    objective: str
-    inputs: list[str] = []
-    suppliers: list[str] = []
-    outputs: list[str] = []
-    clients: list[str] = []
-    resources: list[str] = []
-    controls: list[str] = []
-    indicators_text: str | None = None
+    parent: Text | None = None
+    type: Text
+    owner: Text
+    objective: Text
+    inputs: list[Text] = []
+    suppliers: list[Text] = []
+    outputs: list[Text] = []
+    clients: list[Text] = []
+    resources: list[Text] = []
+    controls: list[Text] = []
+    indicators_text: Text | None = None
     indicators: list[Indicator] = []
-    procedures: list[str] = Field(default=[], description="Codes of the procedures that implement it")
-    seed_line: int | None = None
+    procedures: list[Text] = Field(default=[], description="Codes of the procedures that implement it")
+    seed_line: SeedLine | None = None
 
 
 class ProcessMap(Strict):
@@ -424,7 +453,7 @@ class ProcessMap(Strict):
     source: SeedSource
     processes: list[ProcessFicha] = Field(min_length=1)
     inconsistencies: list[Inconsistency] = []
-    notes: list[str] = []
+    notes: list[Text] = []
 
 
 FormatField.model_rebuild()

@@ -7,14 +7,35 @@ declared?) or the whole catalogue (does the called procedure exist?). Every erro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .loader import DefinitionError, LoadedDefinition, LoadedProcessMap, Loc, SourceFile, discover, load_file
-from .schema import END, Definition, FieldType, Format, FormatField, Indicator, IndicatorBasis
+from .schema import END, Definition, FieldType, Format, FormatField, Indicator, IndicatorBasis, TimeUnit
 
 CASE_START = "case_start"
+
+# The longest term a time rule may state, per unit: one year in hours, ten years in days, months or years.
+# The seeds' longest are 24 hours, 30 calendar days, 10 working days and 4 years (a retention); ten years
+# keeps every deadline inside the calendar and computable in milliseconds, where 100,000,000 days ran for
+# ever and 10^30 overflowed. Reasons: docs/decisions/0010-definition-limits.md.
+MAX_AMOUNT: dict[TimeUnit, int] = {
+    TimeUnit.CLOCK_HOURS: 8_784,  # 366 days
+    TimeUnit.WORKING_HOURS: 2_000,  # 250 working days of 8 hours
+    TimeUnit.CALENDAR_DAYS: 3_660,
+    TimeUnit.WORKING_DAYS: 2_500,  # about 250 working days a year in Peru
+    TimeUnit.MONTHS: 120,
+    TimeUnit.YEARS: 10,
+}
+UNIT_NAMES = {
+    TimeUnit.CLOCK_HOURS: "horas",
+    TimeUnit.WORKING_HOURS: "horas hábiles",
+    TimeUnit.CALENDAR_DAYS: "días calendario",
+    TimeUnit.WORKING_DAYS: "días hábiles",
+    TimeUnit.MONTHS: "meses",
+    TimeUnit.YEARS: "años",
+}
 
 
 @dataclass
@@ -30,12 +51,18 @@ class Catalogue:
         return not self.errors
 
 
-def load_catalogue(paths: Sequence[Path], *, known_codes: Iterable[str] = ()) -> Catalogue:
+def load_catalogue(
+    paths: Sequence[Path],
+    *,
+    known_codes: Iterable[str] = (),
+    known_calls: Mapping[str, Iterable[str]] | None = None,
+) -> Catalogue:
     """
     Read every definition under `paths` and check it, alone and against the others.
 
-    `known_codes` are procedure codes that exist outside `paths` (already in the database), so a file can
-    be validated on its own and still call another procedure.
+    `known_codes` are procedure codes that exist outside `paths` (already in the database, or the rest of
+    the repository), so a file can be validated on its own and still call another procedure; `known_calls`
+    are the procedures each of those calls, so a cycle that closes through them is found too.
     """
     catalogue = Catalogue()
     loaded: list[LoadedDefinition] = []
@@ -66,8 +93,55 @@ def load_catalogue(paths: Sequence[Path], *, known_codes: Iterable[str] = ()) ->
             catalogue.definitions[item.definition.code] = item
     for process_map in catalogue.process_maps:
         catalogue.errors.extend(process_map_errors(process_map, all_codes))
+    for item, error in call_cycle_errors(catalogue.definitions.values(), known_calls or {}):
+        catalogue.errors.append(error)
+        catalogue.definitions.pop(item.definition.code, None)
     catalogue.errors.sort(key=lambda e: (str(e.path), e.line))
     return catalogue
+
+
+def procedure_calls(definition: Definition) -> set[str]:
+    return {a.call.procedure for a in definition.activities if a.call is not None}
+
+
+def call_cycle(start: str, calls: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """A chain of calls from `start` back to itself (`start`, …, `start`), or None; iterative."""
+    parent: dict[str, str] = {}
+    pending = [start]
+    while pending:
+        code = pending.pop()
+        for callee in sorted(calls.get(code, ())):
+            if callee == start:
+                chain = [code]
+                while chain[-1] != start:
+                    chain.append(parent[chain[-1]])
+                return [start, *reversed(chain[:-1]), start] if code != start else [start, start]
+            if callee not in parent and callee in calls:
+                parent[callee] = code
+                pending.append(callee)
+    return None
+
+
+def call_cycle_errors(
+    items: Iterable[LoadedDefinition], known_calls: Mapping[str, Iterable[str]]
+) -> list[tuple[LoadedDefinition, DefinitionError]]:
+    """
+    Calls that come back to the caller through other procedures (A calls B, B calls A): starting a case
+    would start child cases for ever. Each definition on a cycle gets an error at its call activity.
+    """
+    items = list(items)
+    calls: dict[str, set[str]] = {code: set(callees) for code, callees in known_calls.items()}
+    calls.update({item.definition.code: procedure_calls(item.definition) for item in items})
+    errors = []
+    for item in items:
+        d = item.definition
+        cycle = call_cycle(d.code, calls)
+        if cycle is None:
+            continue
+        index = next(i for i, a in enumerate(d.activities) if a.call and a.call.procedure == cycle[1])
+        message = f"llamadas en ciclo: {' → '.join(cycle)} (un procedimiento no puede volver a llamarse)"
+        errors.append((item, item.source.error(("activities", index, "call", "procedure"), message)))
+    return errors
 
 
 def definition_errors(source: SourceFile, d: Definition, all_codes: set[str]) -> list[DefinitionError]:
@@ -219,6 +293,11 @@ class _Checker:
             self.fail(("events",), f"'{CASE_START}' es un evento predefinido: use otro identificador")
         for i, rule in enumerate(self.d.time_rules):
             self._known_activity(rule.activity, ("time_rules", i, "activity"))
+            if rule.amount > MAX_AMOUNT[rule.unit]:
+                self.fail(
+                    ("time_rules", i, "amount"),
+                    f"plazo de {rule.amount} {UNIT_NAMES[rule.unit]}: el máximo es {MAX_AMOUNT[rule.unit]}",
+                )
             if rule.anchor != CASE_START and rule.anchor not in self.events:
                 known = ", ".join(sorted(self.events | {CASE_START}))
                 self.fail(

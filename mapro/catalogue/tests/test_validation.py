@@ -108,7 +108,7 @@ CASES = {
         "    amount: 4\n",
         "    amount: cuatro\n",
         "amount: cuatro",
-        "time_rules[0].amount: Input should be a valid integer",
+        "time_rules[0].amount: debe ser un número entero",
     ),
     "missing_field": (
         "    name: Deshabilitar usuario de correo electrónico\n",

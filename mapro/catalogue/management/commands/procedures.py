@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mapro.catalogue.definition import Definition, load_catalogue
+from mapro.catalogue.definition.validation import procedure_calls
 from mapro.catalogue.selectors import ProcedureNotFoundError, catalogue_from_repository, procedure_get
 
 # The names of mapro.catalogue.export.FORMATS, repeated so the parser does not import the exporters.
@@ -66,8 +67,10 @@ class Command(BaseCommand):
         missing = [p for p in targets if not p.exists()]
         if missing:
             raise CommandError(f"No existe: {', '.join(map(str, missing))}")
-        known = set() if not paths else set(catalogue_from_repository().definitions)
-        catalogue = load_catalogue(targets, known_codes=known)
+        # Files given alone are checked against the rest of the repository: calls to it, cycles through it.
+        repository = {} if not paths else catalogue_from_repository().definitions
+        known_calls = {code: procedure_calls(item.definition) for code, item in repository.items()}
+        catalogue = load_catalogue(targets, known_codes=set(repository), known_calls=known_calls)
         for error in catalogue.errors:
             self.stderr.write(str(error))
         count = len(catalogue.definitions)
