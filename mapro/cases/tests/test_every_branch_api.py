@@ -16,51 +16,13 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from mapro.catalogue.definition import Definition, load_catalogue
-from mapro.catalogue.definition.schema import END, FieldType, FormatField
+from mapro.catalogue.definition.schema import END
+from mapro.catalogue.tests.sample_data import record_data, start_inputs
 
 from .conftest import person
 
 CATALOGUE = load_catalogue([Path(settings.PROCEDURES_DIR)])
 Step = tuple[int, str | None]  # (activity, branch label taken there)
-
-SAMPLES = {
-    FieldType.TEXT: "Texto de prueba",
-    FieldType.LONG_TEXT: "Texto largo de prueba",
-    FieldType.INTEGER: 1,
-    FieldType.DECIMAL: "1.5",
-    FieldType.BOOLEAN: True,
-    FieldType.DATE: "2026-07-24",
-    FieldType.DATETIME: "2026-07-24T10:00:00-05:00",
-    FieldType.TIME: "10:00",
-    FieldType.EMAIL: "prueba@entidad.gob.pe",
-    FieldType.FILE: "evidencia.pdf",
-    FieldType.SIGNATURE: "Firmado",
-}
-
-
-def sample(field: FormatField):
-    if field.type in (FieldType.CHOICE,):
-        return field.choices[0]
-    if field.type == FieldType.MULTI_CHOICE:
-        return field.choices[:1]
-    if field.type == FieldType.TABLE:
-        return [{column.id: sample(column) for column in field.columns}]
-    return SAMPLES[field.type]
-
-
-def record_data(d: Definition, activity: int) -> dict:
-    data = {}
-    for record_id in d.activity(activity).records:
-        record = next(r for r in d.records if r.id == record_id)
-        if record.format:
-            fmt = next(f for f in d.formats if f.id == record.format)
-            data[record_id] = {f.id: sample(f) for f in fmt.fields}
-    return data
-
-
-def start_inputs(d: Definition) -> dict:
-    fields = [FormatField(id=i.id, label=i.element, type=i.type, choices=i.choices) for i in d.inputs]
-    return {f.id: sample(f) for f in fields}
 
 
 def edges(d: Definition, n: int) -> list[tuple[int | str, str | None]]:

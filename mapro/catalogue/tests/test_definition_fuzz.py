@@ -39,10 +39,11 @@ from mapro.cases.models import Case, CaseTask
 from mapro.cases.selectors import case_definition
 from mapro.cases.services import case_start, case_task_complete
 from mapro.catalogue.definition import Definition, LoadedDefinition, load_catalogue
-from mapro.catalogue.definition.schema import END, FieldType, FormatField
+from mapro.catalogue.definition.schema import END
 from mapro.catalogue.definition.validation import procedure_calls
 from mapro.catalogue.selectors import catalogue_from_repository
 from mapro.catalogue.services import CatalogueInvalidError, procedure_versions_load
+from mapro.catalogue.tests.sample_data import record_data, start_inputs
 from mapro.organization.models import Entity, Person, Role, RoleAssignment
 
 FUZZ_EXAMPLES = int(os.environ.get("MAPRO_FUZZ_EXAMPLES", "150"))
@@ -170,46 +171,6 @@ def mutants(draw: st.DrawFn) -> tuple[Path, str | bytes]:
 
 
 # --- running a loaded definition ---------------------------------------------------------------------------
-
-SAMPLES = {
-    FieldType.TEXT: "Texto de prueba",
-    FieldType.LONG_TEXT: "Texto largo de prueba",
-    FieldType.INTEGER: 1,
-    FieldType.DECIMAL: "1.5",
-    FieldType.BOOLEAN: True,
-    FieldType.DATE: "2026-07-24",
-    FieldType.DATETIME: "2026-07-24T10:00:00-05:00",
-    FieldType.TIME: "10:00",
-    FieldType.EMAIL: "prueba@entidad.gob.pe",
-    FieldType.FILE: "evidencia.pdf",
-    FieldType.SIGNATURE: "Firmado",
-}
-
-
-def sample(field: FormatField) -> Any:
-    if field.type == FieldType.CHOICE:
-        return field.choices[0]
-    if field.type == FieldType.MULTI_CHOICE:
-        return field.choices[:1]
-    if field.type == FieldType.TABLE:
-        return [{column.id: sample(column) for column in field.columns}]
-    return SAMPLES[field.type]
-
-
-def record_data(d: Definition, n: int) -> dict:
-    data = {}
-    for record_id in d.activity(n).records:
-        record = next(r for r in d.records if r.id == record_id)
-        if record.format:
-            fmt = next(f for f in d.formats if f.id == record.format)
-            data[record_id] = {f.id: sample(f) for f in fmt.fields}
-    return data
-
-
-def start_inputs(d: Definition) -> dict:
-    return {
-        i.id: sample(FormatField(id=i.id, label=i.element, type=i.type, choices=i.choices)) for i in d.inputs
-    }
 
 
 def steps_to_end(d: Definition) -> dict[int, int]:

@@ -93,12 +93,12 @@ def test_a_call_cycle_through_the_loaded_catalogue_is_not_loaded(tmp_path):
 @pytest.mark.django_db
 def test_a_call_to_a_procedure_not_loaded_is_not_loaded(tmp_path):
     # Validated against codes said to exist, loaded into a database that lacks them: the case would fail
-    # when it reached the call.
-    path = broken(tmp_path, *CALL_006)
-    catalogue = load_catalogue([path], known_codes={"PR.OTI.006"})
+    # when it reached the call. (A code no database of the suite holds: other tests load the catalogue.)
+    path = broken(tmp_path, CALL_006[0], CALL_006[1].replace("PR.OTI.006", "PR.OTI.999"))
+    catalogue = load_catalogue([path], known_codes={"PR.OTI.999"})
 
     with pytest.raises(
-        CatalogueInvalidError, match=re.escape("llamada a un procedimiento no cargado: PR.OTI.006")
+        CatalogueInvalidError, match=re.escape("llamada a un procedimiento no cargado: PR.OTI.999")
     ):
         procedure_versions_load(catalogue=catalogue)
 

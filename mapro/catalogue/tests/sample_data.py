@@ -1,0 +1,48 @@
+"""Valid sample data for any definition: start inputs and the records of an activity, by field type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapro.catalogue.definition import Definition
+from mapro.catalogue.definition.schema import FieldType, FormatField
+
+SAMPLES = {
+    FieldType.TEXT: "Texto de prueba",
+    FieldType.LONG_TEXT: "Texto largo de prueba",
+    FieldType.INTEGER: 1,
+    FieldType.DECIMAL: "1.5",
+    FieldType.BOOLEAN: True,
+    FieldType.DATE: "2026-07-24",
+    FieldType.DATETIME: "2026-07-24T10:00:00-05:00",
+    FieldType.TIME: "10:00",
+    FieldType.EMAIL: "prueba@entidad.gob.pe",
+    FieldType.FILE: "evidencia.pdf",
+    FieldType.SIGNATURE: "Firmado",
+}
+
+
+def sample(field: FormatField) -> Any:
+    if field.type == FieldType.CHOICE:
+        return field.choices[0]
+    if field.type == FieldType.MULTI_CHOICE:
+        return field.choices[:1]
+    if field.type == FieldType.TABLE:
+        return [{column.id: sample(column) for column in field.columns}]
+    return SAMPLES[field.type]
+
+
+def record_data(d: Definition, activity: int) -> dict:
+    """A value for every field of every formatted record the activity produces."""
+    data = {}
+    for record_id in d.activity(activity).records:
+        record = next(r for r in d.records if r.id == record_id)
+        if record.format:
+            fmt = next(f for f in d.formats if f.id == record.format)
+            data[record_id] = {f.id: sample(f) for f in fmt.fields}
+    return data
+
+
+def start_inputs(d: Definition) -> dict:
+    fields = [FormatField(id=i.id, label=i.element, type=i.type, choices=i.choices) for i in d.inputs]
+    return {f.id: sample(f) for f in fields}
