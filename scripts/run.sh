@@ -5,12 +5,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export DJANGO_SETTINGS_MODULE=config.settings.base
-# Development mode, on purpose: DEBUG, the public development secret key, plain HTTP and the demo people.
-# Without MAPRO_DEBUG=1 the settings are production's, which refuse to start without MAPRO_SECRET_KEY
-# (docs/operations.md).
-export MAPRO_DEBUG=1
-echo "mapro: modo desarrollo (MAPRO_DEBUG=1); para producción vea docs/operations.md"
-mkdir -p "${MAPRO_VAR_DIR:-var}"
+var="${MAPRO_VAR_DIR:-var}"
+mkdir -p "$var"
+serve_flags=()
+if [ "${MAPRO_DEBUG:-0}" = 1 ]; then
+    # Django's development mode, asked for: debug pages, the public development key.
+    echo "mapro: modo desarrollo (MAPRO_DEBUG=1): páginas de depuración; para producción vea docs/operations.md"
+else
+    # Local mode, the default: production settings (DEBUG off: Spanish error pages, no debug information,
+    # CSP and the other headers) on a plain-HTTP server that only this machine reaches. So: a secret key
+    # generated once into var/secret_key (the settings read it when MAPRO_SECRET_KEY is unset), the
+    # HTTPS-only settings off, the demo login hint on, and the static files served by runserver itself
+    # (--insecure). docs/operations.md, "Production and development".
+    if [ ! -s "$var/secret_key" ]; then
+        (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))' >"$var/secret_key")
+    fi
+    export MAPRO_SSL_REDIRECT=0 MAPRO_SECURE_COOKIES=0 MAPRO_HSTS_SECONDS=0 MAPRO_DEMO=1
+    serve_flags=(--insecure)
+    echo "mapro: modo local (configuración de producción sobre HTTP en 127.0.0.1; MAPRO_DEBUG=1 para desarrollo)"
+fi
 .venv/bin/mapro migrate --noinput
 .venv/bin/mapro procedures validate
 .venv/bin/mapro procedures list
@@ -23,4 +36,4 @@ echo "(contraseña mapro-demo-2026) e inicie un PR.OTI.005; la administración e
 .venv/bin/mapro run_huey --quiet &
 worker=$!
 trap 'kill "$worker" 2>/dev/null' EXIT
-.venv/bin/mapro runserver "127.0.0.1:${PORT:-8000}"
+.venv/bin/mapro runserver "${serve_flags[@]}" "127.0.0.1:${PORT:-8000}"

@@ -19,7 +19,20 @@ PROCEDURES_DIR = Path(os.environ.get("MAPRO_PROCEDURES_DIR", BASE_DIR / "procedu
 # Production unless said otherwise: DEBUG only with MAPRO_DEBUG=1 (scripts/run.sh sets it for development).
 DEBUG = os.environ.get("MAPRO_DEBUG", "0") == "1"
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
-SECRET_KEY = os.environ.get("MAPRO_SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
+
+
+def _secret_key() -> str:
+    """
+    MAPRO_SECRET_KEY; else the key scripts/run.sh generated once into the var dir (so every `mapro` command
+    of that installation signs sessions and audit MACs with the same key); else the public development key.
+    """
+    if key := os.environ.get("MAPRO_SECRET_KEY", ""):
+        return key
+    key_file = VAR_DIR / "secret_key"
+    return key_file.read_text().strip() if key_file.is_file() else DEVELOPMENT_SECRET_KEY
+
+
+SECRET_KEY = _secret_key()
 SECRET_KEY_MIN_LENGTH = 50  # what `check --deploy` asks (security.W009)
 
 
@@ -225,6 +238,18 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=()"
 )
+# The demo login hint (a demo user name and the shared password): development, and the local mode of
+# scripts/run.sh (MAPRO_DEMO=1); never in production.
+DEMO_LOGIN_HINT = _flag("MAPRO_DEMO", DEBUG)
+# Warnings and errors (500 tracebacks, refused hosts, 4xx) go to stderr in every mode, where gunicorn, the
+# worker and systemd's journal keep them; Django's default prints them only with DEBUG on.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django": {"handlers": ["stderr"], "level": "WARNING", "propagate": False}},
+}
 # Request size: an attachment may have 25 MB (mapro.cases.services.cases.MAX_ATTACHMENT_BYTES); a request
 # carries one file plus a few fields, so 26 MB in all; larger requests get 413 before they are read.
 # Bodies without files (forms, JSON) keep Django's 2.5 MB.

@@ -19,8 +19,8 @@ class MaproLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        # Only on a development server with the demo people loaded (`mapro demo load`), never in production.
-        if settings.DEBUG and get_user_model().objects.filter(username=DEMO_EXAMPLE).exists():
+        # Only in development or scripts/run.sh's local mode, with the demo people loaded (`mapro demo load`).
+        if settings.DEMO_LOGIN_HINT and get_user_model().objects.filter(username=DEMO_EXAMPLE).exists():
             context["demo"] = {"example": DEMO_EXAMPLE, "password": DEMO_PASSWORD}
         return context
 

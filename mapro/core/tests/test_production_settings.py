@@ -25,6 +25,7 @@ SHOWN = [
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "SECURE_PROXY_SSL_HEADER",
+    "DEMO_LOGIN_HINT",
 ]
 
 
@@ -77,6 +78,7 @@ def test_production_is_https_only_and_development_is_explicit():
         "SECURE_SSL_REDIRECT": True,
         "SECURE_HSTS_SECONDS": 31_536_000,
         "SECURE_PROXY_SSL_HEADER": None,
+        "DEMO_LOGIN_HINT": False,
     }
     behind_proxy = settings_shown(MAPRO_SECRET_KEY=PRODUCTION_KEY, MAPRO_BEHIND_PROXY="1")
     assert behind_proxy["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
@@ -85,6 +87,36 @@ def test_production_is_https_only_and_development_is_explicit():
     assert development["DEBUG"] is True
     assert not development["SESSION_COOKIE_SECURE"] and not development["SECURE_SSL_REDIRECT"]
     assert development["SECURE_HSTS_SECONDS"] == 0
+    assert development["DEMO_LOGIN_HINT"] is True
+
+
+def test_local_mode_of_the_run_command_is_production_over_plain_http():
+    """What scripts/run.sh exports by default: DEBUG off (Spanish error pages), HTTP on this machine."""
+    run_sh = (ROOT / "scripts" / "run.sh").read_text()
+    local = "MAPRO_SSL_REDIRECT=0 MAPRO_SECURE_COOKIES=0 MAPRO_HSTS_SECONDS=0 MAPRO_DEMO=1"
+    assert local in run_sh
+    shown = settings_shown(MAPRO_SECRET_KEY=PRODUCTION_KEY, **dict(v.split("=") for v in local.split()))
+    assert shown["DEBUG"] is False and shown["DEMO_LOGIN_HINT"] is True
+    assert not shown["SESSION_COOKIE_SECURE"] and not shown["SECURE_SSL_REDIRECT"]
+    assert shown["SECURE_HSTS_SECONDS"] == 0
+
+
+def test_the_key_generated_into_the_var_dir_serves_when_no_key_is_given(tmp_path):
+    """scripts/run.sh writes var/secret_key once; every command of that installation then uses it."""
+    (tmp_path / "secret_key").write_text(PRODUCTION_KEY + "\n")
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = run(code, MAPRO_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == PRODUCTION_KEY
+    assert run(code, MAPRO_VAR_DIR=str(tmp_path), MAPRO_SECRET_KEY="x" * 8).returncode != 0  # env wins
+
+
+def test_errors_are_logged_to_stderr_without_debug():
+    """A 500's traceback reaches gunicorn's or the journal's log (Django logs it only with DEBUG on)."""
+    code = "import django, logging; django.setup(); logging.getLogger('django.request').error('falla 500')"
+    result = run(code, MAPRO_SECRET_KEY=PRODUCTION_KEY)
+    assert result.returncode == 0, result.stderr
+    assert "ERROR django.request: falla 500" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production():
