@@ -201,10 +201,20 @@ class ReasonIn(StrictInput):
     reason = serializers.CharField(max_length=2000)
 
 
-class AttachmentIn(serializers.Serializer):
+class AttachmentIn(StrictInput):
     """Evidencia (multipart/form-data)."""
 
     file = serializers.FileField(help_text="El archivo, hasta 25 MB.")
+    task = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Una tarea que usted completó en este expediente: el archivo es evidencia de esa "
+        "actividad, pertenece a sus registros y hereda su reserva.",
+    )
+    reserved = serializers.BooleanField(
+        required=False, default=False, help_text="Reservado a los roles del procedimiento que usted ejerce."
+    )
 
 
 class CommentIn(StrictInput):
@@ -236,4 +246,12 @@ class CommentOut(serializers.Serializer):
 class AttachmentOut(serializers.Serializer):
     id = serializers.IntegerField()
     filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
     sha256 = serializers.CharField()
+    task = serializers.IntegerField(source="task_id", allow_null=True)
+    restricted_to = serializers.ListField(
+        child=serializers.CharField(), help_text="Roles que lo ven (vacío: quien puede leer el expediente)."
+    )
+    uploaded_by = serializers.CharField(source="uploaded_by.full_name")
+    created_at = serializers.DateTimeField()

@@ -13,6 +13,11 @@ urlpatterns = [
     path("cases/<str:number>/cancel/", views.CaseCancelApi.as_view(), name="api-case-cancel"),
     path("cases/<str:number>/comments/", views.CaseCommentApi.as_view(), name="api-case-comments"),
     path("cases/<str:number>/attachments/", views.CaseAttachmentApi.as_view(), name="api-case-attachments"),
+    path(
+        "cases/<str:number>/attachments/<int:attachment_id>/",
+        views.AttachmentDownloadApi.as_view(),
+        name="api-case-attachment",
+    ),
     path("tasks/", views.TaskListApi.as_view(), name="api-tasks"),
     path("tasks/<int:task_id>/complete/", views.TaskCompleteApi.as_view(), name="api-task-complete"),
     path("tasks/<int:task_id>/claim/", views.TaskClaimApi.as_view(), name="api-task-claim"),

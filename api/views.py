@@ -12,7 +12,7 @@ start and task completion honour an `Idempotency-Key` header (api/idempotency.py
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -25,12 +25,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mapro.cases import services
-from mapro.cases.access import cases_readable
+from mapro.cases.access import attachment_for_download, attachments_readable, cases_readable
 from mapro.cases.models import Case, CaseTask, Notification
 from mapro.cases.selectors import case_records_visible, tasks_for_person_rows
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError
 from mapro.organization.models import Person
+from mapro.organization.selectors import person_role_codes
 
 from . import serializers as s
 from .idempotency import HEADER, REPLAYED_HEADER, idempotent
@@ -165,21 +166,43 @@ class CaseCommentApi(ApiView):
 class CaseAttachmentApi(ApiView):
     parser_classes = [MultiPartParser]
 
+    @extend_schema(responses=s.AttachmentOut(many=True), summary="Adjuntos que puedo descargar")
+    def get(self, request: Request, number: str) -> Response:
+        person = person_of(request)
+        case = case_of(request, number)
+        roles = person_role_codes(person=person, entity=person.entity)
+        return Response(
+            s.AttachmentOut(attachments_readable(case=case, person=person, roles=roles), many=True).data
+        )
+
     @extend_schema(
         request={"multipart/form-data": s.AttachmentIn},
         responses={201: s.AttachmentOut},
         summary="Adjuntar evidencia",
     )
     def post(self, request: Request, number: str) -> Response:
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise InvalidInputError({"file": ["Adjunte un archivo."]})
+        data = _valid(s.AttachmentIn, request)
         attachment = services.case_attachment_add(
-            case_id=case_of(request, number).pk, actor=person_of(request), upload=upload
+            case_id=case_of(request, number).pk,
+            actor=person_of(request),
+            upload=data["file"],
+            task_id=data["task"],
+            reserved=data["reserved"],
         )
-        return Response(
-            {"id": attachment.pk, "filename": attachment.filename, "sha256": attachment.sha256}, 201
+        return Response(s.AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadApi(ApiView):
+    @extend_schema(
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        summary="Descargar un adjunto (404 si está reservado a roles que no ejerce)",
+    )
+    def get(self, request: Request, number: str, attachment_id: int) -> FileResponse:
+        case = case_of(request, number)
+        attachment = attachment_for_download(
+            case=case, person=person_of(request), attachment_id=attachment_id
         )
+        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
 
 
 class TaskListApi(ApiView):

@@ -18,12 +18,11 @@ from django.utils import timezone
 
 from mapro.audit.models import AuditEvent
 from mapro.cases.access import (
-    attachment_may_read,
     attachments_readable,
     case_may_manage,
     cases_readable,
 )
-from mapro.cases.models import Attachment, Case, CaseRecord, CaseTask, Deadline, Notification
+from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notification
 from mapro.cases.selectors import (
     case_definition,
     case_records_visible,
@@ -388,15 +387,6 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
         "diagram_state": case_diagram_state(case=case),
         "may_manage": case_may_manage(person=person, case=case, roles=roles),
     }
-
-
-def case_attachment_get(*, case: Case, person: Person, attachment_id: int) -> Attachment:
-    """An attachment the person may download; a reserved one they may not is a 404, as if absent."""
-    attachment = case.attachments.filter(pk=attachment_id).first()
-    roles = person_role_codes(person=person, entity=case.entity)
-    if attachment is None or not attachment_may_read(attachment=attachment, person=person, roles=roles):
-        raise Http404("No existe ese adjunto.")
-    return attachment
 
 
 def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list[str]]:

@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.models import ProcedureVersion
+from mapro.core.errors import NotFoundError
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
@@ -188,3 +189,12 @@ def attachment_may_read(*, attachment: Attachment, person: Person, roles: set[st
 def attachments_readable(*, case: Case, person: Person, roles: set[str]) -> list[Attachment]:
     rows = case.attachments.select_related("uploaded_by", "task").order_by("created_at")
     return [a for a in rows if attachment_may_read(attachment=a, person=person, roles=roles)]
+
+
+def attachment_for_download(*, case: Case, person: Person, attachment_id: int) -> Attachment:
+    """An attachment of a case the person reads; one they may not download is a 404, as if absent."""
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    roles = person_role_codes(person=person, entity=case.entity)
+    if attachment is None or not attachment_may_read(attachment=attachment, person=person, roles=roles):
+        raise NotFoundError("No existe ese adjunto.")
+    return attachment

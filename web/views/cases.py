@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from mapro.cases import services
+from mapro.cases.access import attachment_for_download
 from mapro.core.errors import ApplicationError
 
-from ..selectors import case_attachment_get, case_for_person, case_page
+from ..selectors import case_for_person, case_page
 from .common import flash_error, person_of, person_required
 
 
@@ -70,7 +71,7 @@ def case_url(number: str) -> str:
 @person_required
 def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     case = case_for_person(person=person_of(request), number=number)
-    attachment = case_attachment_get(case=case, person=person_of(request), attachment_id=attachment_id)
+    attachment = attachment_for_download(case=case, person=person_of(request), attachment_id=attachment_id)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
 
 

@@ -91,3 +91,49 @@ def test_evidence_uploaded_before_the_migration_gets_its_activitys_restriction(s
     migration.link_evidence_to_tasks(apps, None)
     old = Attachment.objects.get(pk=old.pk)
     assert (old.task.activity, old.record.record_id, old.restricted_to) == (3, "respaldo_pst", [MANAGER])
+
+
+@pytest.mark.django_db
+def test_attachments_through_the_api_follow_their_activitys_restriction(settings, tmp_path):
+    """The .PST backup of activity 3 (5.g: only the mail-platform manager) is listed and downloaded by him
+    alone; a reserved upload by its uploader's role; unknown multipart fields are refused."""
+    settings.MEDIA_ROOT = tmp_path
+    analyst, manager, officer = (
+        person("MVCS", role) for role in ("analista_mesa_servicios", MANAGER, "oficial_seguridad")
+    )
+    case = services.case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=INPUTS)
+    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=analyst)
+    services.case_task_complete(task_id=case.tasks.get(activity=2).pk, actor=manager)
+    backup_task = case.tasks.get(activity=3)
+    services.case_task_complete(task_id=backup_task.pk, actor=manager)
+    url = f"/api/v1/cases/{case.number}/attachments/"
+
+    backup = api(manager).post(
+        url, {"file": SimpleUploadedFile("jperez.pst", b"PST"), "task": backup_task.pk}, format="multipart"
+    )
+    assert backup.status_code == 201, backup.content
+    assert (backup.json()["task"], backup.json()["restricted_to"]) == (backup_task.pk, [MANAGER])
+    note = api(analyst).post(url, {"file": SimpleUploadedFile("nota.txt", b"nota")}, format="multipart")
+    reserved = api(analyst).post(
+        url, {"file": SimpleUploadedFile("r.txt", b"r"), "reserved": "true"}, format="multipart"
+    )
+    assert (note.status_code, reserved.status_code) == (201, 201)
+    assert reserved.json()["restricted_to"] == ["analista_mesa_servicios"]
+
+    def listed(who) -> list[str]:
+        return sorted(a["filename"] for a in api(who).get(url).json())
+
+    assert listed(manager) == ["jperez.pst", "nota.txt"]
+    assert listed(officer) == ["nota.txt"]
+    assert listed(analyst) == ["nota.txt", "r.txt"]
+    backup_url = f"{url}{backup.json()['id']}/"
+    download = api(manager).get(backup_url)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"PST"
+    for outsider in (officer, analyst, person("SENACE", "jefe_oti")):
+        assert api(outsider).get(backup_url).status_code == 404
+
+    unknown = api(analyst).post(
+        url, {"file": SimpleUploadedFile("x.txt", b"x"), "nota": "1"}, format="multipart"
+    )
+    assert unknown.status_code == 400 and "nota" in unknown.json()["field_errors"]
+    assert Attachment.objects.filter(case=case).count() == 3
