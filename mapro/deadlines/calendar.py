@@ -75,6 +75,11 @@ def add_clock_hours(anchor: dt.datetime, hours: int) -> dt.datetime:
     return (anchor + dt.timedelta(hours=hours)).astimezone(LIMA)
 
 
+def year_end(anchor: dt.datetime, years: int, calendar: WorkCalendar | None = None) -> dt.datetime:
+    """31 December of the anchor's year ("para el año en curso", years=1), or of `years - 1` years later."""
+    return end_of_day(dt.date(anchor.astimezone(LIMA).year + years - 1, 12, 31))
+
+
 def add_calendar_days(anchor: dt.datetime, days: int) -> dt.datetime:
     """Day N after the anchor's day (in Lima), ending at its last moment."""
     return end_of_day(anchor.astimezone(LIMA).date() + dt.timedelta(days=days))
@@ -120,6 +125,7 @@ UNIT_FUNCTIONS: dict[str, Callable[[dt.datetime, int, WorkCalendar], dt.datetime
     "working_hours": add_working_hours,
     "months": add_months,
     "years": lambda anchor, n, calendar: add_months(anchor, 12 * n, calendar),
+    "year_end": year_end,
 }
 
 

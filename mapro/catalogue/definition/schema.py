@@ -35,6 +35,12 @@ ActivityNumber = Annotated[int, Field(ge=1, le=MAX_ACTIVITY_NUMBER)]
 SeedLine = Annotated[int, Field(ge=1, le=MAX_SEED_LINE)]
 END = "end"
 ActivityRef = ActivityNumber | Literal["end"]
+# The person who opened the case, acting inside a step (a conformity, an authorisation): usable wherever an
+# activity names its roles, never declared in `roles`.
+REQUESTER = "requester"
+# Where a condition or a call reads case data: `inputs.<input id>` or `<record id>.<field id>`.
+DataPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=121)]
+Scalar = int | float | bool | str
 
 
 class Strict(BaseModel):
@@ -65,6 +71,22 @@ class TimeUnit(StrEnum):
     WORKING_DAYS = "working_days"
     MONTHS = "months"
     YEARS = "years"
+    YEAR_END = "year_end"  # 31 December of the anchor's year ("para el año en curso"); amount 1 = that year
+
+
+class Completion(StrEnum):
+    """How the roles of an activity with several responsibles complete it."""
+
+    ANY = "any"  # one task, which a holder of any of the roles completes
+    EACH = "each"  # one task per role, all of them done before the flow goes on
+
+
+class ExpiryAction(StrEnum):
+    """What the engine does by itself when a time rule's term runs out."""
+
+    BRANCH = "branch"  # the activity (a decision) is completed with the named branch
+    COMPLETE = "complete"  # the activity is completed as if a person had done it
+    CLOSE = "close"  # the case is closed with `outcome`
 
 
 class TimeRuleMeaning(StrEnum):
@@ -138,6 +160,9 @@ class Input(Strict):
     element: Text
     provider: Text | None = None
     mandatory: bool = True
+    flows: list[Identifier] = Field(
+        default=[], description="Flows that use this input (mandatory only there); empty = every flow"
+    )
     type: FieldType = FieldType.TEXT
     choices: list[Text] = []
     note: Text | None = None
@@ -172,9 +197,55 @@ class Role(Strict):
 # --- flow -----------------------------------------------------------------------------------------------
 
 
+class Condition(Strict):
+    """
+    A test on case data recorded before it is evaluated: a case input or a field of a record already
+    produced. Every bound given must hold; a value never recorded makes the condition false.
+    """
+
+    data: DataPath
+    equals: Scalar | None = None
+    one_of: list[Scalar] = []
+    min: float | None = Field(default=None, description="Lower bound, inclusive")
+    max: float | None = Field(default=None, description="Upper bound, inclusive")
+    text: Text | None = Field(default=None, description="The condition as the seed words it")
+
+    @model_validator(mode="after")
+    def _tests_something(self) -> Condition:
+        if self.equals is None and not self.one_of and self.min is None and self.max is None:
+            raise ValueError("la condición necesita 'equals', 'one_of', 'min' o 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("'min' es mayor que 'max'")
+        return self
+
+
+class Recipient(Strict):
+    """
+    Someone the activity text says is told ("informa al Jefe(a)", "notifica al usuario", "remite oficio a la
+    SGTD-PCM"): a role of the entity, the requester, or an outside body kept as a contact of the case.
+    """
+
+    role: Identifier | None = None
+    requester: bool = False
+    contact: Name | None = Field(default=None, description="An outside body or person, e.g. 'SGTD-PCM'")
+    address: Text | None = Field(default=None, description="The contact's e-mail, when the seed gives it")
+    channel: Text | None = Field(default=None, description="correo, oficio, memorando…")
+    text: Text | None = Field(default=None, description="The words of the seed that name the recipient")
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> Recipient:
+        if sum((self.role is not None, self.requester, self.contact is not None)) != 1:
+            raise ValueError("indique uno solo de 'role', 'requester' o 'contact'")
+        if self.address is not None and self.contact is None:
+            raise ValueError("'address' solo acompaña a 'contact'")
+        return self
+
+
 class Branch(Strict):
     label: Name
-    goto: ActivityRef
+    goto: ActivityRef | list[ActivityNumber] = Field(
+        description="The next activity, 'end', or several activities that start at once (in parallel)"
+    )
     outcome: Title | None = Field(default=None, description="Name of the end reached when goto is 'end'")
     note: Text | None = None
 
@@ -193,8 +264,24 @@ class Decision(Strict):
         return branches
 
 
+class CallInput(Strict):
+    """One input of the called procedure, taken from the caller's data or given as a fixed value."""
+
+    input: Identifier = Field(description="Input id of the called procedure")
+    source: DataPath | None = Field(default=None, description="inputs.<id> or <record>.<field> of the caller")
+    value: Scalar | None = None
+
+    @model_validator(mode="after")
+    def _source_or_value(self) -> CallInput:
+        if (self.source is None) == (self.value is None):
+            raise ValueError("indique 'source' o 'value' (uno de los dos)")
+        return self
+
+
 class Call(Strict):
     procedure: Text = Field(description="Code of the called procedure, e.g. PR.OTI.005")
+    flow: Identifier | None = Field(default=None, description="The called procedure's flow it starts")
+    inputs: list[CallInput] = Field(default=[], description="Every mandatory input of that flow, mapped")
     wait: bool = Field(default=True, description="The caller waits until the called case closes")
 
 
@@ -203,13 +290,30 @@ class Activity(Strict):
     name: Title
     description: Text
     kind: ActivityKind = ActivityKind.TASK
-    role: Identifier
+    role: Identifier = Field(description="The responsible role (its lane); 'requester' for the requester")
+    co_roles: list[Identifier] = Field(default=[], description="Further roles the ficha names as responsible")
+    completion: Completion = Field(
+        default=Completion.ANY, description="With co_roles: any one of them completes it, or each must"
+    )
     unit: Identifier | None = Field(default=None, description="Defaults to the role's unit")
     records: list[Identifier] = []
+    optional_records: list[Identifier] = Field(
+        default=[], description="Records of `records` the activity may complete without"
+    )
     systems: list[Text] = []
     channel: Text | None = None
+    informs: list[Recipient] = Field(default=[], description="Who the activity text says is told")
+    when: Condition | None = Field(
+        default=None, description="Guard: the activity only runs when this holds; otherwise it is skipped"
+    )
     next: ActivityRef | None = Field(
         default=None, description="Next activity; omitted means n+1, or the end after the last one"
+    )
+    parallel: list[ActivityNumber] = Field(
+        default=[], description="Activities that all start when this one is done (parallel split)"
+    )
+    join: list[ActivityNumber] = Field(
+        default=[], description="Activities that must all be done before this one starts (parallel join)"
     )
     decision: Decision | None = None
     call: Call | None = None
@@ -227,11 +331,24 @@ class Activity(Strict):
             raise ValueError("'call' solo se usa en actividades de tipo call")
         if self.decision is not None and self.next is not None:
             raise ValueError("una actividad con 'decision' no lleva 'next': las ramas indican el destino")
+        if self.parallel and (self.next is not None or self.decision is not None):
+            raise ValueError("una actividad con 'parallel' no lleva 'next' ni 'decision'")
+        if len(self.parallel) == 1 or len(self.join) == 1:
+            raise ValueError("'parallel' y 'join' nombran al menos dos actividades")
+        if self.co_roles and self.role in self.co_roles:
+            raise ValueError("'co_roles' repite el rol de 'role'")
+        if not set(self.optional_records) <= set(self.records):
+            raise ValueError("'optional_records' solo nombra registros de 'records'")
         if self.kind == ActivityKind.END and (self.next not in (None, END) or self.decision is not None):
             raise ValueError(
                 "una actividad de tipo end termina el procedimiento: no lleva 'next' ni 'decision'"
             )
         return self
+
+    @property
+    def performer_roles(self) -> list[str]:
+        """Every role the ficha names as responsible: `role` first, then `co_roles`."""
+        return [self.role, *self.co_roles]
 
 
 class Flow(Strict):
@@ -239,7 +356,9 @@ class Flow(Strict):
 
     id: Identifier
     name: Text
-    start: ActivityNumber
+    start: ActivityNumber | list[ActivityNumber] = Field(
+        description="First activity, or several that start at once (in parallel)"
+    )
     trigger: Text | None = None
 
 
@@ -265,6 +384,27 @@ class TimeRule(Strict):
     unit_assumed: Text | None = Field(
         default=None, description="Why this unit was chosen when the ficha does not name it"
     )
+    when: Condition | None = Field(
+        default=None, description="The rule applies only when this holds on the case data (at its anchor)"
+    )
+    on_expiry: OnExpiry | None = Field(default=None, description="What the engine does when the term ends")
+    legal_basis: Text | None = Field(default=None, description="The norma that sets the term")
+    seed_line: SeedLine | None = None
+
+
+class OnExpiry(Strict):
+    action: ExpiryAction
+    branch: Name | None = Field(default=None, description="Branch label taken, for action 'branch'")
+    outcome: Title | None = Field(default=None, description="The case's outcome, for action 'close'")
+    text: Text | None = Field(default=None, description="The seed's words ('el sistema cierra el ticket')")
+
+    @model_validator(mode="after")
+    def _shape(self) -> OnExpiry:
+        if (self.action == ExpiryAction.BRANCH) != (self.branch is not None):
+            raise ValueError("'branch' va con la acción 'branch', y solo con ella")
+        if self.outcome is not None and self.action != ExpiryAction.CLOSE:
+            raise ValueError("'outcome' solo va con la acción 'close'")
+        return self
 
 
 class FormatField(Strict):
@@ -275,6 +415,10 @@ class FormatField(Strict):
     choices: list[Text] = []
     columns: list[FormatField] = Field(default=[], description="Columns of a table field")
     help: Text | None = None
+    activity: ActivityNumber | None = Field(
+        default=None,
+        description="For a format filled across activities: the one that fills (and requires) this field",
+    )
 
     @model_validator(mode="after")
     def _choices_and_columns(self) -> FormatField:
@@ -341,6 +485,7 @@ class Indicator(Strict):
 
 
 class Periodicity(Strict):
+    flow: Identifier | None = Field(default=None, description="The flow it schedules; none = the procedure")
     frequency: Frequency
     text: Text
     month: int | None = Field(default=None, ge=1, le=12)
@@ -380,8 +525,8 @@ class Definition(Strict):
     units: list[Unit] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
     flows: list[Flow] = []
-    start: ActivityNumber | None = Field(
-        default=None, description="First activity; defaults to the lowest number"
+    start: ActivityNumber | list[ActivityNumber] | None = Field(
+        default=None, description="First activity (or several, in parallel); defaults to the lowest number"
     )
     activities: list[Activity] = Field(min_length=1, max_length=MAX_ACTIVITIES)
     events: list[Event] = []
@@ -390,10 +535,16 @@ class Definition(Strict):
     formats: list[Format] = []
     raci: list[RaciRow] = []
     indicators: list[Indicator] = []
-    periodicity: Periodicity | None = None
+    periodicity: list[Periodicity] = Field(default=[], description="One per flow when flows differ")
     supervision: Supervision | None = None
     inconsistencies: list[Inconsistency] = []
     notes: list[Text] = []
+
+    @field_validator("periodicity", mode="before")
+    @classmethod
+    def _periodicity_list(cls, value: object) -> object:
+        """A procedure with one periodicity may write it as a mapping instead of a one-item list."""
+        return [value] if isinstance(value, dict) else value
 
     def activity(self, n: int) -> Activity:
         return next(a for a in self.activities if a.n == n)
@@ -405,20 +556,29 @@ class Definition(Strict):
         return next(u for u in self.units if u.id == unit_id)
 
     def start_activities(self) -> list[int]:
+        """Every activity a case can begin with (all flows; all branches of a parallel start)."""
         if self.flows:
-            return [flow.start for flow in self.flows]
-        return [self.start if self.start is not None else min(a.n for a in self.activities)]
+            return [n for flow in self.flows for n in _numbers(flow.start)]
+        if self.start is None:
+            return [min(a.n for a in self.activities)]
+        return _numbers(self.start)
 
     def successors(self, activity: Activity) -> list[ActivityRef]:
-        """Where the flow can go after `activity`: branch targets, `next`, or the following number."""
+        """Where the flow can go after `activity`: branch targets, parallel branches, `next`, or n+1."""
         if activity.decision is not None:
-            return [branch.goto for branch in activity.decision.branches]
+            return [target for branch in activity.decision.branches for target in _numbers(branch.goto)]
+        if activity.parallel:
+            return list(activity.parallel)
         if activity.kind == ActivityKind.END:
             return [END]
         if activity.next is not None:
             return [activity.next]
         following = sorted(a.n for a in self.activities if a.n > activity.n)
         return [following[0] if following else END]
+
+
+def _numbers(target: ActivityRef | list[int]) -> list:
+    return list(target) if isinstance(target, list) else [target]
 
 
 # --- process fichas (Senace section 7) ------------------------------------------------------------------
@@ -457,3 +617,4 @@ class ProcessMap(Strict):
 
 
 FormatField.model_rebuild()
+TimeRule.model_rebuild()

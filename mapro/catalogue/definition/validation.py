@@ -27,6 +27,7 @@ MAX_AMOUNT: dict[TimeUnit, int] = {
     TimeUnit.WORKING_DAYS: 2_500,  # about 250 working days a year in Peru
     TimeUnit.MONTHS: 120,
     TimeUnit.YEARS: 10,
+    TimeUnit.YEAR_END: 10,  # the end of the anchor's year, or of a later one
 }
 UNIT_NAMES = {
     TimeUnit.CLOCK_HOURS: "horas",
@@ -35,6 +36,7 @@ UNIT_NAMES = {
     TimeUnit.WORKING_DAYS: "días hábiles",
     TimeUnit.MONTHS: "meses",
     TimeUnit.YEARS: "años",
+    TimeUnit.YEAR_END: "cierres de año",
 }
 
 

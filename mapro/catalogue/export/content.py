@@ -596,15 +596,18 @@ def _indicator_block(d: Definition, names: _Names, indicator: Indicator) -> Indi
 
 
 def _periodicity(d: Definition) -> list[Item]:
-    p = d.periodicity
-    if p is None:
+    if not d.periodicity:
         return [Item("Periodicidad", "No periódico: se ejecuta cada vez que se presenta su entrada.")]
-    items = [Item("Periodicidad", FREQUENCY_LABELS[p.frequency]), Item("Detalle", p.text)]
-    if p.month is not None or p.day is not None:
-        when = " de ".join(
-            part for part in (str(p.day) if p.day else "", MONTHS[p.month - 1] if p.month else "") if part
-        )
-        items.append(Item("Fecha de ejecución", when))
+    flows = {f.id: f.name for f in d.flows}
+    items = []
+    for p in d.periodicity:
+        label = f"Periodicidad ({flows[p.flow]})" if p.flow in flows else "Periodicidad"
+        items += [Item(label, FREQUENCY_LABELS[p.frequency]), Item("Detalle", p.text)]
+        if p.month is not None or p.day is not None:
+            when = " de ".join(
+                part for part in (str(p.day) if p.day else "", MONTHS[p.month - 1] if p.month else "") if part
+            )
+            items.append(Item("Fecha de ejecución", when))
     return items
 
 

@@ -207,5 +207,6 @@ def test_senace_anexo_01_is_recorded_and_semestral(catalogue):
     record_ids = {r.id for r in d.records if r.format == fmt.id}
     assert record_ids
     assert any(record_ids & set(a.records) for a in d.activities)
-    assert d.periodicity is not None and d.periodicity.frequency == "semiannual"
-    assert "semestral" in d.periodicity.text
+    (periodicity,) = d.periodicity
+    assert periodicity.frequency == "semiannual"
+    assert "semestral" in periodicity.text

@@ -82,8 +82,8 @@ CASES = {
         "time_rules[0].anchor: evento de anclaje desconocido: inicio_actividad_9",
     ),
     "indicator_referring_to_nothing": (
-        "periodicity: null\n",
-        "periodicity: null\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
         "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
         "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
         "    based_on: {records: [acta_inexistente]}\n",
@@ -91,8 +91,8 @@ CASES = {
         "indicators[0].based_on.records[0]: el indicador se refiere a algo que no existe: acta_inexistente",
     ),
     "indicator_with_empty_basis": (
-        "periodicity: null\n",
-        "periodicity: null\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
         "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
         "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n    based_on: {}\n",
         "  - id: bajas_a_tiempo",
