@@ -3,7 +3,8 @@ Compiling a definition to BPMN 2.0 XML: the executable process and its diagram, 
 
 The process is what the engine runs: a user task per activity (a call activity for kind `call`), an
 exclusive gateway after each decision whose sequence flows carry Python conditions over the `decision`
-variable, one end event per outcome. The lane set says which role does what; the collaboration with one
+variable, a parallel gateway where branches split (`parallel`, a list in `goto` or `start`) and where they
+join (`join`), one end event per outcome. The lane set says which role does what; the collaboration with one
 participant lets modelers draw the lanes inside a pool. The diagram interchange (BPMN DI) places every
 shape and edge where `layout.py` put them, so bpmn.io and Camunda Modeler show the same drawing as the
 SVG. Only the standard OMG namespaces are used: nothing here needs an engine extension.
@@ -75,10 +76,13 @@ def _process(root: etree._Element, definition: Definition, diagram: Diagram, pid
 
 
 def _flow_node(process: etree._Element, node: Node, diagram: Diagram) -> None:
-    attrs = {"id": node.id, "name": node.name}
+    attrs = {"id": node.id}
+    if node.name:  # a parallel gateway has nothing to ask: it carries no name
+        attrs["name"] = node.name
     if node.called_process is not None:
         attrs["calledElement"] = node.called_process
-    element = etree.SubElement(process, _q(BPMN, _TAGS[node.kind]), attrs)
+    tag = "inclusiveGateway" if node.inclusive else "parallelGateway" if node.parallel else _TAGS[node.kind]
+    element = etree.SubElement(process, _q(BPMN, tag), attrs)
     if node.documentation:
         _text(element, "documentation", node.documentation)
     for edge in diagram.graph.edges:
@@ -110,8 +114,9 @@ def _diagram(root: etree._Element, diagram: Diagram, pid: str) -> None:
         _shape(plane, _lane_id(lane.role), lane.box, horizontal=True)
     for shape in diagram.nodes:
         outside = shape.node.kind not in (NodeKind.TASK, NodeKind.CALL)
-        gateway = shape.node.kind == NodeKind.GATEWAY
-        _shape(plane, shape.node.id, shape.box, label=shape.label if outside else None, marker=gateway)
+        exclusive = shape.node.kind == NodeKind.GATEWAY and not shape.node.parallel
+        label = shape.label if outside and shape.label.lines else None
+        _shape(plane, shape.node.id, shape.box, label=label, marker=exclusive)
     for edge in diagram.edges:
         element = etree.SubElement(
             plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{edge.edge.id}_di", "bpmnElement": edge.edge.id}

@@ -17,6 +17,7 @@ from mapro.catalogue.definition.schema import END, Activity, Definition
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
+START_SPLIT_ID = "Split_Start"
 DEFAULT_OUTCOME = "Fin"
 START_NAME = "Inicio"
 FLOWS_QUESTION = "¿Qué flujo se sigue?"
@@ -45,6 +46,8 @@ class Node:
     activity: int | None = None
     documentation: str | None = None
     called_process: str | None = None
+    parallel: bool = False  # a gateway that splits into (or joins) branches that all run, not a choice
+    inclusive: bool = False  # a join: it waits for the branches that can still reach it
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,15 @@ def gateway_id(n: int) -> str:
     return f"Gateway_{n}"
 
 
+def split_id(n: int, branch: int | None = None) -> str:
+    """The parallel split after activity n, or after its decision's branch (1-based) whose goto is a list."""
+    return f"Split_{n}" if branch is None else f"Split_{n}_{branch}"
+
+
+def join_id(n: int) -> str:
+    return f"Join_{n}"
+
+
 def task_name(activity: Activity) -> str:
     """The activity as people cite it: with its number, as the ficha numbers it."""
     return f"{activity.n}. {activity.name}"
@@ -108,7 +120,8 @@ class _Builder:
 
     def add_start_flows(self, role: str) -> None:
         if not self.d.flows:
-            self.add_edge(START_ID, activity_id(self.d.start_activities()[0]))
+            start = self.d.start if self.d.start is not None else self.d.start_activities()[0]
+            self.add_targets(START_ID, start, None, split=START_SPLIT_ID, role=role)
             return
         # One start event and a gateway that picks the flow: the process keeps a single start, and the
         # person who opens the case says which flow it follows.
@@ -116,11 +129,29 @@ class _Builder:
         self.add_edge(START_ID, FLOWS_GATEWAY_ID)
         for flow in self.d.flows:
             condition = f"{FLOW_VARIABLE} == {flow.id!r}"
-            self.add_edge(FLOWS_GATEWAY_ID, activity_id(flow.start), label=flow.name, condition=condition)
+            split = f"{START_SPLIT_ID}_{flow.id}"
+            self.add_targets(
+                FLOWS_GATEWAY_ID,
+                flow.start,
+                None,
+                split=split,
+                role=role,
+                label=flow.name,
+                condition=condition,
+            )
 
     def add_activity(self, activity: Activity) -> None:
         node_id = activity_id(activity.n)
         role_name = self.d.role(activity.role).name
+        if activity.join:
+            # An inclusive gateway: it waits for every branch that can still reach it. After a split that is
+            # all of them; after a correction that reopens one branch, or branches that decide whether to
+            # pass through an activity first, only those still on their way (decision 0016).
+            join = Node(
+                join_id(activity.n), NodeKind.GATEWAY, "", "", activity.role, parallel=True, inclusive=True
+            )
+            self.nodes.append(join)
+            self.add_edge(join_id(activity.n), node_id)
         self.nodes.append(
             Node(
                 id=node_id,
@@ -133,21 +164,59 @@ class _Builder:
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
+        if activity.parallel:
+            self.add_targets(node_id, activity.parallel, None, split=split_id(activity.n), role=activity.role)
+            return
         if activity.decision is None:
             (target,) = self.d.successors(activity)
-            self.add_edge(node_id, self.target_id(target, activity.outcome))
+            self.add_edge(node_id, self.target_id(target, activity.outcome, source=activity.n))
             return
         gateway, question = gateway_id(activity.n), activity.decision.question
         self.nodes.append(Node(gateway, NodeKind.GATEWAY, question, question, activity.role))
         self.add_edge(node_id, gateway)
-        for branch in activity.decision.branches:
+        for k, branch in enumerate(activity.decision.branches, 1):
             condition = f"{DECISION_VARIABLE} == {branch.label!r}"
-            target = self.target_id(branch.goto, branch.outcome)
-            self.add_edge(gateway, target, label=branch.label, condition=condition)
+            split = split_id(activity.n, k)
+            self.add_targets(
+                gateway,
+                branch.goto,
+                branch.outcome,
+                split=split,
+                role=activity.role,
+                label=branch.label,
+                condition=condition,
+                activity=activity.n,
+            )
 
-    def target_id(self, target: int | str, outcome: str | None) -> str:
+    def add_targets(
+        self,
+        source: str,
+        targets: int | str | list[int],
+        outcome: str | None,
+        *,
+        split: str,
+        role: str,
+        label: str | None = None,
+        condition: str | None = None,
+        activity: int | None = None,
+    ) -> None:
+        """An arrow to the target; to several (a list), an arrow to a parallel split that opens them all."""
+        if not isinstance(targets, list) or len(targets) == 1:
+            target = targets[0] if isinstance(targets, list) else targets
+            self.add_edge(
+                source, self.target_id(target, outcome, source=activity), label=label, condition=condition
+            )
+            return
+        self.nodes.append(Node(split, NodeKind.GATEWAY, "", "", role, parallel=True))
+        self.add_edge(source, split, label=label, condition=condition)
+        for target in targets:
+            self.add_edge(split, activity_id(target))
+
+    def target_id(self, target: int | str, outcome: str | None, *, source: int | None = None) -> str:
+        """The node an arrow from activity `source` enters: the join gateway, when `source` ends a branch."""
         if target != END:
-            return activity_id(int(target))
+            joined = self.d.activity(int(target)).join
+            return join_id(int(target)) if source in joined else activity_id(int(target))
         name = outcome or DEFAULT_OUTCOME
         if name not in self.end_ids:
             self.end_ids[name] = f"End_{len(self.end_ids) + 1}"

@@ -404,7 +404,10 @@ def _extent(node: Node) -> _Extent:
         half = TASK_WIDTH / 2
         return _Extent(half, half, height / 2, height / 2, lines, height)
     if node.kind == NodeKind.GATEWAY:
-        lines = tuple(wrap(node.caption, GATEWAY_LABEL_WIDTH, LABEL_TEXT))
+        # A parallel gateway asks nothing: no label, so it takes no room above it.
+        lines = tuple(wrap(node.caption, GATEWAY_LABEL_WIDTH, LABEL_TEXT)) if node.caption else ()
+        if not lines:
+            return _Extent(GATEWAY_SIZE / 2, GATEWAY_SIZE / 2, GATEWAY_SIZE / 2, GATEWAY_SIZE / 2, lines)
         label_w, label_h = block_width(list(lines), LABEL_TEXT), len(lines) * LABEL_LINE
         half = GATEWAY_SIZE / 2
         return _Extent(max(half, label_w + 12), half, 24 + label_h, half, lines)

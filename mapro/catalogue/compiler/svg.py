@@ -165,13 +165,24 @@ def _gateway(root: ET.Element, shape: NodeShape) -> None:
     points = " ".join(f"{_n(x)},{_n(y)}" for x, y in corners)
     polygon = {"points": points, "fill": GATEWAY_FILL, "stroke": GATEWAY_STROKE, "stroke-width": "1.6"}
     ET.SubElement(root, "polygon", polygon)
-    d = 9  # the exclusive gateway's "X" marker
-    cross = (
-        f"M {_n(box.cx - d)} {_n(box.cy - d)} L {_n(box.cx + d)} {_n(box.cy + d)} "
-        f"M {_n(box.cx + d)} {_n(box.cy - d)} L {_n(box.cx - d)} {_n(box.cy + d)}"
-    )
-    ET.SubElement(root, "path", {"d": cross, "stroke": GATEWAY_STROKE, "stroke-width": "3"})
-    _text(root, shape.label, fill=INK)
+    if shape.node.inclusive:  # the inclusive gateway's "O" marker
+        attrs = {"cx": _n(box.cx), "cy": _n(box.cy), "r": "11", "fill": "none"}
+        ET.SubElement(root, "circle", {**attrs, "stroke": GATEWAY_STROKE, "stroke-width": "3"})
+        cross = ""
+    elif shape.node.parallel:  # the parallel gateway's "+" marker
+        d = 12
+        cx, cy = _n(box.cx), _n(box.cy)
+        cross = f"M {_n(box.cx - d)} {cy} H {_n(box.cx + d)} M {cx} {_n(box.cy - d)} V {_n(box.cy + d)}"
+    else:  # the exclusive gateway's "X" marker
+        d = 9
+        cross = (
+            f"M {_n(box.cx - d)} {_n(box.cy - d)} L {_n(box.cx + d)} {_n(box.cy + d)} "
+            f"M {_n(box.cx + d)} {_n(box.cy - d)} L {_n(box.cx - d)} {_n(box.cy + d)}"
+        )
+    if cross:
+        ET.SubElement(root, "path", {"d": cross, "stroke": GATEWAY_STROKE, "stroke-width": "3"})
+    if shape.label.lines:
+        _text(root, shape.label, fill=INK)
 
 
 def _event(root: ET.Element, shape: NodeShape) -> None:

@@ -265,19 +265,32 @@ class _Checker:
         if ref not in self.numbers:
             self.fail(loc, f"la actividad {ref} no existe")
 
+    def _known_activities(self, refs: object, loc: Loc, *, end_allowed: bool = False) -> None:
+        """A single reference, or a list of them (a parallel start): each must exist, none twice."""
+        if not isinstance(refs, list):
+            self._known_activity(refs, loc, end_allowed=end_allowed)
+            return
+        for k, ref in enumerate(refs):
+            if ref in refs[:k]:
+                self.fail((*loc, k), f"actividad repetida en la lista: {ref}")
+            else:
+                self._known_activity(ref, (*loc, k))
+
     def check_activity_references(self) -> None:
         if self.d.start is not None:
-            self._known_activity(self.d.start, ("start",))
+            self._known_activities(self.d.start, ("start",))
         if self.d.flows and self.d.start is not None:
             self.fail(("start",), "con 'flows' cada flujo indica su inicio: quite 'start'")
         for i, flow in enumerate(self.d.flows):
-            self._known_activity(flow.start, ("flows", i, "start"))
+            self._known_activities(flow.start, ("flows", i, "start"))
         for i, activity in enumerate(self.d.activities):
             self._known_activity(activity.next, ("activities", i, "next"), end_allowed=True)
+            self._known_activities(activity.parallel, ("activities", i, "parallel"))
+            self._known_activities(activity.join, ("activities", i, "join"))
             if activity.decision is not None:
                 for j, branch in enumerate(activity.decision.branches):
                     loc: Loc = ("activities", i, "decision", "branches", j, "goto")
-                    self._known_activity(branch.goto, loc, end_allowed=True)
+                    self._known_activities(branch.goto, loc, end_allowed=True)
             if activity.call is not None and activity.call.procedure not in self.all_codes:
                 self.fail(
                     ("activities", i, "call", "procedure"),
@@ -381,6 +394,181 @@ class _Checker:
                 ("activities", index[n], "n"),
                 f"bucle sin salida: desde la actividad {n} no se llega nunca al fin del procedimiento",
             )
+        if not self.errors:
+            _ParallelChecker(self).run()
+
+
+START = 0  # the virtual node before the first activities (activity numbers start at 1)
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """One way out of an activity (or of the start): its target, the field that names it, and whether it
+    is one branch of a parallel split (a list in `parallel`, `goto` or `start`)."""
+
+    source: int
+    target: int | str
+    loc: Loc
+    split: bool
+
+
+class _ParallelChecker:
+    """
+    Parallel splits and joins (docs/definition-format.md, "Trabajo en paralelo"). A branch is what can be
+    reached from one of a split's first activities before the join: every activity of it must be
+    dominated by that first activity (no path from the start reaches it without going through the branch),
+    so a branch never loops back before the split or into another branch, and two branches never meet
+    except at a join. A branch leaves only towards an activity whose `join` lists where it comes from; it
+    may not end the procedure while another branch waits at a join; and no arrow re-enters a branch's
+    first activity from outside except through a split, or the join would wait for ever for the others.
+    """
+
+    def __init__(self, checker: _Checker) -> None:
+        self.c = checker
+        self.d = checker.d
+        self.index = {a.n: i for i, a in enumerate(self.d.activities)}
+        self.edges = self._edges()
+        self.dominators = self._dominators()
+        self.joins = {a.n: set(a.join) for a in self.d.activities if a.join}
+
+    def _edges(self) -> dict[int, list[_Edge]]:
+        edges: dict[int, list[_Edge]] = {START: []}
+        starts: list[tuple[object, Loc]] = [
+            (f.start, ("flows", i, "start")) for i, f in enumerate(self.d.flows)
+        ]
+        if not self.d.flows:
+            starts.append((self.d.start_activities() if self.d.start is None else self.d.start, ("start",)))
+        for refs, loc in starts:
+            edges[START].extend(_targets(START, refs, loc))
+        for i, a in enumerate(self.d.activities):
+            loc: Loc = ("activities", i)
+            if a.decision is not None:
+                out = []
+                for j, branch in enumerate(a.decision.branches):
+                    out.extend(_targets(a.n, branch.goto, (*loc, "decision", "branches", j, "goto")))
+            elif a.parallel:
+                out = _targets(a.n, a.parallel, (*loc, "parallel"))
+            else:
+                (target,) = self.d.successors(a)
+                out = [_Edge(a.n, target, (*loc, "next" if a.next is not None else "n"), False)]
+            edges[a.n] = out
+        return edges
+
+    def _dominators(self) -> dict[int, set[int]]:
+        """For each activity, the nodes every path from the start to it goes through (itself included)."""
+        predecessors: dict[int, set[int]] = {n: set() for n in self.edges}
+        for source, out in self.edges.items():
+            for edge in out:
+                if edge.target != END:
+                    predecessors[int(edge.target)].add(source)
+        nodes = set(self.edges)
+        dom = {n: set(nodes) for n in nodes}
+        dom[START] = {START}
+        changed = True
+        while changed:
+            changed = False
+            for n in sorted(nodes - {START}):
+                preds = [dom[p] for p in predecessors[n]]
+                new = {n} | (set.intersection(*preds) if preds else set())
+                if new != dom[n]:
+                    dom[n], changed = new, True
+        return dom
+
+    def run(self) -> None:
+        firsts: set[int] = set()
+        for out in self.edges.values():
+            splits = [e for e in out if e.split]
+            firsts.update(int(e.target) for e in splits)
+            for loc in dict.fromkeys(e.loc for e in splits):
+                self._check_split([e for e in splits if e.loc == loc])
+        in_branches = self._reachable(firsts)
+        for n in self.joins:
+            for k, m in enumerate(self.d.activity(n).join):
+                loc: Loc = ("activities", self.index[n], "join", k)
+                if n not in self.d.successors(self.d.activity(m)):
+                    self.c.fail(
+                        loc,
+                        f"la actividad {m} no continúa en la actividad {n}: 'join' nombra las últimas "
+                        "actividades de cada rama paralela que se une aquí",
+                    )
+                elif m not in in_branches:
+                    message = f"la actividad {m} no está en una rama paralela que llegue aquí"
+                    self.c.fail(loc, f"{message}: la unión esperaría para siempre")
+
+    def _check_split(self, branches: list[_Edge]) -> None:
+        ends: list[_Edge] = []
+        joins: set[int] = set()
+        regions = {int(first.target): self._branch(int(first.target), ends, joins) for first in branches}
+        after = self._reachable(joins)
+        for b, region in regions.items():
+            self._check_entries(b, region, after)
+        if joins:
+            for edge in ends:
+                self.c.fail(
+                    edge.loc,
+                    f"la actividad {edge.source} termina el procedimiento dentro de una rama paralela que "
+                    "otra rama espera en una unión ('join'): la unión esperaría para siempre",
+                )
+
+    def _branch(self, b: int, ends: list[_Edge], joins: set[int]) -> set[int]:
+        """The activities of the branch that starts at b; collects where it ends and the joins it reaches."""
+        region, pending = {b}, [b]
+        while pending:
+            u = pending.pop()
+            for edge in self.edges[u]:
+                if edge.target == END:
+                    ends.append(edge)
+                    continue
+                v = int(edge.target)
+                if b in self.dominators[v]:
+                    if v not in region:
+                        region.add(v)
+                        pending.append(v)
+                elif u in self.joins.get(v, ()):
+                    joins.add(v)
+                elif v in self.joins:
+                    message = (
+                        f"la actividad {u} llega a la unión de la actividad {v} sin figurar en su 'join'"
+                    )
+                    self.c.fail(edge.loc, message)
+                else:
+                    self.c.fail(
+                        edge.loc,
+                        f"la rama paralela que empieza en la actividad {b} sigue de la actividad {u} a la "
+                        f"{v}, fuera de su rama: una rama solo vuelve a actividades propias o llega a una "
+                        "unión ('join')",
+                    )
+        return region
+
+    def _reachable(self, sources: set[int]) -> set[int]:
+        seen, pending = set(sources), list(sources)
+        while pending:
+            for edge in self.edges[pending.pop()]:
+                if edge.target != END and int(edge.target) not in seen:
+                    seen.add(int(edge.target))
+                    pending.append(int(edge.target))
+        return seen
+
+    def _check_entries(self, b: int, region: set[int], after: set[int]) -> None:
+        """
+        A branch's first activity is entered by a split, by its own branch (a retry), or from after the join
+        (a correction that reopens that branch alone: the join then waits only for branches still running).
+        """
+        for source, out in self.edges.items():
+            for edge in out:
+                if edge.target == b and not edge.split and source not in region | after:
+                    where = "el inicio" if source == START else f"la actividad {source}"
+                    self.c.fail(
+                        edge.loc,
+                        f"{where} lleva a la actividad {b}, primera de una rama paralela, sin abrir las "
+                        "demás ramas: la unión las esperaría para siempre; indique todas en una lista",
+                    )
+
+
+def _targets(source: int, refs: object, loc: Loc) -> list[_Edge]:
+    if isinstance(refs, list):
+        return [_Edge(source, ref, (*loc, k), len(refs) > 1) for k, ref in enumerate(refs)]
+    return [_Edge(source, refs, loc, False)]
 
 
 def format_by_id(definition: Definition, format_id: str) -> Format:

@@ -188,3 +188,156 @@ def test_cli_exits_non_zero_on_error(tmp_path):
 
     assert result.returncode != 0
     assert "rol desconocido" in result.stderr
+
+
+# Parallel split and join (docs/decisions/0016-parallel-gateways.md). The valid base: after activity 1,
+# activities 2 and 3 run at once; activity 4 waits for both.
+SPLIT_1 = ("    seed_line: 256\n", "    seed_line: 256\n    parallel: [2, 3]\n")
+BRANCH_2 = ("    seed_line: 257\n", "    seed_line: 257\n    next: 4\n")
+JOIN_4 = ("    seed_line: 265\n", "    seed_line: 265\n    join: [2, 3]\n")
+FINAL_4 = "    kind: end\n    outcome: Cuenta de correo electrónico eliminada\n"
+BACKUP_3 = "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n"
+BACKUP_3_DECIDING = (
+    "    kind: decision\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n"
+    "    decision:\n      question: ¿Se respaldó?\n      branches:\n"
+    "        - {label: Sí, goto: 4}\n        - {label: No, goto: end, outcome: Sin respaldo}\n"
+)
+VERIFY_5 = (
+    "  - n: 5\n    name: Verificar el respaldo\n    description: Verifica el respaldo.\n"
+    "    role: responsable_plataforma_correo\n    next: 4\n"
+)
+DECIDING_4 = (
+    "    kind: decision\n    decision:\n      question: ¿Conforme?\n      branches:\n"
+    "        - {label: Sí, goto: end, outcome: Cuenta de correo electrónico eliminada}\n"
+    "        - {label: No, goto: %s}\n"
+)
+
+
+def parallel_file(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    """PR.OTI.005 with the parallel base, then `changes` (old, new) applied in order."""
+    text = VALID
+    for old, new in (SPLIT_1, BRANCH_2, JOIN_4, *changes):
+        assert old in text, f"fixture text not found: {old!r}"
+        text = text.replace(old, new, 1)
+    path = tmp_path / "PR_OTI_005.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PARALLEL_CASES = {
+    "parallel_to_missing_activity": (
+        [("parallel: [2, 3]", "parallel: [2, 3, 9]")],
+        "parallel: [2, 3, 9]",
+        "activities[0].parallel[2]: la actividad 9 no existe",
+    ),
+    "parallel_repeats_an_activity": (
+        [("parallel: [2, 3]", "parallel: [2, 3, 3]")],
+        "parallel: [2, 3, 3]",
+        "activities[0].parallel[2]: actividad repetida en la lista: 3",
+    ),
+    "join_of_missing_activity": (
+        [("join: [2, 3]", "join: [2, 9]")],
+        "join: [2, 9]",
+        "activities[3].join[1]: la actividad 9 no existe",
+    ),
+    "join_of_an_activity_that_does_not_reach_it": (
+        [("join: [2, 3]", "join: [1, 3]")],
+        "join: [1, 3]",
+        "activities[3].join[0]: la actividad 1 no continúa en la actividad 4",
+    ),
+    "join_of_an_activity_outside_parallel_branches": (
+        [
+            ("parallel: [2, 3]", "next: 2"),
+            (
+                "    next: 4\n",
+                "    decision:\n      question: ¿Se respalda?\n      branches:\n"
+                "        - {label: Sí, goto: 3}\n        - {label: No, goto: 4}\n",
+            ),
+            (
+                "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
+                "    kind: decision\n    role: responsable_plataforma_correo\n"
+                "    systems: [Google Workspace]\n",
+            ),
+        ],
+        "join: [2, 3]",
+        "activities[3].join[0]: la actividad 2 no está en una rama paralela que llegue aquí",
+    ),
+    "start_list_with_missing_activity": (
+        [("activities:\n  - n: 1\n", "start: [1, 7]\nactivities:\n  - n: 1\n")],
+        "start: [1, 7]",
+        "start[1]: la actividad 7 no existe",
+    ),
+    "branch_goto_list_with_missing_activity": (
+        [(FINAL_4, DECIDING_4 % "[2, 8]")],
+        "label: No, goto: [2, 8]",
+        "activities[3].decision.branches[1].goto[1]: la actividad 8 no existe",
+    ),
+    "branch_loops_back_before_the_split": (
+        [("    seed_line: 258\n", "    seed_line: 258\n    next: 1\n")],
+        "    next: 1",
+        "activities[2].next: la rama paralela que empieza en la actividad 3 sigue de la actividad 3 a la 1, "
+        "fuera de su rama",
+    ),
+    "branch_goes_into_another_branch": (
+        [("    next: 4\n", "    next: 3\n")],
+        "    next: 3",
+        "activities[1].next: la rama paralela que empieza en la actividad 2 sigue de la actividad 2 a la 3",
+    ),
+    "branch_reaches_a_join_that_does_not_list_it": (
+        [
+            ("  - n: 4\n", VERIFY_5 + "  - n: 4\n"),
+            ("    seed_line: 258\n", "    seed_line: 258\n    next: 5\n"),
+        ],
+        "    next: 4",
+        "activities[3].next: la actividad 5 llega a la unión de la actividad 4 sin figurar en su 'join'",
+    ),
+    "branch_ends_while_the_other_waits_at_the_join": (
+        [(BACKUP_3, BACKUP_3_DECIDING)],
+        "label: No, goto: end",
+        "activities[2].decision.branches[1].goto: la actividad 3 termina el procedimiento dentro de una rama "
+        "paralela",
+    ),
+    "a_branch_entered_from_before_the_split": (
+        [
+            (
+                "activities:\n  - n: 1\n",
+                "start: 5\nactivities:\n  - n: 5\n    name: Clasificar la baja\n    description: Clasifica.\n"
+                "    role: analista_mesa_servicios\n    decision:\n      question: ¿Hay correo?\n"
+                "      branches:\n        - {label: Sí, goto: 1}\n        - {label: No, goto: 3}\n  - n: 1\n",
+            )
+        ],
+        "label: No, goto: 3",
+        "activities[0].decision.branches[1].goto: la actividad 5 lleva a la actividad 3, primera de una rama "
+        "paralela, sin abrir las demás ramas",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PARALLEL_CASES.values(), ids=PARALLEL_CASES.keys())
+def test_each_parallel_error_names_file_line_and_field(case, tmp_path, capsys):
+    changes, marker, message = case
+    path = parallel_file(tmp_path, *changes)
+
+    err = validate(path, capsys)
+
+    assert f"{path}:{line_of(path, marker)}: {message}" in err, err
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [],
+        [(FINAL_4, DECIDING_4 % "[2, 3]")],
+        [(FINAL_4, DECIDING_4 % "3")],
+        [(BACKUP_3, BACKUP_3_DECIDING.replace("goto: end, outcome: Sin respaldo", "goto: 3"))],
+    ],
+    ids=[
+        "split_and_join",
+        "loop_after_the_join_reopens_every_branch",
+        "correction_after_the_join_reopens_one_branch",
+        "retry_inside_a_branch",
+    ],
+)
+def test_parallel_branches_that_are_valid(changes, tmp_path):
+    catalogue = load_catalogue([parallel_file(tmp_path, *changes)], known_codes=["PR.OTI.006"])
+    assert catalogue.ok, catalogue.errors
