@@ -11,7 +11,9 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,15 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
     "svg": "http://www.w3.org/2000/svg",
 }
-FLOW_NODES = ("startEvent", "userTask", "callActivity", "exclusiveGateway", "endEvent")
+FLOW_NODES = (
+    "startEvent",
+    "userTask",
+    "callActivity",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "endEvent",
+)
 
 
 def definition(code: str) -> Definition:
@@ -291,3 +301,73 @@ def test_branch_labels_with_quotes_make_exact_python_conditions() -> None:
     (condition,) = [c for c in conditions if "urgente" in c]
     assert eval(condition, {}, {"decision": TRICKY_LABEL}) is True
     assert eval(condition, {}, {"decision": "Sí"}) is False
+
+
+def _parallel_codes() -> list[str]:
+    return [c for c in CODES if any(a.parallel or a.join for a in definition(c).activities)] + [
+        c for c in CODES if any(isinstance(f.start, list) for f in definition(c).flows)
+    ]
+
+
+@pytest.mark.parametrize("code", sorted(set(_parallel_codes())))
+def test_parallel_splits_and_joins_are_gateways(code: str) -> None:
+    """`parallel` and list targets split at a parallel gateway; `join` waits at an inclusive one before n."""
+    d = definition(code)
+    process = bpmn_tree(code).find("bpmn:process", NS)
+    flows = process.findall("bpmn:sequenceFlow", NS)
+
+    def targets(source: str) -> set[str]:
+        return {f.get("targetRef") for f in flows if f.get("sourceRef") == source}
+
+    def sources(target: str) -> set[str]:
+        return {f.get("sourceRef") for f in flows if f.get("targetRef") == target}
+
+    for activity in d.activities:
+        if activity.parallel:
+            assert process.find(f"bpmn:parallelGateway[@id='Split_{activity.n}']", NS) is not None
+            assert targets(f"Activity_{activity.n}") == {f"Split_{activity.n}"}
+            assert targets(f"Split_{activity.n}") == {f"Activity_{n}" for n in activity.parallel}
+        for k, branch in enumerate(activity.decision.branches if activity.decision else [], 1):
+            if isinstance(branch.goto, list):
+                split = f"Split_{activity.n}_{k}"
+                assert process.find(f"bpmn:parallelGateway[@id='{split}']", NS) is not None
+                assert targets(split) == {f"Activity_{n}" for n in branch.goto}
+        if activity.join:
+            join = f"Join_{activity.n}"
+            assert process.find(f"bpmn:inclusiveGateway[@id='{join}']", NS) is not None
+            assert targets(join) == {f"Activity_{activity.n}"}
+            expected = {f"Gateway_{n}" if d.activity(n).decision else f"Activity_{n}" for n in activity.join}
+            assert sources(join) == expected
+    for flow in d.flows:
+        if isinstance(flow.start, list):
+            split = f"Split_Start_{flow.id}"
+            assert targets(split) == {f"Activity_{n}" for n in flow.start}
+
+
+@pytest.mark.parametrize("code", sorted(set(_parallel_codes())))
+def test_parallel_gateways_are_drawn_with_their_markers(code: str) -> None:
+    svg = etree.fromstring(render_svg(definition(code)).encode())
+    diagram = diagram_of(code)
+    joins = [s for s in diagram.nodes if s.node.inclusive]
+    splits = [s for s in diagram.nodes if s.node.parallel and not s.node.inclusive]
+    circles = svg.findall("svg:circle", NS)
+    for shape in joins:  # the "O" inside the diamond
+        assert any(c.get("r") == "11" and float(c.get("cx")) == round(shape.box.cx, 2) for c in circles)
+    paths = [p.get("d") for p in svg.findall("svg:path", NS)]
+    for shape in splits:  # the "+" inside the diamond: a horizontal and a vertical stroke through the centre
+        left = f"{shape.box.cx - 12:.2f}".rstrip("0").rstrip(".")
+        assert any(d.startswith(f"M {left} ") and " V " in d for d in paths), shape.node.id
+
+
+def test_every_compiled_bpmn_loads_in_bpmn_moddle(tmp_path: Path) -> None:
+    """bpmn-moddle (bpmn.io, the catalogue page's viewer) reads each compiled file without a warning."""
+    for code in CODES:
+        (tmp_path / f"{process_id(code)}.bpmn").write_text(compiled(code), encoding="utf-8")
+    script = Path(__file__).with_name("bpmn_moddle_check.mjs")
+    files = sorted(str(p) for p in tmp_path.glob("*.bpmn"))
+    result = subprocess.run(
+        ["node", str(script), *files], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(reports) == len(CODES)
+    assert [r for r in reports if r["warnings"]] == []
