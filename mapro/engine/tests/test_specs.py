@@ -67,7 +67,8 @@ def called_bpmn(d: Definition) -> list[str]:
 def shortest_paths(d: Definition) -> dict[int, Path]:
     """Breadth-first from each start in turn (each flow, in order): the first path found to each activity."""
     paths: dict[int, Path] = {}
-    starts = [(flow.id, flow.start) for flow in d.flows] or [(None, d.start_activities()[0])]
+    starts = [(flow.id, n) for flow in d.flows for n in numbers(flow.start)]
+    starts = starts or [(None, n) for n in d.start_activities()]
     for flow, start in starts:
         pending = deque([(start, Path(flow, ()))])
         while pending:
@@ -81,10 +82,15 @@ def shortest_paths(d: Definition) -> dict[int, Path]:
     return paths
 
 
+def numbers(target: int | str | list[int]) -> list[int | str]:
+    return list(target) if isinstance(target, list) else [target]
+
+
 def branches(d: Definition, n: int) -> list[tuple[str | None, int | str]]:
+    """(label, target) of every way out of n; a branch to several activities at once gives one per target."""
     activity = d.activity(n)
     if activity.decision is not None:
-        return [(b.label, b.goto) for b in activity.decision.branches]
+        return [(b.label, t) for b in activity.decision.branches for t in numbers(b.goto)]
     return [(None, target) for target in d.successors(activity)]
 
 
@@ -93,17 +99,48 @@ def run(code: str, path: Path) -> BpmnWorkflow:
     data = {FLOW_VARIABLE: path.flow} if path.flow is not None else None
     workflow = workflow_create(specs=specs(code), data=data)
     for step in path.steps:
-        complete(workflow, step)
+        complete(workflow, step, definition(code))
     return workflow
 
 
-def complete(workflow: BpmnWorkflow, step: Step) -> None:
-    task = ready(workflow, step.activity)
+def complete(workflow: BpmnWorkflow, step: Step, d: Definition) -> None:
+    """
+    Complete the step's task. When it waits at a join, the other parallel branches are done first (each
+    decision on them going forward), as their people would: a path follows one branch only.
+    """
+    task = reached(workflow, step.activity, d)
     assert task is not None, f"la actividad {step.activity} no está lista: {ready_names(workflow)}"
-    if step.label is not None:
-        task.set_data(**{DECISION_VARIABLE: step.label})
+    run_task(workflow, task, step.label)
+
+
+def reached(workflow: BpmnWorkflow, n: int, d: Definition) -> Task | None:
+    """n's READY task, once the other parallel branches it waits for are done; None if it never comes."""
+    for _ in range(100):
+        task = ready(workflow, n)
+        others = [
+            t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.name.startswith("Activity_")
+        ]
+        if task is not None or not others:
+            return task
+        other = int(others[0].task_spec.name.removeprefix("Activity_"))
+        run_task(workflow, others[0], forward_label(d, other))
+    return None
+
+
+def run_task(workflow: BpmnWorkflow, task: Task, label: str | None) -> None:
+    if label is not None:
+        task.set_data(**{DECISION_VARIABLE: label})
     task.run()
     workflow.do_engine_steps()
+
+
+def forward_label(d: Definition, n: int) -> str | None:
+    """The branch of n's decision that goes furthest ahead (not back, not to the end)."""
+    decision = d.activity(n).decision
+    if decision is None:
+        return None
+    ahead = [(max((t for t in numbers(b.goto) if t != END), default=0), b.label) for b in decision.branches]
+    return max(ahead)[1]
 
 
 def ready(workflow: BpmnWorkflow, n: int) -> Task | None:
@@ -137,7 +174,7 @@ def test_every_activity_is_reached_by_a_run(code: str) -> None:
     assert set(paths) == {a.n for a in d.activities}
     for n, path in paths.items():
         workflow = run(code, path)
-        assert ready(workflow, n) is not None, f"actividad {n}: listas {ready_names(workflow)}"
+        assert reached(workflow, n, d) is not None, f"actividad {n}: listas {ready_names(workflow)}"
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -151,8 +188,10 @@ def test_every_branch_leads_where_the_ficha_says(code: str) -> None:
             if branch.goto == END:
                 assert workflow.is_completed(), where
                 assert outcome_of(workflow) == (branch.outcome or DEFAULT_OUTCOME), where
-            else:
-                assert ready(workflow, int(branch.goto)) is not None, where
+            else:  # every branch of a parallel start is open at once
+                first, *others = numbers(branch.goto)
+                assert all(ready(workflow, int(n)) is not None for n in others), where
+                assert reached(workflow, int(first), d) is not None, where
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -182,9 +221,9 @@ def test_a_call_activity_waits_as_one_task_and_survives_serialization(code: str)
         assert ready(workflow, activity.n) is not None
         assert workflow.subprocesses == {}, "the called procedure must not run inside the caller"
         workflow = serializer.deserialize_json(serializer.serialize_json(workflow))
-        complete(workflow, Step(activity.n))  # what the runtime does when the called case closes
+        complete(workflow, Step(activity.n), d)  # what the runtime does when the called case closes
         ((_, target),) = branches(d, activity.n)
-        assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
+        assert workflow.is_completed() if target == END else reached(workflow, int(target), d) is not None
 
 
 @pytest.mark.parametrize("code", CALLING)
@@ -212,6 +251,6 @@ def test_a_branch_label_with_quotes_routes_in_the_engine() -> None:
     path = shortest_paths(d)[activity["n"]]
     workflow = workflow_create(specs=loaded, data={FLOW_VARIABLE: path.flow} if path.flow else None)
     for step in (*path.steps, Step(activity["n"], label)):
-        complete(workflow, step)
+        complete(workflow, step, d)
     target = activity["decision"]["branches"][0]["goto"]
     assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
