@@ -92,6 +92,10 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
     for branch in decision.branches if decision else []:
         if branch.goto == END:
             hints[branch.label] = f"Termina: {branch.outcome or 'fin del procedimiento'}"
+        elif isinstance(branch.goto, list):  # several activities open at once
+            targets = [definition.activity(n) for n in branch.goto]
+            listed = "; ".join(f"{t.n}. {t.name}" for t in targets)
+            hints[branch.label] = f"Pasan a la vez (en paralelo) a {listed}"
         else:
             target = definition.activity(int(branch.goto))
             hints[branch.label] = f"Pasa a {target.n}. {target.name}"

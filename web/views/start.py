@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from mapro.cases import services
 from mapro.cases.selectors import procedure_version_definition
+from mapro.catalogue.definition import Activity, Definition
 from mapro.core.errors import ApplicationError
 from mapro.organization.selectors import person_role_codes
 
@@ -56,21 +57,19 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
             if mine is not None:
                 return redirect("web:task", task_id=mine.pk)
             return redirect("web:case", number=case.number)
-    first = definition.activity(definition.start_activities()[0])
-    flow_starts = [
-        (
-            flow,
-            definition.activity(flow.start),
-            role_label(definition=definition, role_id=definition.activity(flow.start).role),
-        )
-        for flow in definition.flows
-    ]
+    # Each flow's first activities (several when they start at once, in parallel), with who does them.
+    flow_starts = [(flow, _starts(definition, flow.start)) for flow in definition.flows]
     context = {
         "flow_starts": flow_starts,
         "version": version,
         "definition": definition,
         "form": form,
-        "first_activity": first,
-        "first_role": role_label(definition=definition, role_id=first.role),
+        "first_activities": _starts(definition, definition.start_activities()),
     }
     return render(request, "web/start/form.html", context, status=400 if form.errors else 200)
+
+
+def _starts(definition: Definition, start: int | list[int]) -> list[tuple[Activity, str]]:
+    numbers = start if isinstance(start, list) else [start]
+    activities = [definition.activity(n) for n in numbers]
+    return [(a, role_label(definition=definition, role_id=a.role)) for a in activities]

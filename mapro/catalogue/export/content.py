@@ -333,7 +333,7 @@ def ficha_content(definition: Definition) -> FichaContent:
         flows=[
             Item(
                 f.name,
-                f"Inicia en la actividad {f.start}" + (f". Se activa: {f.trigger}" if f.trigger else ""),
+                _flow_start(f.start) + (f". Se activa: {f.trigger}" if f.trigger else ""),
             )
             for f in d.flows
         ],
@@ -385,10 +385,18 @@ class _Names:
     def activity(self, n: int) -> str:
         return f"{n}. {self.activities[n]}" if n in self.activities else str(n)
 
-    def target(self, ref: ActivityRef, outcome: str | None = None) -> str:
+    def target(self, ref: ActivityRef | list[int], outcome: str | None = None) -> str:
+        if isinstance(ref, list) and len(ref) > 1:
+            return f"{self.parallel(ref)} (a la vez, en paralelo)"
+        ref = ref[0] if isinstance(ref, list) else ref
         if ref == END:
             return f"Fin del procedimiento: {outcome}" if outcome else "Fin del procedimiento"
         return f"Actividad {self.activity(int(ref))}"
+
+    def parallel(self, numbers: list[int]) -> str:
+        """'Actividades 15. Desarrollar… y 16. Monitorear…'"""
+        names = [self.activity(n) for n in numbers]
+        return f"Actividades {', '.join(names[:-1])} y {names[-1]}"
 
 
 def _header(d: Definition) -> list[Item]:
@@ -427,12 +435,19 @@ def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityR
 
 def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
     """How the flow leaves an activity, when that is not simply the next number."""
-    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if f.start == activity.n]
+    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if activity.n in _numbers(f.start)]
+    if not d.flows and isinstance(d.start, list) and len(d.start) > 1 and activity.n in d.start:
+        notes.append(f"Inicia el procedimiento junto con: {names.parallel(d.start)}.")
+    if activity.join:
+        notes.append(f"Espera a que terminen: {names.parallel(activity.join)}.")
     if activity.call is not None:
         wait = "y espera su conclusión" if activity.call.wait else "sin esperar su conclusión"
         notes.append(f"Ejecuta el procedimiento {activity.call.procedure} {wait}.")
     if activity.decision is not None:
         notes.append(f"Decisión: {activity.decision.question} (ver sección Decisiones).")
+        return notes
+    if activity.parallel:
+        notes.append(f"Continúa a la vez (en paralelo) en: {names.parallel(activity.parallel)}.")
         return notes
     successor = d.successors(activity)[0]
     following = next((a.n for a in sorted(d.activities, key=lambda a: a.n) if a.n > activity.n), END)
@@ -441,6 +456,18 @@ def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
     elif successor != following:
         notes.append(f"Continúa en: {names.target(successor)}.")
     return notes
+
+
+def _numbers(ref: int | list[int]) -> list[int]:
+    return list(ref) if isinstance(ref, list) else [ref]
+
+
+def _flow_start(start: int | list[int]) -> str:
+    numbers = _numbers(start)
+    if len(numbers) == 1:
+        return f"Inicia en la actividad {numbers[0]}"
+    listed = ", ".join(str(n) for n in numbers[:-1])
+    return f"Inicia a la vez (en paralelo) en las actividades {listed} y {numbers[-1]}"
 
 
 def _amount(rule: TimeRule) -> str:

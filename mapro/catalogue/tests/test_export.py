@@ -177,3 +177,20 @@ def test_cli_exits_non_zero_on_an_unknown_code(capsys: pytest.CaptureFixture[str
 
     assert exit_info.value.code != 0
     assert "No existe el procedimiento PR.NO.999" in capsys.readouterr().err
+
+
+def test_the_ficha_says_what_runs_in_parallel_and_what_waits() -> None:
+    """S04.02.00.01: 14 opens 15 and 16 at once, 17 waits for both; S.04.02.03_P's "Sí" opens 4 and 10."""
+    text = _docx_text(export_procedure(_definition("S04.02.00.01"), "docx"))
+    assert _squash("Continúa a la vez (en paralelo) en: Actividades 15. Desarrollar el sistema") in _squash(
+        text
+    )
+    assert _squash("Espera a que terminen: Actividades 15. Desarrollar el sistema de información") in _squash(
+        text
+    )
+    text = _docx_text(export_procedure(_definition("S.04.02.03_P"), "docx"))
+    assert _squash("Actividades 4. Revisa scripts de BD de software a instalar y 10. Revisa los códigos") in (
+        _squash(text)
+    )
+    text = _docx_text(export_procedure(_definition("S.04.03.02_P"), "docx"))
+    assert _squash("Inicia a la vez (en paralelo) en las actividades 301, 302 y 303") in _squash(text)

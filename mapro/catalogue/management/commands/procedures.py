@@ -120,7 +120,11 @@ def render_ficha_text(d: Definition) -> str:
         lines.append(f"  {a.n:>3}. [{a.kind}] {a.name} — {roles[a.role]}")
         if a.decision is not None:
             lines.append(f"       {a.decision.question}")
-            lines.extend(f"         {b.label} → {b.goto}" for b in a.decision.branches)
+            lines.extend(f"         {b.label} → {_targets(b.goto)}" for b in a.decision.branches)
+        if a.join:
+            lines.append(f"       espera a: {_targets(a.join)}")
+        if a.parallel:
+            lines.append(f"       → {_targets(a.parallel)}")
     if d.time_rules:
         lines.append("")
         lines.append("Plazos:")
@@ -130,3 +134,8 @@ def render_ficha_text(d: Definition) -> str:
         lines.append("Indicadores:")
         lines.extend(f"  - {i.name}: {i.formula} (meta {i.target})" for i in d.indicators)
     return "\n".join(lines)
+
+
+def _targets(ref: object) -> str:
+    """'4 ∥ 10' for activities that start at once; a single target as it is."""
+    return " ∥ ".join(str(n) for n in ref) if isinstance(ref, list) else str(ref)
