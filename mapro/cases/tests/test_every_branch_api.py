@@ -1,14 +1,20 @@
 """
 For every catalogue procedure: drive every decision branch to an end through the REST API, each task
-completed by a person holding its role, and check the tasks appear in the order the definition gives.
+completed by a person holding its role.
 
 Paths come from the definition graph (not from the engine): for each branch not yet covered, the shortest
-way from a start to the decision, the branch, then the shortest way to an end.
+way from a start to the decision, the branch, then the shortest way to an end. A path is a plan of decision
+choices: the driver completes the case's open tasks until it closes, answering each decision as the plan
+says (in the order the path visits it) and, off the plan, with the branch nearest to an end. With parallel
+branches several tasks are open at once; the driver picks one by an order of completion, and every split
+is driven in two orders: the first branch first, and the last branch first (docs/decisions/0016). Without
+parallel branches a path's tasks must appear exactly in its order, one at a time.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -23,12 +29,18 @@ from .conftest import person
 
 CATALOGUE = load_catalogue([Path(settings.PROCEDURES_DIR)])
 Step = tuple[int, str | None]  # (activity, branch label taken there)
+FIRST, LAST = "first-branch-first", "last-branch-first"
+
+
+def numbers(target: int | str | list[int]) -> list:
+    return list(target) if isinstance(target, list) else [target]
 
 
 def edges(d: Definition, n: int) -> list[tuple[int | str, str | None]]:
+    """(target, label) of every way out of n; a branch to several activities gives one per target."""
     activity = d.activity(n)
     if activity.decision:
-        return [(b.goto, b.label) for b in activity.decision.branches]
+        return [(t, b.label) for b in activity.decision.branches for t in numbers(b.goto)]
     return [(target, None) for target in d.successors(activity)]
 
 
@@ -64,12 +76,20 @@ def to_end(d: Definition, n: int) -> list[Step]:
     raise AssertionError(f"{d.code}: no end from {n}")
 
 
+def flow_starts(d: Definition) -> dict[int, str | None]:
+    """Each start activity, with the flow it begins (None without flows)."""
+    if d.flows:
+        return {n: f.id for f in d.flows for n in numbers(f.start)}
+    return dict.fromkeys(d.start_activities())
+
+
 def covering_paths(d: Definition) -> list[tuple[int, list[Step]]]:
     """(start activity, steps) paths that together take every branch of every decision."""
     paths: list[tuple[int, list[Step]]] = []
     covered: set[Step] = set()
-    starts = d.start_activities()
-    for start in starts:
+    starts = list(flow_starts(d))
+    firsts = [numbers(f.start)[0] for f in d.flows] or starts[:1]
+    for start in firsts:
         steps = to_end(d, start)
         paths.append((start, steps))
         covered.update(steps)
@@ -89,49 +109,183 @@ def covering_paths(d: Definition) -> list[tuple[int, list[Step]]]:
     return paths
 
 
-def drive(client_for, entity: str, number: str, d: Definition, steps: list[Step]) -> list[int]:
-    """Complete the path's tasks through the API; returns the activity numbers in completion order."""
-    done = []
-    # Reads go through someone who may read the case (access.py): the holder of its open task, then the last
-    # person who completed one. The role of a call activity alone does not read it once the call went on.
-    reader = client_for(person(entity, d.activity(steps[0][0]).role))
-    case = reader.get(f"/api/v1/cases/{number}/").json()
+def distances_to_end(d: Definition) -> dict[int, int]:
+    """Fewest activities from each activity to an end (over every way out, parallel branches included)."""
+    distance: dict[int, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for a in d.activities:
+            options = [0 if t == END else distance[t] for t, _ in edges(d, a.n) if t == END or t in distance]
+            if options and distance.get(a.n, 10**6) > 1 + min(options):
+                distance[a.n] = 1 + min(options)
+                changed = True
+    return distance
+
+
+def splits_of(d: Definition, start: int, steps: list[Step]) -> set[tuple]:
+    """The parallel splits a path goes through: a list start, an activity with `parallel`, a list branch."""
+    found = set()
+    flow = flow_starts(d)[start]
+    start_refs = next((f.start for f in d.flows if f.id == flow), None) if d.flows else d.start
+    if isinstance(start_refs, list) and len(start_refs) > 1:
+        found.add(("start", flow))
     for n, label in steps:
-        client = client_for(person(entity, d.activity(n).role))
-        call = d.activity(n).call
-        if call:  # the case as a whole: its child cases and its completed call tasks
-            case = reader.get(f"/api/v1/cases/{number}/").json()
-        open_tasks = [t for t in case["tasks"] if t["status"] == "open"]
-        if call and not call.wait:  # the parent went on at once; its call task is already completed
-            assert any(t["activity"] == n and t["status"] == "completed" for t in case["tasks"]), (d.code, n)
-        else:
-            assert [t["activity"] for t in open_tasks] == [n], f"{d.code}: expected {n}, open {open_tasks}"
-        if call:
-            child_definition = CATALOGUE.definitions[call.procedure].definition
-            child_start = child_definition.start_activities()[0]
-            drive(
-                client_for,
-                entity,
-                case["children"][-1],
-                child_definition,
-                to_end(child_definition, child_start),
-            )
-            case = reader.get(f"/api/v1/cases/{number}/").json()
-        else:
-            payload = {"decision": label, "data": record_data(d, n)}
-            response = client.post(f"/api/v1/tasks/{open_tasks[0]['id']}/complete/", payload, format="json")
-            assert response.status_code == 200, (d.code, n, response.json())
+        activity = d.activity(n)
+        if activity.parallel:
+            found.add(("activity", n))
+        for branch in activity.decision.branches if activity.decision else []:
+            if branch.label == label and isinstance(branch.goto, list):
+                found.add(("branch", n, label))
+    return found
+
+
+def drives(d: Definition) -> list[tuple[int, list[Step], str]]:
+    """One drive per path; each split is driven once more in the other order, on the first path through it."""
+    plans = [(start, steps, FIRST) for start, steps in covering_paths(d)]
+    reversed_splits: set[tuple] = set()
+    for start, steps, _ in list(plans):
+        new = splits_of(d, start, steps) - reversed_splits
+        if new:
+            reversed_splits |= new
+            plans.append((start, steps, LAST))
+    return plans
+
+
+@dataclass
+class Driver:
+    """Completes a case's open tasks through the API until it closes, following a plan of decisions."""
+
+    client_for: object
+    entity: str
+    d: Definition
+    plan: dict[int, deque[str]]
+    order: str = FIRST
+    done: list[Step] = field(default_factory=list)
+    seen_at: dict[int, int] = field(default_factory=dict)  # task id -> step in which it was first open
+    driven_children: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.distance = distances_to_end(self.d)
+
+    def client(self, task: dict) -> APIClient:
+        roles = task.get("roles") or [task["role_code"]]
+        return self.client_for(person(self.entity, roles[0]))
+
+    def label(self, n: int) -> str | None:
+        """The plan's next answer at n, or the branch nearest to an end."""
+        decision = self.d.activity(n).decision
+        if decision is None:
+            return None
+        if self.plan.get(n):
+            return self.plan[n].popleft()
+        nearest = {
+            b.label: min(0 if t == END else self.distance[t] for t in numbers(b.goto))
+            for b in decision.branches
+        }
+        return min(decision.branches, key=lambda b: nearest[b.label]).label
+
+    def pick(self, open_tasks: list[dict]) -> dict:
+        """The newest task; of those that opened together (a split), the first or the last branch's."""
+        sign = 1 if self.order == LAST else -1
+        return max(open_tasks, key=lambda t: (self.seen_at[t["id"]], sign * t["id"]))
+
+    def run(self, number: str, reader: APIClient) -> list[Step]:
+        case = reader.get(f"/api/v1/cases/{number}/").json()
+        for step in range(10_000):
+            open_tasks = [t for t in case["tasks"] if t["status"] == "open"]
+            for task in open_tasks:
+                self.seen_at.setdefault(task["id"], step)
+            self.check_joins(open_tasks)
+            if not open_tasks:
+                if case["status"] == "closed":
+                    return self.done
+                assert self.children(number, reader), (self.d.code, number, case["status"], "nothing open")
+                case = reader.get(f"/api/v1/cases/{number}/").json()
+                continue
+            task = self.pick(open_tasks)
+            n = task["activity"]
+            if self.d.activity(n).call is not None:  # the call waits for its child case: drive that one
+                assert self.children(number, reader), (self.d.code, n)
+                case = reader.get(f"/api/v1/cases/{number}/").json()
+                self.done.append((n, None))
+                continue
+            client, label = self.client(task), self.label(n)
+            payload = {"decision": label, "data": record_data(self.d, n)}
+            response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
+            assert response.status_code == 200, (self.d.code, n, response.json())
             progress = response.json()  # the completion answers with the case's state and open tasks
             assert progress["task"]["status"] == "completed" and progress["task"]["activity"] == n
-            case = {"status": progress["case"]["status"], "tasks": progress["open_tasks"]}
+            self.done.append((n, label))
             reader = client
-        done.append(n)
-    assert case["status"] == "closed", (
-        d.code,
-        case["status"],
-        [t for t in case["tasks"] if t["status"] == "open"],
+            self.check_split(n, label, progress["open_tasks"])
+            case = {"status": progress["case"]["status"], "tasks": progress["open_tasks"]}
+            if any(a.call and not a.call.wait for a in self.d.activities) and self.children(number, reader):
+                case = reader.get(f"/api/v1/cases/{number}/").json()
+        raise AssertionError(f"{self.d.code}: {number} never closed")
+
+    def children(self, number: str, reader: APIClient) -> bool:
+        """Drive the case's open child cases (called procedures) to their end; whether there was any."""
+        case = reader.get(f"/api/v1/cases/{number}/").json()
+        pending = [c for c in case["children"] if c not in self.driven_children]
+        for child in pending:
+            self.driven_children.add(child)
+            code = reader.get(f"/api/v1/cases/{child}/").json()["procedure"]
+            child_d = CATALOGUE.definitions[code].definition
+            Driver(self.client_for, self.entity, child_d, {}).run(child, reader)
+        return bool(pending)
+
+    def check_split(self, n: int, label: str | None, open_tasks: list[dict]) -> None:
+        """Every branch a split opens is open at once, each for its own role."""
+        activity = self.d.activity(n)
+        targets = list(activity.parallel)
+        for branch in activity.decision.branches if activity.decision else []:
+            if branch.label == label and isinstance(branch.goto, list):
+                targets = branch.goto
+        opened = {t["activity"]: t for t in open_tasks}
+        for target in targets:
+            assert target in opened, (self.d.code, n, target, sorted(opened))
+            assert opened[target]["role_code"] == self.d.activity(target).role
+
+    def check_joins(self, open_tasks: list[dict]) -> None:
+        """A join's task opens only when no task that could still reach it is open."""
+        for task in open_tasks:
+            join = self.d.activity(task["activity"])
+            if not join.join:
+                continue
+            for other in open_tasks:
+                if other["activity"] != join.n and reaches(self.d, other["activity"], join.n):
+                    raise AssertionError(f"{self.d.code}: {join.n} opened while {other['activity']} is open")
+
+
+def reaches(d: Definition, source: int, goal: int) -> bool:
+    """Whether `goal` can follow `source` without passing through `goal` first."""
+    pending, seen = [source], {source}
+    while pending:
+        for target, _ in edges(d, pending.pop()):
+            if target == goal:
+                return True
+            if target != END and target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return False
+
+
+def plan_of(steps: list[Step]) -> dict[int, deque[str]]:
+    plan: dict[int, deque[str]] = defaultdict(deque)
+    for n, label in steps:
+        if label is not None:
+            plan[n].append(label)
+    return plan
+
+
+def has_parallel(d: Definition) -> bool:
+    lists = (
+        [f.start for f in d.flows]
+        + [d.start]
+        + [b.goto for a in d.activities if a.decision for b in a.decision.branches]
     )
-    return done
+    return any(a.parallel or a.join for a in d.activities) or any(isinstance(x, list) for x in lists)
 
 
 @pytest.fixture
@@ -149,12 +303,16 @@ def client_for():
 def test_every_branch_reaches_an_end_through_the_api(code, client_for):
     d = CATALOGUE.definitions[code].definition
     entity = d.entity.value
-    for start, steps in covering_paths(d):
-        requester = person(entity, d.activity(start).role)
+    for start, steps, order in drives(d):
+        requester = client_for(person(entity, d.activity(start).role))
         payload = {"procedure": code, "inputs": start_inputs(d)}
         if d.flows:
-            payload["flow"] = next(f.id for f in d.flows if f.start == start)
-        response = client_for(requester).post("/api/v1/cases/", payload, format="json")
+            payload["flow"] = flow_starts(d)[start]
+        response = requester.post("/api/v1/cases/", payload, format="json")
         assert response.status_code == 201, response.json()
-        completed = drive(client_for, entity, response.json()["number"], d, steps)
-        assert completed == [n for n, _ in steps]
+        plan = plan_of(steps)
+        done = Driver(client_for, entity, d, plan, order).run(response.json()["number"], requester)
+        assert not any(plan.values()), (code, order, "decisions of the path never asked", dict(plan))
+        if not has_parallel(d):  # a call that does not wait is completed by the engine, never opened
+            at_once = {a.n for a in d.activities if a.call and not a.call.wait}
+            assert [n for n, _ in done] == [n for n, _ in steps if n not in at_once]
