@@ -219,6 +219,9 @@ def test_phishing_notifies_users_boss_and_security_officer(catalogue):
     assert {r.role for r in d.activity(11).informs if r.role} == {"jefe_ogtie", "oficial_seguridad_digital"}
     # Line 2140: "Comunica al oficial de seguridad que se culminaron las actividades de remediación".
     assert [r.role for r in d.activity(16).informs] == ["oficial_seguridad_digital"]
+    # Lines 2130/2136: "Comunica al Equipo de Trabajo de Infraestructura sobre las siguientes acciones que
+    # deben ejecutar": those who execute them, 14 (bloqueos, contraseña, line 2138) and 16 (buzón, line 2140).
+    assert [r.role for r in d.activity(12).informs] == ["responsable_infraestructura", "profesional_ogtie"]
 
 
 def test_phishing_remediation_runs_in_parallel_with_containment(catalogue):
@@ -247,19 +250,38 @@ def test_phishing_ticket_fields_filled_where_the_seed_gathers_them(catalogue):
     assert {a.n for a in d.activities if "ticket_atencion" in a.records} == {2, 3}
 
 
+SIX = {"S04.03.04.03", "S04.04.00.01", "S04.04.00.02", "S04.04.00.03", "S04.05.00.01", "S04.05.00.02"}
+
+
 def test_roles_reuse_the_mindef_ids_and_names(catalogue):
-    """A role already declared in another MINDEF ficha keeps its id and one of its names there."""
-    ours = {"S04.03.04.03", "S04.04.00.01", "S04.04.00.02"}
+    """
+    A role already declared in another MINDEF ficha keeps its id and its name there (the seed's capitals may
+    differ: 2213 writes "Técnico informático especialista", 2011 "Técnico Informático Especialista"), and
+    among the six new fichas one post has one id.
+    """
     names: dict[str, set[str]] = {}
     for code, loaded in catalogue.definitions.items():
-        if code not in ours:
+        if code not in SIX:
             for role in loaded.definition.roles:
-                names.setdefault(role.id, set()).add(role.name)
+                names.setdefault(role.id, set()).add(role.name.casefold())
     new = set()
-    for code in sorted(ours):
+    ids_by_name: dict[str, set[str]] = {}
+    for code in sorted(SIX):
         for role in definition(catalogue, code).roles:
+            ids_by_name.setdefault(role.name.casefold(), set()).add(role.id)
             if role.id in names:
-                assert role.name in names[role.id], (code, role.id, role.name)
+                assert role.name.casefold() in names[role.id], (code, role.id, role.name)
             else:
                 new.add(role.id)
-    assert new <= {"coordinador_ciberseguridad", "oficial_seguridad_digital"}
+    assert new == {
+        "coordinador_ciberseguridad",
+        "oficial_seguridad_digital",
+        "coordinador_estadistica",
+        "especialista_estadistico",
+        "responsables_organos_estadisticos",
+    }
+    assert {name: ids for name, ids in ids_by_name.items() if len(ids) > 1} == {}
+    # The cybersecurity team's technician (2011-2034, 2115-2143, 2213-2231) is one role in the three S04.04
+    # fichas.
+    for code in ("S04.04.00.01", "S04.04.00.02", "S04.04.00.03"):
+        assert definition(catalogue, code).role("tecnico_informatico_especialista")

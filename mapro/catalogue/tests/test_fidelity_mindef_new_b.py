@@ -111,6 +111,9 @@ def test_incidentes_roles_and_co_responsibles(catalogue):
     assert {a.n for a in d.activities if a.co_roles} == {7, 8, 9, 10}
     assert all(d.activity(n).completion == Completion.ANY for n in (7, 8, 9, 10))
     assert d.role("jefe_ogtie").name == d.owner == OWNER
+    # The same post as in S04.04.00.01 (2011) and S04.04.00.02 (2115): one role id in the S04.04 fichas.
+    technician = {a.role for a in d.activities if a.n in (3, 4, 5, 11, 12, 13)}
+    assert technician == {"tecnico_informatico_especialista"}
 
 
 def test_incidentes_external_support_is_told(catalogue):
@@ -255,6 +258,8 @@ def test_necesidades_roles_and_recipients(catalogue):
     assert informed(d, 13) == ["director_jefe_uo"]
     # 2468: the oficio only goes out "Si se requiere información de otras Unidades de Organización".
     assert d.activity(6).optional_records == ["oficio_solicitud_otras_uo"]
+    # 2468 names two recipients: the requesting U.O. ("se coordina con ellos") and the other U.O. (by oficio).
+    assert informed(d, 6) == ["director_jefe_uo", "Otras Unidades de Organización del MINDEF"]
     assert d.activity(6).kind == ActivityKind.WAIT  # "Se espera a que la unidad de organización remita"
 
 
