@@ -1,6 +1,6 @@
 """
 Exact checks that three MINDEF definitions say what their fichas say (seed 002_e77bb1057b2e86ee.txt):
-S04.04.00.03 (lines 2174-2256), S04.05.00.01 (lines 2260-2394) and S04.05.00.02 (lines 2396-2499).
+S04.04.00.03 (lines 2174-2256), S04.05.00.01 (lines 2260-2394) and S04.05.00.02 (lines 2396-2500).
 
 Every expected value is quoted from the seed lines named beside it, not read from the definitions: a
 definition that drifts from its ficha fails here even when it still validates.
@@ -218,7 +218,7 @@ def test_produccion_expediente_without_author(catalogue):
     assert d.indicators == [] and d.raci == [] and d.formats == []  # none in the ficha; formats "No aplica"
 
 
-# --- S04.05.00.02 Atención a las necesidades de información estadística (lines 2396-2499) ---------------
+# --- S04.05.00.02 Atención a las necesidades de información estadística (lines 2396-2500) ---------------
 
 DIRECTOR_UO = "Director(a) / Jefe(a) de la unidad de organización"
 NECESIDADES_ROLES = {n: [OWNER] for n in (4, 12, 13)}
@@ -229,7 +229,9 @@ NECESIDADES_ROLES |= {n: [ESPECIALISTA] for n in (6, 7, 8, 10)}
 
 def test_necesidades_activities_and_starts(catalogue):
     d = definition(catalogue, "S04.05.00.02")
-    assert d.source.lines == (2396, 2499)
+    # Line 2500 ("---" of the control de cambios, as every other ficha's last line) has no final newline, so
+    # `wc -l` counts 2499 lines.
+    assert d.source.lines == (2396, 2500)
     assert [a.n for a in d.activities] == list(range(1, 14))
     lines = {1: 2457, 2: 2458, 3: 2465, 4: 2466, 5: 2467, 6: 2468, 7: 2469, 8: 2470, 9: 2475}
     lines |= {10: 2476, 11: 2477, 12: 2478, 13: 2479}
@@ -265,7 +267,7 @@ def test_necesidades_roles_and_recipients(catalogue):
 
 def test_necesidades_has_no_term_nor_indicator(catalogue):
     d = definition(catalogue, "S04.05.00.02")
-    # The ficha (2396-2499) states no plazo and has no ficha de indicador; "Formatos utilizados: No aplica".
+    # The ficha (2396-2500) states no plazo and has no ficha de indicador; "Formatos utilizados: No aplica".
     assert (d.time_rules, d.indicators, d.formats, d.raci) == ([], [], [], [])
     (need,) = [i for i in d.inputs if i.element == "Necesidad de información estadística."]
     assert need.mandatory and need.flows == [next(f.id for f in d.flows if f.start == 1)]
