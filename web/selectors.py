@@ -23,6 +23,7 @@ from mapro.cases.access import (
     cases_readable,
 )
 from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notification
+from mapro.cases.performers import task_performable_by, who_may_act
 from mapro.cases.selectors import (
     case_definition,
     case_records_visible,
@@ -30,6 +31,7 @@ from mapro.cases.selectors import (
     tasks_for_person,
 )
 from mapro.catalogue.definition import Definition
+from mapro.catalogue.definition.schema import REQUESTER, REQUESTER_NAME
 from mapro.catalogue.models import ProcedureVersion
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.selectors import person_role_codes
@@ -76,11 +78,8 @@ def task_permission(*, task: CaseTask, person: Person, roles: set[str] | None = 
     if task.case.status != Case.Status.OPEN:
         return ActPermission(False, f"El expediente está {task.case.get_status_display().lower()}.")
     roles = roles if roles is not None else person_role_codes(person=person, entity=task.entity)
-    if person.entity_id != task.entity_id or task.role_code not in roles:
-        role_name = role_label(definition=case_definition(case=task.case), role_id=task.role_code)
-        return ActPermission(
-            False, f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
-        )
+    if person.entity_id != task.entity_id or not task_performable_by(task=task, person=person, roles=roles):
+        return ActPermission(False, who_may_act(task=task, definition=case_definition(case=task.case)))
     if task.assignee_id not in (None, person.pk):
         return ActPermission(False, f"La tarea está asignada a {task.assignee}; pida que se la reasignen.")
     return ActPermission(True)
@@ -283,6 +282,7 @@ def dashboard_for_person(*, person: Person, months: int = 12, now: dt.datetime |
         .order_by("-overdue", "-open", "role_code")
     )
     role_names = dict(entity.roles.values_list("code", "name"))
+    role_names[REQUESTER] = REQUESTER_NAME
     by_role = [{**row, "role_name": role_names.get(row["role_code"], row["role_code"])} for row in role_rows]
 
     return Dashboard(

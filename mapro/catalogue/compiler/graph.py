@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mapro.catalogue.definition.schema import END, Activity, Definition
+from mapro.catalogue.definition.schema import END, Activity, Completion, Definition
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
@@ -32,6 +32,7 @@ class NodeKind(StrEnum):
     TASK = "task"
     CALL = "call"
     GATEWAY = "gateway"
+    PARALLEL = "parallel"  # a parallel gateway: every outgoing flow starts; as a join, waits for all
     END = "end"
 
 
@@ -81,6 +82,37 @@ def gateway_id(n: int) -> str:
     return f"Gateway_{n}"
 
 
+def each_task_id(n: int, role: str) -> str:
+    """The task of one role of an activity each of whose roles must complete (`completion: each`)."""
+    return f"Activity_{n}__{role}"
+
+
+def each_split_id(n: int) -> str:
+    return f"Split_Each_{n}"
+
+
+def each_join_id(n: int) -> str:
+    return f"Join_Each_{n}"
+
+
+def entry_id(activity: Activity) -> str:
+    """Where the flow enters an activity: its task, or the split into one task per role."""
+    return each_split_id(activity.n) if _each(activity) else activity_id(activity.n)
+
+
+def lane_roles(activity: Activity) -> list[str]:
+    """The lanes an activity draws in: its role's, and each co-role's when each role has its own task."""
+    return activity.performer_roles if _each(activity) else [activity.role]
+
+
+def _each(activity: Activity) -> bool:
+    return activity.completion == Completion.EACH and bool(activity.co_roles)
+
+
+EACH_SPLIT_NAME = "Cada responsable"
+EACH_JOIN_NAME = "Todos cumplieron"
+
+
 def task_name(activity: Activity) -> str:
     """The activity as people cite it: with its number, as the ficha numbers it."""
     return f"{activity.n}. {activity.name}"
@@ -108,7 +140,7 @@ class _Builder:
 
     def add_start_flows(self, role: str) -> None:
         if not self.d.flows:
-            self.add_edge(START_ID, activity_id(self.d.start_activities()[0]))
+            self.add_edge(START_ID, entry_id(self.d.activity(self.d.start_activities()[0])))
             return
         # One start event and a gateway that picks the flow: the process keeps a single start, and the
         # person who opens the case says which flow it follows.
@@ -116,11 +148,22 @@ class _Builder:
         self.add_edge(START_ID, FLOWS_GATEWAY_ID)
         for flow in self.d.flows:
             condition = f"{FLOW_VARIABLE} == {flow.id!r}"
-            self.add_edge(FLOWS_GATEWAY_ID, activity_id(flow.start), label=flow.name, condition=condition)
+            start = entry_id(self.d.activity(flow.start))
+            self.add_edge(FLOWS_GATEWAY_ID, start, label=flow.name, condition=condition)
+
+    def responsibles(self, activity: Activity) -> str:
+        """The documentation's closing line: who does the activity, and how several of them share it."""
+        names = [self.d.role(role).name for role in activity.performer_roles]
+        if len(names) == 1:
+            return f"Responsable: {names[0]}"
+        how = "cada uno debe cumplirla" if _each(activity) else "la cumple cualquiera de ellos"
+        return f"Responsables ({how}): {'; '.join(names)}"
 
     def add_activity(self, activity: Activity) -> None:
+        if _each(activity):
+            self.add_each_activity(activity)
+            return
         node_id = activity_id(activity.n)
-        role_name = self.d.role(activity.role).name
         self.nodes.append(
             Node(
                 id=node_id,
@@ -129,7 +172,7 @@ class _Builder:
                 caption=activity.name,
                 role=activity.role,
                 activity=activity.n,
-                documentation=f"{activity.description}\n\nResponsable: {role_name}",
+                documentation=f"{activity.description}\n\n{self.responsibles(activity)}",
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
@@ -145,9 +188,27 @@ class _Builder:
             target = self.target_id(branch.goto, branch.outcome)
             self.add_edge(gateway, target, label=branch.label, condition=condition)
 
+    def add_each_activity(self, activity: Activity) -> None:
+        """
+        One task per role, each in its role's lane, between a parallel split and a join: the flow goes on
+        when every role has done its part. Each task keeps the activity's number (`Activity_<n>__<role>`).
+        """
+        split, join = each_split_id(activity.n), each_join_id(activity.n)
+        self.nodes.append(Node(split, NodeKind.PARALLEL, EACH_SPLIT_NAME, "", activity.role, activity.n))
+        documentation = f"{activity.description}\n\n{self.responsibles(activity)}"
+        for role in activity.performer_roles:
+            task = each_task_id(activity.n, role)
+            name = f"{task_name(activity)} ({self.d.role(role).name})"
+            self.nodes.append(Node(task, NodeKind.TASK, name, activity.name, role, activity.n, documentation))
+            self.add_edge(split, task)
+            self.add_edge(task, join)
+        self.nodes.append(Node(join, NodeKind.PARALLEL, EACH_JOIN_NAME, "", activity.role, activity.n))
+        (target,) = self.d.successors(activity)
+        self.add_edge(join, self.target_id(target, activity.outcome))
+
     def target_id(self, target: int | str, outcome: str | None) -> str:
         if target != END:
-            return activity_id(int(target))
+            return entry_id(self.d.activity(int(target)))
         name = outcome or DEFAULT_OUTCOME
         if name not in self.end_ids:
             self.end_ids[name] = f"End_{len(self.end_ids) + 1}"

@@ -21,7 +21,7 @@ from itertools import pairwise
 from mapro.catalogue.definition.schema import Definition
 
 from .geometry import Box, Point, TextBlock
-from .graph import FLOWS_GATEWAY_ID, START_ID, Edge, FlowGraph, Node, NodeKind, flow_graph
+from .graph import FLOWS_GATEWAY_ID, START_ID, Edge, FlowGraph, Node, NodeKind, flow_graph, lane_roles
 from .labels import EDGE_LABEL_WIDTH, LABEL_LINE, LABEL_TEXT, place_edge_labels
 from .routing import Cell, RoutePoint, Router, Tracks, XRef, YRef
 from .text import block_width, wrap
@@ -157,7 +157,7 @@ class _Layout:
         self.graph = flow_graph(definition)
         self.back = back_edges(self.graph)
         self.rank = ranks(self.graph, self.back)
-        self.roles = list(dict.fromkeys(a.role for a in definition.activities))
+        self.roles = list(dict.fromkeys(r for a in definition.activities for r in lane_roles(a)))
         self.cells, self.lane_rows = self._cells()
         self.extents = {n.id: _extent(n) for n in self.graph.nodes}
         self.columns = max(self.rank.values()) + 1
@@ -333,7 +333,7 @@ class _Layout:
             inner_top = box.y + TASK_NUMBER_BAND + (box.height - TASK_NUMBER_BAND - text_h) / 2 - 2
             inner = Box(box.x + 6, inner_top, TASK_WIDTH - 12, text_h)
             return NodeShape(node, box, TextBlock(ext.lines, inner, TASK_TEXT, TASK_LINE, "middle"))
-        if node.kind == NodeKind.GATEWAY:
+        if node.kind in (NodeKind.GATEWAY, NodeKind.PARALLEL):
             half = GATEWAY_SIZE / 2
             box = Box(cx - half, cy - half, GATEWAY_SIZE, GATEWAY_SIZE)
             width, height = block_width(list(ext.lines), LABEL_TEXT), len(ext.lines) * LABEL_LINE
@@ -403,7 +403,7 @@ def _extent(node: Node) -> _Extent:
         height = max(TASK_MIN_HEIGHT, TASK_NUMBER_BAND + len(lines) * TASK_LINE + 12)
         half = TASK_WIDTH / 2
         return _Extent(half, half, height / 2, height / 2, lines, height)
-    if node.kind == NodeKind.GATEWAY:
+    if node.kind in (NodeKind.GATEWAY, NodeKind.PARALLEL):
         lines = tuple(wrap(node.caption, GATEWAY_LABEL_WIDTH, LABEL_TEXT))
         label_w, label_h = block_width(list(lines), LABEL_TEXT), len(lines) * LABEL_LINE
         half = GATEWAY_SIZE / 2

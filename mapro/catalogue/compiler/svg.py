@@ -126,7 +126,7 @@ def _node(root: ET.Element, shape: NodeShape) -> None:
     kind = shape.node.kind
     if kind in (NodeKind.TASK, NodeKind.CALL):
         _task(root, shape)
-    elif kind == NodeKind.GATEWAY:
+    elif kind in (NodeKind.GATEWAY, NodeKind.PARALLEL):
         _gateway(root, shape)
     else:
         _event(root, shape)
@@ -165,11 +165,18 @@ def _gateway(root: ET.Element, shape: NodeShape) -> None:
     points = " ".join(f"{_n(x)},{_n(y)}" for x, y in corners)
     polygon = {"points": points, "fill": GATEWAY_FILL, "stroke": GATEWAY_STROKE, "stroke-width": "1.6"}
     ET.SubElement(root, "polygon", polygon)
-    d = 9  # the exclusive gateway's "X" marker
-    cross = (
-        f"M {_n(box.cx - d)} {_n(box.cy - d)} L {_n(box.cx + d)} {_n(box.cy + d)} "
-        f"M {_n(box.cx + d)} {_n(box.cy - d)} L {_n(box.cx - d)} {_n(box.cy + d)}"
-    )
+    d = 9  # the exclusive gateway's "X" marker; the parallel gateway's "+"
+    if shape.node.kind == NodeKind.PARALLEL:
+        d = 12
+        cross = (
+            f"M {_n(box.cx)} {_n(box.cy - d)} L {_n(box.cx)} {_n(box.cy + d)} "
+            f"M {_n(box.cx - d)} {_n(box.cy)} L {_n(box.cx + d)} {_n(box.cy)}"
+        )
+    else:
+        cross = (
+            f"M {_n(box.cx - d)} {_n(box.cy - d)} L {_n(box.cx + d)} {_n(box.cy + d)} "
+            f"M {_n(box.cx + d)} {_n(box.cy - d)} L {_n(box.cx - d)} {_n(box.cy + d)}"
+        )
     ET.SubElement(root, "path", {"d": cross, "stroke": GATEWAY_STROKE, "stroke-width": "3"})
     _text(root, shape.label, fill=INK)
 
