@@ -10,7 +10,7 @@ the engine (task spec names are these ids) rely on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from mapro.catalogue.definition.schema import END, Activity, Completion, Definition
@@ -91,6 +91,10 @@ def each_split_id(n: int) -> str:
     return f"Split_Each_{n}"
 
 
+def each_merge_id(n: int) -> str:
+    return f"Merge_Each_{n}"
+
+
 def each_join_id(n: int) -> str:
     return f"Join_Each_{n}"
 
@@ -137,6 +141,9 @@ class _Builder:
         self.add_start_flows(first_role)
         for activity in self.d.activities:
             self.add_activity(activity)
+        for activity in self.d.activities:
+            if _each(activity):
+                self.merge_before_split(activity)
 
     def add_start_flows(self, role: str) -> None:
         if not self.d.flows:
@@ -205,6 +212,28 @@ class _Builder:
         self.nodes.append(Node(join, NodeKind.PARALLEL, EACH_JOIN_NAME, "", activity.role, activity.n))
         (target,) = self.d.successors(activity)
         self.add_edge(join, self.target_id(target, activity.outcome))
+
+    def merge_before_split(self, activity: Activity) -> None:
+        """
+        A parallel gateway waits for every incoming flow: the split of an activity reached from several
+        places (two branches, a loop) gets them through an exclusive merge, so any one of them starts it.
+        """
+        split = each_split_id(activity.n)
+        incoming = [e for e in self.edges if e.target == split]
+        if len(incoming) < 2:
+            return
+        merge = each_merge_id(activity.n)
+        self.nodes.insert(
+            self.nodes.index(self.node(split)), Node(merge, NodeKind.GATEWAY, "", "", activity.role)
+        )
+        for edge in incoming:
+            self.edges[self.edges.index(edge)] = replace(
+                edge, id=edge.id.replace(f"_{split}", f"_{merge}"), target=merge
+            )
+        self.add_edge(merge, split)
+
+    def node(self, node_id: str) -> Node:
+        return next(n for n in self.nodes if n.id == node_id)
 
     def target_id(self, target: int | str, outcome: str | None) -> str:
         if target != END:
