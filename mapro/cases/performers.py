@@ -60,11 +60,19 @@ def who_may_act(
 
 def task_activity(*, definition: Definition, task: CaseTask) -> Activity:
     """
-    The activity as this task performs it. Of an activity each of whose roles must complete it, the task of
-    its `role` (its lane) writes the activity's records; a co-role's task is that role's act alone (its
-    conformity, authorisation or signature: who and when, in the task and the audit trail).
+    The activity as this task performs it. Of an activity each of whose roles must complete it, every task
+    writes the activity's records except those reserved to other roles (`restricted_to`): nobody writes a
+    record they may not read. PR.OTI.006 activity 6: the user's task is the conformity alone; the e-mail with
+    the link, reserved to the Responsable of the mail platform, is the Responsable's.
     """
     activity = definition.activity(task.activity)
-    if activity.completion == Completion.EACH and activity.co_roles and task.role_code != activity.role:
-        return activity.model_copy(update={"records": [], "optional_records": []})
-    return activity
+    return activity_for_role(definition=definition, activity=activity, role=task.role_code)
+
+
+def activity_for_role(*, definition: Definition, activity: Activity, role: str) -> Activity:
+    if activity.completion != Completion.EACH or not activity.co_roles:
+        return activity
+    reserved = {r.id: r.restricted_to for r in definition.records if r.restricted_to}
+    records = [r for r in activity.records if role in reserved.get(r, [role])]
+    optional = [r for r in activity.optional_records if r in records]
+    return activity.model_copy(update={"records": records, "optional_records": optional})

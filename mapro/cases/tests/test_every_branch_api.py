@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from mapro.cases.performers import activity_for_role
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END, REQUESTER
 from mapro.catalogue.tests.sample_data import record_data, start_inputs
@@ -129,8 +130,11 @@ def drive(client_for, entity: str, number: str, d: Definition, steps: list[Step]
             while open_tasks and open_tasks[0]["activity"] == n:
                 task = open_tasks[0]
                 client = performer(client_for, entity, requester, task)
-                # Of an `each` activity, the task of its role writes the records; a co-role's, none.
-                data = record_data(d, n) if task["role_code"] == d.activity(n).role else {}
+                # Of an `each` activity, each task writes the records its role may read.
+                records = activity_for_role(
+                    definition=d, activity=d.activity(n), role=task["role_code"]
+                ).records
+                data = {k: v for k, v in record_data(d, n).items() if k in records}
                 payload = {"decision": label, "data": data}
                 response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
                 assert response.status_code == 200, (d.code, n, response.json())
