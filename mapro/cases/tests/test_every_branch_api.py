@@ -100,9 +100,10 @@ def performer(client_for, entity: str, requester, task: dict):
 def drive(client_for, entity: str, number: str, d: Definition, steps: list[Step], requester) -> list[int]:
     """Complete the path's tasks through the API; returns the activity numbers in completion order."""
     done = []
-    # Reads go through someone who may read the case (access.py): the requester first, then the last person
-    # who completed a task. The role of a call activity alone does not read it once the call went on.
-    reader = client_for(requester)
+    # Reads go through someone who may read the case (access.py): the holder of its open task, then the last
+    # person who completed one. The role of a call activity alone does not read it once the call went on.
+    first = d.activity(steps[0][0]).role
+    reader = client_for(requester if first == REQUESTER else person(entity, first))
     case = reader.get(f"/api/v1/cases/{number}/").json()
     for n, label in steps:
         call = d.activity(n).call
@@ -127,8 +128,7 @@ def drive(client_for, entity: str, number: str, d: Definition, steps: list[Step]
             )
             case = reader.get(f"/api/v1/cases/{number}/").json()
         else:
-            while open_tasks and open_tasks[0]["activity"] == n:
-                task = open_tasks[0]
+            for task in [t for t in open_tasks if t["activity"] == n]:  # one per role of an `each` activity
                 client = performer(client_for, entity, requester, task)
                 # Of an `each` activity, each task writes the records its role may read.
                 records = activity_for_role(
@@ -141,7 +141,6 @@ def drive(client_for, entity: str, number: str, d: Definition, steps: list[Step]
                 progress = response.json()  # the completion answers with the case's state and open tasks
                 assert progress["task"]["status"] == "completed" and progress["task"]["activity"] == n
                 case = {"status": progress["case"]["status"], "tasks": progress["open_tasks"]}
-                open_tasks = [t for t in case["tasks"] if t["status"] == "open"]
                 reader = client
         done.append(n)
     assert case["status"] == "closed", (
