@@ -92,6 +92,11 @@ def role_label(*, definition: Definition, role_id: str) -> str:
         return role_id
 
 
+def task_roles_label(*, definition: Definition, task: CaseTask) -> str:
+    """Who may complete the task: "A o B" for the co-responsibles of an activity any of them completes."""
+    return " o ".join(role_label(definition=definition, role_id=role) for role in task.roles)
+
+
 def person_role_names(*, person: Person) -> list[str]:
     """The names of the roles the person holds today in their entity (direct or delegated)."""
     codes = person_role_codes(person=person, entity=person.entity)
@@ -359,11 +364,15 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
     """Everything the case page shows, as the person may see it."""
     definition = case_definition(case=case)
     roles = person_role_codes(person=person, entity=case.entity)
-    open_tasks = case.tasks.filter(status=CaseTask.Status.OPEN).select_related("assignee", "case")
+    open_tasks = (
+        case.tasks.filter(status=CaseTask.Status.OPEN)
+        .select_related("assignee", "case")
+        .prefetch_related("co_roles")
+    )
     current = [
         {
             "task": task,
-            "role": role_label(definition=definition, role_id=task.role_code),
+            "role": task_roles_label(definition=definition, task=task),
             "permission": task_permission(task=task, person=person, roles=roles),
             "raci": raci_of_activity(definition=definition, activity=task.activity),
             "children": list(task.child_cases.all()),
@@ -394,8 +403,10 @@ def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list
     following = tasks_for_person(person=person).filter(case=case).first()
     definition = case_definition(case=case)
     open_steps = [
-        f"{t.activity}. {t.name} ({role_label(definition=definition, role_id=t.role_code)})"
-        for t in case.tasks.filter(status=CaseTask.Status.OPEN).order_by("activity")
+        f"{t.activity}. {t.name} ({task_roles_label(definition=definition, task=t)})"
+        for t in case.tasks.filter(status=CaseTask.Status.OPEN)
+        .prefetch_related("co_roles")
+        .order_by("activity")
     ]
     return following, open_steps
 
