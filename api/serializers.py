@@ -54,7 +54,12 @@ class TaskOut(serializers.Serializer):
     activity = serializers.IntegerField(help_text="Número de la actividad en la ficha.")
     name = serializers.CharField()
     kind = serializers.CharField()
-    role_code = serializers.CharField(help_text="Rol responsable (id de la definición).")
+    role_code = serializers.CharField(help_text="Rol responsable (id de la definición): el de su carril.")
+    roles = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Roles que pueden completarla (ids de la definición): role_code y, si la ficha nombra "
+        "varios responsables de los que basta uno, los demás. 'requester': solo quien inició el expediente.",
+    )
     status = serializers.ChoiceField(choices=CaseTask.Status.choices)
     status_display = serializers.CharField(source="get_status_display")
     assignee = serializers.CharField(source="assignee.user.username", default=None, allow_null=True)

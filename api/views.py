@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from mapro.cases import services
 from mapro.cases.access import attachment_for_download, attachments_readable, cases_readable
 from mapro.cases.models import Case, CaseTask, Notification
-from mapro.cases.selectors import case_records_visible, tasks_for_person_rows
+from mapro.cases.selectors import case_records_visible, task_rows_with_roles, tasks_for_person_rows
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError
 from mapro.organization.models import Person
@@ -74,7 +74,9 @@ def case_of(request: Request, number: str) -> Case:
         .prefetch_related(
             Prefetch(
                 "tasks",
-                queryset=CaseTask.objects.select_related("case", "assignee__user").order_by("created_at"),
+                queryset=CaseTask.objects.select_related("case", "assignee__user")
+                .prefetch_related("co_roles")
+                .order_by("created_at"),
             ),
             "deadlines",
             "children",
@@ -208,7 +210,7 @@ class AttachmentDownloadApi(ApiView):
 class TaskListApi(ApiView):
     @extend_schema(responses=s.TaskOut(many=True), summary="Mi bandeja: tareas que puedo atender")
     def get(self, request: Request) -> Response:
-        rows = tasks_for_person_rows(person=person_of(request))[:500]
+        rows = task_rows_with_roles(tasks_for_person_rows(person=person_of(request))[:500])
         return Response(s.TaskRowOut(rows, many=True).data)
 
 

@@ -23,6 +23,7 @@ from mapro.cases.access import (
     cases_readable,
 )
 from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notification
+from mapro.cases.performers import task_performable_by, who_may_act
 from mapro.cases.selectors import (
     case_definition,
     case_records_visible,
@@ -30,6 +31,7 @@ from mapro.cases.selectors import (
     tasks_for_person,
 )
 from mapro.catalogue.definition import Definition
+from mapro.catalogue.definition.schema import REQUESTER, REQUESTER_NAME
 from mapro.catalogue.models import ProcedureVersion
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.selectors import person_role_codes
@@ -76,11 +78,8 @@ def task_permission(*, task: CaseTask, person: Person, roles: set[str] | None = 
     if task.case.status != Case.Status.OPEN:
         return ActPermission(False, f"El expediente está {task.case.get_status_display().lower()}.")
     roles = roles if roles is not None else person_role_codes(person=person, entity=task.entity)
-    if person.entity_id != task.entity_id or task.role_code not in roles:
-        role_name = role_label(definition=case_definition(case=task.case), role_id=task.role_code)
-        return ActPermission(
-            False, f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
-        )
+    if person.entity_id != task.entity_id or not task_performable_by(task=task, person=person, roles=roles):
+        return ActPermission(False, who_may_act(task=task, definition=case_definition(case=task.case)))
     if task.assignee_id not in (None, person.pk):
         return ActPermission(False, f"La tarea está asignada a {task.assignee}; pida que se la reasignen.")
     return ActPermission(True)
@@ -91,6 +90,11 @@ def role_label(*, definition: Definition, role_id: str) -> str:
         return definition.role(role_id).name
     except StopIteration:
         return role_id
+
+
+def task_roles_label(*, definition: Definition, task: CaseTask) -> str:
+    """Who may complete the task: "A o B" for the co-responsibles of an activity any of them completes."""
+    return " o ".join(role_label(definition=definition, role_id=role) for role in task.roles)
 
 
 def person_role_names(*, person: Person) -> list[str]:
@@ -283,6 +287,7 @@ def dashboard_for_person(*, person: Person, months: int = 12, now: dt.datetime |
         .order_by("-overdue", "-open", "role_code")
     )
     role_names = dict(entity.roles.values_list("code", "name"))
+    role_names[REQUESTER] = REQUESTER_NAME
     by_role = [{**row, "role_name": role_names.get(row["role_code"], row["role_code"])} for row in role_rows]
 
     return Dashboard(
@@ -359,11 +364,15 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
     """Everything the case page shows, as the person may see it."""
     definition = case_definition(case=case)
     roles = person_role_codes(person=person, entity=case.entity)
-    open_tasks = case.tasks.filter(status=CaseTask.Status.OPEN).select_related("assignee", "case")
+    open_tasks = (
+        case.tasks.filter(status=CaseTask.Status.OPEN)
+        .select_related("assignee", "case")
+        .prefetch_related("co_roles")
+    )
     current = [
         {
             "task": task,
-            "role": role_label(definition=definition, role_id=task.role_code),
+            "role": task_roles_label(definition=definition, task=task),
             "permission": task_permission(task=task, person=person, roles=roles),
             "raci": raci_of_activity(definition=definition, activity=task.activity),
             "children": list(task.child_cases.all()),
@@ -394,8 +403,10 @@ def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list
     following = tasks_for_person(person=person).filter(case=case).first()
     definition = case_definition(case=case)
     open_steps = [
-        f"{t.activity}. {t.name} ({role_label(definition=definition, role_id=t.role_code)})"
-        for t in case.tasks.filter(status=CaseTask.Status.OPEN).order_by("activity")
+        f"{t.activity}. {t.name} ({task_roles_label(definition=definition, task=t)})"
+        for t in case.tasks.filter(status=CaseTask.Status.OPEN)
+        .prefetch_related("co_roles")
+        .order_by("activity")
     ]
     return following, open_steps
 

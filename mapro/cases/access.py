@@ -10,7 +10,8 @@ Three layers:
 - the procedure names roles that read every case of it: RACI (any letter), the supervisor of the ficha and
   the owner of the ficha (the head of the unit that owns the procedure);
 - a person reads the cases they are involved in: requested, completed or were assigned a task, commented,
-  attached, or may act now (hold the role of an open task, directly or as "quien haga sus veces");
+  attached, or may act now (hold one of the roles of an open task, directly or as "quien haga sus veces";
+  a task of the requester is the requester's own case);
 - records and attachments restricted to roles (the .PST backup of PR.OTI.005) are seen only by holders of
   those roles, whoever else may read the case.
 """
@@ -32,6 +33,7 @@ from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
 from .models import Attachment, Case, CaseTask, Comment
+from .performers import tasks_performable_q
 from .selectors import definition_of
 
 # Words that vary between fichas naming the same post ("Jefe/a de la oficina de tecnologías de información",
@@ -128,7 +130,9 @@ def cases_readable(*, person: Person, roles: set[str] | None = None) -> QuerySet
         return cases
     roles = person_role_codes(person=person, entity=person.entity) if roles is None else roles
     tasks = CaseTask.objects.filter(case=OuterRef("pk")).filter(
-        Q(completed_by=person) | Q(assignee=person) | Q(status=CaseTask.Status.OPEN, role_code__in=roles)
+        Q(completed_by=person)
+        | Q(assignee=person)
+        | (Q(status=CaseTask.Status.OPEN) & tasks_performable_q(person=person, roles=roles))
     )
     return cases.filter(
         Q(requester=person)

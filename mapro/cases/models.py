@@ -133,6 +133,38 @@ class CaseTask(BaseModel):
     def __str__(self) -> str:
         return f"{self.case.number} · {self.activity}. {self.name}"
 
+    @property
+    def roles(self) -> list[str]:
+        """
+        Every role that may complete the task: `role_code` (its lane), then the co-roles of an activity any
+        of whose responsibles completes it. Lists prefetch `co_roles`; one task alone costs one query, and
+        none when the caller set `_co_role_codes` (sync does, for the tasks it creates).
+        """
+        cached = getattr(self, "_co_role_codes", None)
+        if cached is None:
+            cached = sorted(r.role_code for r in self.co_roles.all())
+        return [self.role_code, *cached]
+
+
+class CaseTaskRole(models.Model):
+    """
+    A further role that may complete a task (a co-responsible of an activity with `completion: any`). The
+    task's first role stays in `CaseTask.role_code`, so the single-role task, nearly all of them, costs no
+    row here and the inbox index keeps serving it; the inbox adds these rows with one indexed subquery.
+    """
+
+    task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="co_roles")
+    role_code = models.CharField("rol", max_length=60)
+
+    class Meta:
+        verbose_name = "rol adicional de la tarea"
+        verbose_name_plural = "roles adicionales de la tarea"
+        constraints = [models.UniqueConstraint(fields=["task", "role_code"], name="case_task_role_unique")]
+        indexes = [models.Index(fields=["role_code", "task"], name="task_co_role")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.role_code}"
+
 
 class CaseRecord(BaseModel):
     """A registro produced by an activity: its format's typed data, possibly restricted to some roles."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,8 @@ from mapro.engine import runtime
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
-from .models import Case, CaseRecord, CaseTask, Deadline
+from .models import Case, CaseRecord, CaseTask, CaseTaskRole, Deadline
+from .performers import tasks_performable_q
 
 # Columns of a procedure version that running cases never read from the row: the parsed definition
 # comes from `procedure_version_definition` and the BPMN from `case_specs` (both cached per version), and the
@@ -73,11 +75,16 @@ TASK_ROW_COLUMNS = (
 
 
 def tasks_for_person(*, person: Person, on: dt.date | None = None) -> QuerySet[CaseTask]:
-    """The inbox: open tasks assigned to the person, or unassigned in a role they hold; overdue first."""
+    """
+    The inbox: open tasks assigned to the person, or unassigned ones they may complete (one of the task's
+    roles, or a task of a case they requested that the ficha gives to the requester); overdue first.
+    """
     roles = person_role_codes(person=person, entity=person.entity, on=on)
     return (
         CaseTask.objects.filter(status=CaseTask.Status.OPEN, entity=person.entity)
-        .filter(Q(assignee=person) | Q(assignee__isnull=True, role_code__in=roles))
+        .filter(
+            Q(assignee=person) | (Q(assignee__isnull=True) & tasks_performable_q(person=person, roles=roles))
+        )
         .select_related("case", "case__procedure_version")
         # An inbox row shows its case and procedure, never their large columns: read and JSON-decoded for
         # every row (about 40 KB each with PR.OTI.005), they were most of the selector's time. Deferred,
@@ -98,6 +105,17 @@ def tasks_for_person_rows(*, person: Person) -> QuerySet[CaseTask, dict[str, Any
     return tasks_for_person(person=person).values(
         *TASK_ROW_COLUMNS, case_number=F("case__number"), assignee_username=F("assignee__user__username")
     )
+
+
+def task_rows_with_roles(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Inbox value rows with `roles`: every role that may complete each task (one query for them all)."""
+    rows = list(rows)
+    further: dict[int, list[str]] = {}
+    for task_id, role in CaseTaskRole.objects.filter(task_id__in=[r["id"] for r in rows]).values_list(
+        "task_id", "role_code"
+    ):
+        further.setdefault(task_id, []).append(role)
+    return [{**row, "roles": [row["role_code"], *sorted(further.get(row["id"], []))]} for row in rows]
 
 
 def tasks_overdue(*, now: dt.datetime | None = None) -> QuerySet[CaseTask]:

@@ -26,6 +26,7 @@ from .specs import ProcessSpecs, process_specs_load, workflow_create
 SERIALIZER_VERSION: str = VERSION
 DECISION_KEY = "decision"  # the branch label chosen at a decision
 FLOW_KEY = "flow"  # the flow a case of a multi-flow procedure follows
+ROLE_SEPARATOR = "__"  # Activity_<n>__<role>: one task per role of a `completion: each` activity
 
 
 class _RoutingOnlyConverter(BpmnWorkflowConverter):
@@ -64,6 +65,7 @@ class HumanTask:
     id: str
     spec_name: str
     activity: int
+    role: str | None = None  # for an activity each of whose roles must complete it: this task's role
 
 
 _specs_cache: dict[Any, ProcessSpecs] = {}
@@ -95,17 +97,28 @@ def workflow_load(state: dict[str, Any], specs: ProcessSpecs) -> BpmnWorkflow:
 
 
 def activity_number(spec_name: str) -> int | None:
-    """`Activity_12` -> 12: the compiler names each activity's task after its number."""
-    prefix, _, number = spec_name.partition("_")
+    """
+    `Activity_12` -> 12: the compiler names each activity's task after its number; an activity each of
+    whose roles must complete it has one task per role, `Activity_12__<role>`, still activity 12.
+    """
+    prefix, _, rest = spec_name.partition("_")
+    number = rest.partition(ROLE_SEPARATOR)[0]
     return int(number) if prefix == "Activity" and number.isdigit() else None
+
+
+def task_role(spec_name: str) -> str | None:
+    """`Activity_12__jefe_oti` -> 'jefe_oti'; None for the single task of an activity."""
+    _, separator, role = spec_name.partition(ROLE_SEPARATOR)
+    return role if separator and role else None
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[HumanTask]:
     tasks = []
     for task in workflow.get_tasks(state=TaskState.READY):
-        number = activity_number(task.task_spec.name)
+        name = task.task_spec.name
+        number = activity_number(name)
         if number is not None:
-            tasks.append(HumanTask(str(task.id), task.task_spec.name, number))
+            tasks.append(HumanTask(str(task.id), name, number, task_role(name)))
     return tasks
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from mapro.cases import services
 from mapro.cases.selectors import procedure_version_definition
 from mapro.catalogue.definition import Activity, Definition
+from mapro.catalogue.definition.schema import REQUESTER
 from mapro.core.errors import ApplicationError
 from mapro.organization.selectors import person_role_codes
 
@@ -26,7 +27,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         for version, definition in group.versions:
             first = definition.activity(definition.start_activities()[0])
             first_roles[version.pk] = (
-                first.role in roles,
+                first.role in roles or first.role == REQUESTER,  # who starts it is its requester
                 role_label(definition=definition, role_id=first.role),
             )
     return render(request, "web/start/list.html", {"groups": groups, "first_roles": first_roles})

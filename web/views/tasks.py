@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mapro.cases import services
+from mapro.cases.performers import task_activity
 from mapro.cases.selectors import case_definition
 from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES, TaskCompletion
 from mapro.catalogue.definition import ActivityKind
@@ -23,7 +24,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     person = person_of(request)
     task = task_for_person(person=person, task_id=task_id)
     definition = case_definition(case=task.case)
-    activity = definition.activity(task.activity)
+    activity = task_activity(definition=definition, task=task)
     form = task_form(definition, activity)
     permission = task_permission(task=task, person=person)
     status = 200
@@ -65,7 +66,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
         "activity": activity,
         "form": form,
         "permission": permission,
-        "role_name": role_label(definition=definition, role_id=task.role_code),
+        "role_name": " o ".join(role_label(definition=definition, role_id=r) for r in task.roles),
         "raci": raci_of_activity(definition=definition, activity=task.activity),
         "is_call": activity.kind == ActivityKind.CALL,
         "child_cases": list(task.child_cases.all()),

@@ -22,10 +22,11 @@ from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
 from mapro.organization.models import Person
-from mapro.organization.selectors import person_holds_role, person_role_codes
+from mapro.organization.selectors import person_role_codes
 
 from ..access import case_may_read
 from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Comment
+from ..performers import task_activity, task_performable_by, who_may_act
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
 from .forms import validate_effective_date, validate_fields, validate_inputs, validate_observations
@@ -233,7 +234,7 @@ def case_task_complete(
     task = _task_for_checks(task_id)
     _check_can_act(task=task, actor=actor, action="task.complete")
     definition = case_definition(case=task.case)
-    activity = definition.activity(task.activity)
+    activity = task_activity(definition=definition, task=task)
     _check_decision(activity=activity, decision=decision)
     records = _validated_records(definition=definition, activity=activity, data=data)
     validate_effective_date(
@@ -354,21 +355,28 @@ def _actor_roles(*, task: CaseTask, actor: Person) -> set[str]:
     """
     same_entity = actor.entity_id == task.entity_id
     roles = person_role_codes(person=actor, entity=task.case.entity) if same_entity else set()
-    acts_now = task.role_code in roles and task.status == CaseTask.Status.OPEN
+    acts_now = task.status == CaseTask.Status.OPEN and task_performable_by(
+        task=task, person=actor, roles=roles
+    )
     if not acts_now and not case_may_read(person=actor, case=task.case, roles=roles):
         raise NotFoundError("La tarea no existe.")
     return roles
 
 
 def _check_can_act(*, task: CaseTask, actor: Person, action: str) -> None:
-    """Only a holder of the activity's role (directly or by delegation) acts; a claimed task, its assignee."""
-    if task.role_code not in _actor_roles(task=task, actor=actor):
-        role_name = case_definition(case=task.case).role(task.role_code).name
-        message = f"Solo {role_name} (o quien haga sus veces) puede realizar esta actividad."
-        raise _refuse(actor=actor, case=task.case, action=action, message=message)
+    """
+    Only a holder of one of the task's roles (directly or by delegation) acts, or, for a task of the
+    requester, the person who opened the case; a claimed task, its assignee.
+    """
+    if not task_performable_by(task=task, person=actor, roles=_actor_roles(task=task, actor=actor)):
+        raise _refuse(actor=actor, case=task.case, action=action, message=_who_acts(task))
     if task.assignee_id not in (None, actor.pk):
         message = f"La tarea está asignada a {task.assignee}; pida que se la reasignen."
         raise _refuse(actor=actor, case=task.case, action=action, message=message)
+
+
+def _who_acts(task: CaseTask, *, verb: str = "puede realizar esta actividad") -> str:
+    return who_may_act(task=task, definition=case_definition(case=task.case), verb=verb)
 
 
 def _check_decision(*, activity: Activity, decision: str | None) -> None:
@@ -453,12 +461,17 @@ def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTa
     task = _task_for_checks(task_id)
     entity = task.case.entity
     # Who may not assign at all is told so before anything about the assignee.
-    if task.role_code not in _actor_roles(task=task, actor=actor):
-        role_name = case_definition(case=task.case).role(task.role_code).name
+    if not task_performable_by(task=task, person=actor, roles=_actor_roles(task=task, actor=actor)):
         raise _refuse(
-            actor=actor, case=task.case, action="task.assign", message=f"Solo {role_name} asigna esta tarea."
+            actor=actor,
+            case=task.case,
+            action="task.assign",
+            message=_who_acts(task, verb="asigna esta tarea"),
         )
-    if not person_holds_role(person=assignee, entity=entity, role_code=task.role_code):
+    assignee_roles = (
+        person_role_codes(person=assignee, entity=entity) if assignee.entity_id == entity.pk else set()
+    )
+    if not task_performable_by(task=task, person=assignee, roles=assignee_roles):
         raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
     with transaction.atomic():
         case = case_lock(case=task.case)

@@ -20,13 +20,13 @@ from typing import Any
 from django.utils import timezone
 
 from mapro.catalogue.definition import Definition
-from mapro.catalogue.definition.schema import ActivityKind, EventMoment
+from mapro.catalogue.definition.schema import ActivityKind, Completion, EventMoment
 from mapro.deadlines.calendar import WorkCalendar, due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
 from mapro.organization.selectors import people_ids_holding_roles
 
-from ..models import Case, CaseTask, Deadline, Notification
+from ..models import Case, CaseTask, CaseTaskRole, Deadline, Notification
 
 CASE_START = "case_start"
 
@@ -74,7 +74,12 @@ def case_started_deadlines(step: Step) -> None:
 
 
 def activity_completed_settle(step: Step, *, task: CaseTask) -> None:
-    """The activity is done: its pending deadlines are met (or missed, if late); fire its end events."""
+    """
+    The activity is done: its pending deadlines are met (or missed, if late); fire its end events. An
+    activity each of whose roles must complete it is done when its last task is.
+    """
+    if _other_roles_pending(step, task=task):
+        return
     settled = [d for d in step.pending if d.activity == task.activity and d.meaning == "deadline"]
     for status in (Deadline.Status.MET, Deadline.Status.MISSED):
         ids = [d.pk for d in settled if (step.now <= d.due_at) == (status == Deadline.Status.MET)]
@@ -85,6 +90,14 @@ def activity_completed_settle(step: Step, *, task: CaseTask) -> None:
     step.pending = [d for d in step.pending if d not in settled]
     _anchor_events_fire(step, activity=task.activity, moment=EventMoment.END)
     _informed_notify(step, task=task)
+
+
+def _other_roles_pending(step: Step, *, task: CaseTask) -> bool:
+    activity = step.definition.activity(task.activity)
+    if activity.completion != Completion.EACH or not activity.co_roles:
+        return False
+    others = step.case.tasks.filter(activity=task.activity, status=CaseTask.Status.OPEN).exclude(pk=task.pk)
+    return others.exists()
 
 
 def case_tasks_sync(step: Step, *, workflow: Any) -> list[CaseTask]:
@@ -103,28 +116,35 @@ def case_tasks_sync(step: Step, *, workflow: Any) -> list[CaseTask]:
         CaseTask.objects.filter(pk__in=vanished).update(status=CaseTask.Status.CANCELLED, updated_at=step.now)
 
     new_tasks = []
+    started: set[int] = set()
     for engine_id, human in ready.items():
         if engine_id in open_tasks:
             continue
         activity = step.definition.activity(human.activity)
-        _anchor_events_fire(step, activity=activity.n, moment=EventMoment.START)
-        new_tasks.append(
-            CaseTask(
-                case=case,
-                engine_task_id=engine_id,
-                activity=activity.n,
-                name=activity.name,
-                kind=activity.kind.value,
-                entity_id=case.entity_id,
-                role_code=activity.role,
-            )
+        if activity.n not in started:  # the tasks of one `each` activity start it once
+            started.add(activity.n)
+            _anchor_events_fire(step, activity=activity.n, moment=EventMoment.START)
+        task = CaseTask(
+            case=case,
+            engine_task_id=engine_id,
+            activity=activity.n,
+            name=activity.name,
+            kind=activity.kind.value,
+            entity_id=case.entity_id,
+            role_code=human.role or activity.role,
         )
+        # Any of several responsibles completes it: the further roles go to CaseTaskRole (performers.py).
+        task._co_role_codes = [] if human.role else sorted(activity.co_roles)
+        new_tasks.append(task)
     for task in new_tasks:  # after every start event: one may open a deadline of another new task
         task.due_at = step.task_due(task.activity)
     if step.opened:
         Deadline.objects.bulk_create(step.opened)
         step.opened = []
     CaseTask.objects.bulk_create(new_tasks)
+    CaseTaskRole.objects.bulk_create(
+        CaseTaskRole(task=task, role_code=role) for task in new_tasks for role in task._co_role_codes
+    )
     still_open = [t for t in open_tasks.values() if t.pk not in vanished]
     _open_tasks_due_refresh(step, tasks=still_open)
     step.open_tasks = still_open + new_tasks

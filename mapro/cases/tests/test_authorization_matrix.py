@@ -30,7 +30,9 @@ from rest_framework.test import APIClient
 from mapro.audit.models import AuditEvent
 from mapro.cases import services
 from mapro.cases.models import Attachment, Case, CaseTask, Comment
+from mapro.cases.performers import activity_for_role
 from mapro.catalogue.definition import Definition
+from mapro.catalogue.definition.schema import REQUESTER
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.services import demo_username
 
@@ -130,10 +132,27 @@ def label_for(d: Definition, n: int, labels: dict[int, str | None]) -> str | Non
     return step[1]
 
 
-def drive(d: Definition) -> Fixture:
+def stop_plan(d: Definition, stop_at: int) -> tuple[int, dict[int, str | None], None]:
+    """Like `plan`, to a case whose open task is activity `stop_at`."""
+    for start in d.start_activities():
+        path = shortest(d, [start], lambda m: m == stop_at)
+        if path is not None:
+            return start, dict(path[:-1]), None
+    raise AssertionError(f"{d.code}: {stop_at} is unreachable")
+
+
+def performer_of(entity: str, task: CaseTask) -> Person:
+    """Who completes the task in the set-up: the requester for theirs, else the holder of its first role."""
+    if task.role_code == REQUESTER:
+        return Person.objects.select_related("entity", "user").get(pk=task.case.requester_id)
+    return person(entity, task.role_code)
+
+
+def drive(d: Definition, stop_at: int | None = None) -> Fixture:
     entity = d.entity.value
-    start, labels, target = plan(d)
-    requester = person(entity, d.activity(start).role)
+    start, labels, target = plan(d) if stop_at is None else stop_plan(d, stop_at)
+    first = d.activity(start).role
+    requester = person(entity, first if first != REQUESTER else d.roles[0].id)
     flow = next((f.id for f in d.flows if f.start == start), None)
     case = services.case_start(procedure_code=d.code, requester=requester, inputs=start_inputs(d), flow=flow)
     attachments: dict[int, tuple[set[str], int]] = {}
@@ -142,15 +161,20 @@ def drive(d: Definition) -> Fixture:
         open_tasks = list(case.tasks.filter(status=CaseTask.Status.OPEN).order_by("created_at"))
         humans = [t for t in open_tasks if d.activity(t.activity).call is None]
         assert humans, f"{d.code}: only call tasks open"
-        if completed and (target is None or target in {t.activity for t in completed}):
+        if stop_at is not None and stop_at in {t.activity for t in humans}:
+            break
+        if stop_at is None and completed and (target is None or target in {t.activity for t in completed}):
             break
         task = humans[0]
-        actor = person(entity, task.role_code)
+        actor = performer_of(entity, task)
+        records = activity_for_role(
+            definition=d, activity=d.activity(task.activity), role=task.role_code
+        ).records
         services.case_task_complete(
             task_id=task.pk,
             actor=actor,
             decision=label_for(d, task.activity, labels),
-            data=record_data(d, task.activity),
+            data={k: v for k, v in record_data(d, task.activity).items() if k in records},
         )
         task.refresh_from_db()
         completed.append(task)
@@ -161,15 +185,16 @@ def drive(d: Definition) -> Fixture:
             attachments[evidence.pk] = (evidence_restriction(d, task.activity), actor.pk)
         case.refresh_from_db()
         assert case.status == Case.Status.OPEN, f"{d.code}: the case ended before an open task"
-    last = person(entity, completed[-1].role_code)
+    last_task = next(t for t in reversed(completed) if t.role_code != REQUESTER)  # reserving needs a role
+    last = performer_of(entity, last_task)
     reserved = services.case_attachment_add(
         case_id=case.pk, actor=last, upload=upload("reservado.pdf"), reserved=True
     )
-    attachments[reserved.pk] = ({completed[-1].role_code}, last.pk)
+    attachments[reserved.pk] = ({last_task.role_code}, last.pk)
     task = next(
         t
         for t in case.tasks.filter(status=CaseTask.Status.OPEN).order_by("created_at")
-        if d.activity(t.activity).call is None
+        if d.activity(t.activity).call is None and stop_at in (None, t.activity)
     )
     records = {r.pk: record_restriction(d, r.record_id) for r in case.records.all()}
     assert target is None or any(records.values()), f"{d.code}: no restricted record written"
@@ -195,7 +220,8 @@ def expected(fx: Fixture, who: Person, roles: set[str]) -> Expected:
     if who.entity_id != case.entity_id:
         return Expected(False, frozenset(), frozenset(), ABSENT, ABSENT, ABSENT)
     admin = who.user.is_superuser
-    open_roles = set(case.tasks.filter(status=CaseTask.Status.OPEN).values_list("role_code", flat=True))
+    # Every role that may complete an open task (the co-roles of an activity any of them completes too).
+    open_roles = {r for t in case.tasks.filter(status=CaseTask.Status.OPEN) for r in t.roles} - {REQUESTER}
     read = admin or who.pk in fx.involved or bool(roles & open_roles) or bool(roles & procedure_readers(d))
     if not read:
         return Expected(False, frozenset(), frozenset(), ABSENT, ABSENT, ABSENT)
@@ -205,7 +231,11 @@ def expected(fx: Fixture, who: Person, roles: set[str]) -> Expected:
         for pk, (only, uploader) in fx.attachments.items()
         if not only or roles & only or uploader == who.pk
     )
-    act = ALLOWED if fx.task.role_code in roles else FORBIDDEN
+    # A task of the requester is theirs alone; any other, a holder of any of its roles.
+    if fx.task.role_code == REQUESTER:
+        act = ALLOWED if who.pk == case.requester_id else FORBIDDEN
+    else:
+        act = ALLOWED if set(fx.task.roles) & roles else FORBIDDEN
     others_worked = case.tasks.filter(status=CaseTask.Status.COMPLETED).exclude(completed_by=who).exists()
     withdraws = who.pk == case.requester_id and not others_worked
     manage = ALLOWED if admin or roles & procedure_managers(d) or withdraws else FORBIDDEN
@@ -427,6 +457,31 @@ def test_authorization_matrix(code, media):
         want = expected(fx, who, roles)
         probe_api(probe, who, label, want)
         probe_web(probe, who, label, want)
+    CHECKS.append(probe.checks)
+    assert not probe.failures, f"{len(probe.failures)} de {probe.checks}:\n" + "\n".join(probe.failures[:40])
+
+
+# Tasks several people may complete, each probed like the matrix's task: a co-responsible pair any of whom
+# completes the activity, one role's task of an activity each role must complete, and a task of the requester.
+SHARED_TASKS = [
+    ("S.04.01.01_P", 5),  # 004:482 "Jefe/a y Coordinador/a" revisan: any
+    ("S.04.03.02_P", 202),  # 004:1399 "Especialista en IS Especialista en SD": each
+    ("S.04.04.02_P", 6),  # 004:2212 ¿Es conforme? the requester's answer
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("code", "activity"), SHARED_TASKS)
+def test_authorization_matrix_of_shared_tasks(code, activity, media):
+    d = CATALOGUE.definitions[code].definition
+    fx = drive(d, stop_at=activity)
+    assert fx.task.activity == activity
+    people = people_to_try(d)
+    probe = Probe(fx)  # after every write of the set-up, people included
+    for label, who, roles in people:
+        want = expected(fx, who, roles)
+        probe_api(probe, who, f"{label} / actividad {activity}", want)
+        probe_web(probe, who, f"{label} / actividad {activity}", want)
     CHECKS.append(probe.checks)
     assert not probe.failures, f"{len(probe.failures)} de {probe.checks}:\n" + "\n".join(probe.failures[:40])
 

@@ -21,8 +21,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from mapro.cases.performers import activity_for_role
 from mapro.catalogue.definition import Definition, load_catalogue
-from mapro.catalogue.definition.schema import END
+from mapro.catalogue.definition.schema import END, REQUESTER
 from mapro.catalogue.tests.sample_data import record_data, start_inputs
 
 from .conftest import person
@@ -160,6 +161,7 @@ class Driver:
     entity: str
     d: Definition
     plan: dict[int, deque[str]]
+    requester: object = None
     order: str = FIRST
     done: list[Step] = field(default_factory=list)
     seen_at: dict[int, int] = field(default_factory=dict)  # task id -> step in which it was first open
@@ -169,8 +171,10 @@ class Driver:
         self.distance = distances_to_end(self.d)
 
     def client(self, task: dict) -> APIClient:
-        roles = task.get("roles") or [task["role_code"]]
-        return self.client_for(person(self.entity, roles[0]))
+        """Someone who may complete the task: the requester for theirs, else a holder of one of its roles."""
+        if task["roles"] == [REQUESTER]:
+            return self.client_for(self.requester)
+        return self.client_for(person(self.entity, next(r for r in task["roles"] if r != REQUESTER)))
 
     def label(self, n: int) -> str | None:
         """The plan's next answer at n, or the branch nearest to an end."""
@@ -211,7 +215,10 @@ class Driver:
                 self.done.append((n, None))
                 continue
             client, label = self.client(task), self.label(n)
-            payload = {"decision": label, "data": record_data(self.d, n)}
+            # Of an `each` activity, each role's task writes the records its role may read.
+            records = activity_for_role(definition=self.d, activity=self.d.activity(n), role=task["role_code"])
+            data = {k: v for k, v in record_data(self.d, n).items() if k in records.records}
+            payload = {"decision": label, "data": data}
             response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
             assert response.status_code == 200, (self.d.code, n, response.json())
             progress = response.json()  # the completion answers with the case's state and open tasks
@@ -232,7 +239,7 @@ class Driver:
             self.driven_children.add(child)
             code = reader.get(f"/api/v1/cases/{child}/").json()["procedure"]
             child_d = CATALOGUE.definitions[code].definition
-            Driver(self.client_for, self.entity, child_d, {}).run(child, reader)
+            Driver(self.client_for, self.entity, child_d, {}, self.requester).run(child, reader)
         return bool(pending)
 
     def check_split(self, n: int, label: str | None, open_tasks: list[dict]) -> None:
@@ -304,14 +311,16 @@ def test_every_branch_reaches_an_end_through_the_api(code, client_for):
     d = CATALOGUE.definitions[code].definition
     entity = d.entity.value
     for start, steps, order in drives(d):
-        requester = client_for(person(entity, d.activity(start).role))
+        first = d.activity(start).role
+        requester_person = person(entity, first if first != REQUESTER else d.roles[0].id)
+        requester = client_for(requester_person)
         payload = {"procedure": code, "inputs": start_inputs(d)}
         if d.flows:
             payload["flow"] = flow_starts(d)[start]
         response = requester.post("/api/v1/cases/", payload, format="json")
         assert response.status_code == 201, response.json()
         plan = plan_of(steps)
-        done = Driver(client_for, entity, d, plan, order).run(response.json()["number"], requester)
+        done = Driver(client_for, entity, d, plan, requester_person, order).run(response.json()["number"], requester)
         assert not any(plan.values()), (code, order, "decisions of the path never asked", dict(plan))
         if not has_parallel(d):  # a call that does not wait is completed by the engine, never opened
             at_once = {a.n for a in d.activities if a.call and not a.call.wait}

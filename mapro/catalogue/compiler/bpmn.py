@@ -33,6 +33,7 @@ _TAGS = {
     NodeKind.TASK: "userTask",
     NodeKind.CALL: "callActivity",
     NodeKind.GATEWAY: "exclusiveGateway",
+    NodeKind.PARALLEL: "parallelGateway",
     NodeKind.END: "endEvent",
 }
 

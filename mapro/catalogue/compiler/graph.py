@@ -10,10 +10,10 @@ the engine (task spec names are these ids) rely on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from mapro.catalogue.definition.schema import END, Activity, Definition
+from mapro.catalogue.definition.schema import END, Activity, Completion, Definition
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
@@ -93,6 +93,41 @@ def join_id(n: int) -> str:
     return f"Join_{n}"
 
 
+def each_task_id(n: int, role: str) -> str:
+    """The task of one role of an activity each of whose roles must complete (`completion: each`)."""
+    return f"Activity_{n}__{role}"
+
+
+def each_split_id(n: int) -> str:
+    return f"Split_Each_{n}"
+
+
+def each_merge_id(n: int) -> str:
+    return f"Merge_Each_{n}"
+
+
+def each_join_id(n: int) -> str:
+    return f"Join_Each_{n}"
+
+
+def entry_id(activity: Activity) -> str:
+    """Where the flow enters an activity: its task, or the split into one task per role."""
+    return each_split_id(activity.n) if _each(activity) else activity_id(activity.n)
+
+
+def lane_roles(activity: Activity) -> list[str]:
+    """The lanes an activity draws in: its role's, and each co-role's when each role has its own task."""
+    return activity.performer_roles if _each(activity) else [activity.role]
+
+
+def _each(activity: Activity) -> bool:
+    return activity.completion == Completion.EACH and bool(activity.co_roles)
+
+
+EACH_SPLIT_NAME = "Cada responsable"
+EACH_JOIN_NAME = "Todos cumplieron"
+
+
 def task_name(activity: Activity) -> str:
     """The activity as people cite it: with its number, as the ficha numbers it."""
     return f"{activity.n}. {activity.name}"
@@ -117,6 +152,9 @@ class _Builder:
         self.add_start_flows(first_role)
         for activity in self.d.activities:
             self.add_activity(activity)
+        for activity in self.d.activities:
+            if _each(activity):
+                self.merge_before_split(activity)
 
     def add_start_flows(self, role: str) -> None:
         if not self.d.flows:
@@ -140,9 +178,19 @@ class _Builder:
                 condition=condition,
             )
 
+    def responsibles(self, activity: Activity) -> str:
+        """The documentation's closing line: who does the activity, and how several of them share it."""
+        names = [self.d.role(role).name for role in activity.performer_roles]
+        if len(names) == 1:
+            return f"Responsable: {names[0]}"
+        how = "cada uno debe cumplirla" if _each(activity) else "la cumple cualquiera de ellos"
+        return f"Responsables ({how}): {'; '.join(names)}"
+
     def add_activity(self, activity: Activity) -> None:
+        if _each(activity):
+            self.add_each_activity(activity)
+            return
         node_id = activity_id(activity.n)
-        role_name = self.d.role(activity.role).name
         if activity.join:
             # An inclusive gateway: it waits for every branch that can still reach it. After a split that is
             # all of them; after a correction that reopens one branch, or branches that decide whether to
@@ -160,7 +208,7 @@ class _Builder:
                 caption=activity.name,
                 role=activity.role,
                 activity=activity.n,
-                documentation=f"{activity.description}\n\nResponsable: {role_name}",
+                documentation=f"{activity.description}\n\n{self.responsibles(activity)}",
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
@@ -210,13 +258,57 @@ class _Builder:
         self.nodes.append(Node(split, NodeKind.GATEWAY, "", "", role, parallel=True))
         self.add_edge(source, split, label=label, condition=condition)
         for target in targets:
-            self.add_edge(split, activity_id(target))
+            self.add_edge(split, entry_id(self.d.activity(target)))
+
+    def add_each_activity(self, activity: Activity) -> None:
+        """
+        One task per role, each in its role's lane, between a parallel split and a join: the flow goes on
+        when every role has done its part. Each task keeps the activity's number (`Activity_<n>__<role>`).
+        """
+        split, join = each_split_id(activity.n), each_join_id(activity.n)
+        self.nodes.append(
+            Node(split, NodeKind.GATEWAY, EACH_SPLIT_NAME, "", activity.role, activity.n, parallel=True)
+        )
+        documentation = f"{activity.description}\n\n{self.responsibles(activity)}"
+        for role in activity.performer_roles:
+            task = each_task_id(activity.n, role)
+            name = f"{task_name(activity)} ({self.d.role(role).name})"
+            self.nodes.append(Node(task, NodeKind.TASK, name, activity.name, role, activity.n, documentation))
+            self.add_edge(split, task)
+            self.add_edge(task, join)
+        self.nodes.append(
+            Node(join, NodeKind.GATEWAY, EACH_JOIN_NAME, "", activity.role, activity.n, parallel=True)
+        )
+        (target,) = self.d.successors(activity)
+        self.add_edge(join, self.target_id(target, activity.outcome, source=activity.n))
+
+    def merge_before_split(self, activity: Activity) -> None:
+        """
+        A parallel gateway waits for every incoming flow: the split of an activity reached from several
+        places (two branches, a loop) gets them through an exclusive merge, so any one of them starts it.
+        """
+        split = each_split_id(activity.n)
+        incoming = [e for e in self.edges if e.target == split]
+        if len(incoming) < 2:
+            return
+        merge = each_merge_id(activity.n)
+        self.nodes.insert(
+            self.nodes.index(self.node(split)), Node(merge, NodeKind.GATEWAY, "", "", activity.role)
+        )
+        for edge in incoming:
+            self.edges[self.edges.index(edge)] = replace(
+                edge, id=edge.id.replace(f"_{split}", f"_{merge}"), target=merge
+            )
+        self.add_edge(merge, split)
+
+    def node(self, node_id: str) -> Node:
+        return next(n for n in self.nodes if n.id == node_id)
 
     def target_id(self, target: int | str, outcome: str | None, *, source: int | None = None) -> str:
         """The node an arrow from activity `source` enters: the join gateway, when `source` ends a branch."""
         if target != END:
             joined = self.d.activity(int(target)).join
-            return join_id(int(target)) if source in joined else activity_id(int(target))
+            return join_id(int(target)) if source in joined else entry_id(self.d.activity(int(target)))
         name = outcome or DEFAULT_OUTCOME
         if name not in self.end_ids:
             self.end_ids[name] = f"End_{len(self.end_ids) + 1}"

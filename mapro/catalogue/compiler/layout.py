@@ -21,7 +21,7 @@ from itertools import pairwise
 from mapro.catalogue.definition.schema import Definition
 
 from .geometry import Box, Point, TextBlock
-from .graph import FLOWS_GATEWAY_ID, START_ID, Edge, FlowGraph, Node, NodeKind, flow_graph
+from .graph import FLOWS_GATEWAY_ID, START_ID, Edge, FlowGraph, Node, NodeKind, flow_graph, lane_roles
 from .labels import EDGE_LABEL_WIDTH, LABEL_LINE, LABEL_TEXT, place_edge_labels
 from .routing import Cell, RoutePoint, Router, Tracks, XRef, YRef
 from .text import block_width, wrap
@@ -157,7 +157,7 @@ class _Layout:
         self.graph = flow_graph(definition)
         self.back = back_edges(self.graph)
         self.rank = ranks(self.graph, self.back)
-        self.roles = list(dict.fromkeys(a.role for a in definition.activities))
+        self.roles = list(dict.fromkeys(r for a in definition.activities for r in lane_roles(a)))
         self.cells, self.lane_rows = self._cells()
         self.extents = {n.id: _extent(n) for n in self.graph.nodes}
         self.columns = max(self.rank.values()) + 1

@@ -38,6 +38,7 @@ ActivityRef = ActivityNumber | Literal["end"]
 # The person who opened the case, acting inside a step (a conformity, an authorisation): usable wherever an
 # activity names its roles, never declared in `roles`.
 REQUESTER = "requester"
+REQUESTER_NAME = "Solicitante"  # its lane and its name wherever a role name is shown
 # Where a condition or a call reads case data: `inputs.<input id>` or `<record id>.<field id>`.
 DataPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=121)]
 Scalar = int | float | bool | str
@@ -550,6 +551,9 @@ class Definition(Strict):
         return next(a for a in self.activities if a.n == n)
 
     def role(self, role_id: str) -> Role:
+        """A declared role, or the requester (never declared: its unit is the one of the case's entity)."""
+        if role_id == REQUESTER:
+            return Role.model_construct(id=REQUESTER, name=REQUESTER_NAME, unit="", responsibilities=[])
         return next(r for r in self.roles if r.id == role_id)
 
     def unit(self, unit_id: str) -> Unit:

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .loader import DefinitionError, LoadedDefinition, LoadedProcessMap, Loc, SourceFile, discover, load_file
-from .schema import END, Definition, FieldType, Format, FormatField, Indicator, IndicatorBasis, TimeUnit
+from .schema import (
+    END,
+    REQUESTER,
+    Activity,
+    Completion,
+    Definition,
+    FieldType,
+    Format,
+    FormatField,
+    Indicator,
+    IndicatorBasis,
+    TimeUnit,
+)
 
 CASE_START = "case_start"
 
@@ -243,11 +255,33 @@ class _Checker:
         for i, role in enumerate(self.d.roles):
             self._known_unit(role.unit, ("roles", i, "unit"))
         for i, activity in enumerate(self.d.activities):
-            self._known_role(activity.role, ("activities", i, "role"))
+            self._known_performer(activity.role, ("activities", i, "role"))
+            for j, role in enumerate(activity.co_roles):
+                self._known_performer(role, ("activities", i, "co_roles", j))
+            self._check_completion(activity, ("activities", i))
             if activity.unit is not None:
                 self._known_unit(activity.unit, ("activities", i, "unit"))
         if self.d.supervision is not None:
             self._known_role(self.d.supervision.role, ("supervision", "role"))
+
+    def _known_performer(self, role: str, loc: Loc) -> None:
+        """Who does an activity: a declared role, or the case's requester (never declared)."""
+        if role != REQUESTER:
+            self._known_role(role, loc)
+
+    def _check_completion(self, activity: Activity, loc: Loc) -> None:
+        if activity.completion != Completion.EACH:
+            return
+        if not activity.co_roles:
+            self.fail(
+                (*loc, "completion"), "'completion: each' necesita 'co_roles' (los roles que deben cumplirla)"
+            )
+        elif activity.decision is not None or activity.call is not None:
+            self.fail(
+                (*loc, "completion"),
+                "'completion: each' abre una tarea por rol: no admite 'decision' ni 'call' (¿quién decide?); "
+                "use 'completion: any' o separe la decisión",
+            )
 
     def _known_role(self, role: str, loc: Loc) -> None:
         if role not in self.roles:

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from mapro.catalogue.compiler import render_svg
 from mapro.catalogue.definition.schema import (
     END,
+    REQUESTER,
+    REQUESTER_NAME,
     Activity,
     ActivityKind,
     ActivityRef,
+    Completion,
     Definition,
     Entity,
     EventMoment,
@@ -373,6 +376,8 @@ class _Names:
         self.time_rules = {t.id: t for t in d.time_rules}
 
     def role(self, role_id: str) -> str:
+        if role_id == REQUESTER:
+            return REQUESTER_NAME
         role = self.roles.get(role_id)
         return role.name if role else role_id
 
@@ -415,16 +420,29 @@ def _header(d: Definition) -> list[Item]:
     ]
 
 
+def _responsibles(names: _Names, activity: Activity) -> str:
+    """The responsible role, or every responsible and how they share the activity."""
+    if not activity.co_roles:
+        return names.role(activity.role)
+    joined = "; ".join(names.role(r) for r in activity.performer_roles)
+    how = (
+        "cada uno cumple su parte"
+        if activity.completion == Completion.EACH
+        else "la cumple cualquiera de ellos"
+    )
+    return f"{joined} ({how})"
+
+
 def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityRow:
-    role = names.roles[activity.role]
+    role = d.role(activity.role)
     channel = [f"Canal: {activity.channel}"] if activity.channel else []
     return ActivityRow(
         n=activity.n,
         name=activity.name,
         kind=KIND_LABELS[activity.kind],
         description=activity.description,
-        role=role.name,
-        unit=names.unit(activity.unit or role.unit),
+        role=_responsibles(names, activity),
+        unit=names.unit(activity.unit or role.unit) if activity.unit or role.unit else "—",
         records=[names.records.get(r, r) for r in activity.records],
         systems=[*activity.systems, *channel],
         time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == activity.n],
@@ -518,7 +536,7 @@ def _decisions(d: Definition, names: _Names) -> list[DecisionBlock]:
             DecisionBlock(
                 activity=f"Actividad {names.activity(activity.n)}",
                 question=activity.decision.question,
-                role=names.role(activity.role),
+                role=_responsibles(names, activity),
                 branches=[
                     BranchRow(b.label, names.target(b.goto, b.outcome), b.note)
                     for b in activity.decision.branches

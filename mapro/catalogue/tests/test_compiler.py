@@ -21,10 +21,10 @@ from lxml import etree
 
 from mapro.catalogue.compiler import compile_bpmn, process_id, render_svg
 from mapro.catalogue.compiler.geometry import Box, Point
-from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind
+from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind, lane_roles
 from mapro.catalogue.compiler.layout import Diagram, layout
 from mapro.catalogue.definition import Definition, load_catalogue
-from mapro.catalogue.definition.schema import END, ActivityKind
+from mapro.catalogue.definition.schema import END, ActivityKind, Completion
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLDEN = ROOT / "tests" / "fixtures" / "bpmn" / "PR_OTI_005.bpmn"
@@ -109,11 +109,18 @@ class TestBpmn:
         d = definition(code)
         nodes = flow_nodes(bpmn_tree(code).find("bpmn:process", NS))
         for activity in d.activities:
+            if activity.completion == Completion.EACH:  # one task per role, each in its lane
+                for role in activity.performer_roles:
+                    node = nodes[f"Activity_{activity.n}__{role}"]
+                    assert node.get("name") == f"{activity.n}. {activity.name} ({d.role(role).name})"
+                    documentation = node.findtext("bpmn:documentation", namespaces=NS)
+                    assert all(d.role(r).name in documentation for r in activity.performer_roles)
+                continue
             node = nodes[f"Activity_{activity.n}"]
             assert node.get("name") == f"{activity.n}. {activity.name}"
             documentation = node.findtext("bpmn:documentation", namespaces=NS)
             assert activity.description in documentation
-            assert d.role(activity.role).name in documentation
+            assert all(d.role(r).name in documentation for r in activity.performer_roles)
             if activity.kind == ActivityKind.CALL:
                 assert node.tag == f"{{{NS['bpmn']}}}callActivity"
                 assert node.get("calledElement") == process_id(activity.call.procedure)
@@ -144,14 +151,18 @@ class TestBpmn:
         d = definition(code)
         process = bpmn_tree(code).find("bpmn:process", NS)
         lanes = process.findall("bpmn:laneSet/bpmn:lane", NS)
-        roles = list(dict.fromkeys(a.role for a in d.activities))
+        roles = list(dict.fromkeys(r for a in d.activities for r in lane_roles(a)))
         assert [lane.get("name") for lane in lanes] == [d.role(r).name for r in roles]
         placed = {
             ref.text: lane.get("name") for lane in lanes for ref in lane.findall("bpmn:flowNodeRef", NS)
         }
         assert set(placed) == set(flow_nodes(process))
         for activity in d.activities:
-            assert placed[f"Activity_{activity.n}"] == d.role(activity.role).name
+            if activity.completion == Completion.EACH:
+                for role in activity.performer_roles:
+                    assert placed[f"Activity_{activity.n}__{role}"] == d.role(role).name
+            else:
+                assert placed[f"Activity_{activity.n}"] == d.role(activity.role).name
 
     def test_every_element_has_its_diagram(self, code: str) -> None:
         root = bpmn_tree(code)

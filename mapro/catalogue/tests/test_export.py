@@ -194,3 +194,21 @@ def test_the_ficha_says_what_runs_in_parallel_and_what_waits() -> None:
     )
     text = _docx_text(export_procedure(_definition("S.04.03.02_P"), "docx"))
     assert _squash("Inicia a la vez (en paralelo) en las actividades 301, 302 y 303") in _squash(text)
+
+
+def test_docx_names_every_responsible_and_how_they_share_the_activity() -> None:
+    """S04.02.00.03 activity 8 (seed 002:914): "Cada coordinador de equipo informa" — both, each one."""
+    text = _squash(_docx_text(export_procedure(_definition("S04.02.00.03"), "docx")))
+
+    both = (
+        "Responsable de la coordinación del equipo de innovación tecnológica; Responsable de la coordinación "
+        "del equipo de infraestructura tecnológica (cada uno cumple su parte)"
+    )
+    assert _squash(both) in text
+
+
+def test_docx_names_the_requester_as_solicitante() -> None:
+    """S.04.04.02_P activity 6 (seed 004:2212): the requester's conformity, in the lane "Solicitante"."""
+    text = _squash(_docx_text(export_procedure(_definition("S.04.04.02_P"), "docx")))
+
+    assert _squash("¿Es conforme? (decide: Solicitante)") in text

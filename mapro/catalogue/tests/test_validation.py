@@ -116,6 +116,30 @@ CASES = {
         "  - n: 2",
         "activities[1].name: campo obligatorio ausente",
     ),
+    "unknown_co_role": (
+        "    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n    seed_line: 257",
+        "    role: responsable_plataforma_correo\n    co_roles: [operador_backup]\n"
+        "    systems: [Google Workspace]\n    seed_line: 257",
+        "co_roles: [operador_backup]",
+        "activities[1].co_roles[0]: rol desconocido: operador_backup",
+    ),
+    "each_without_co_roles": (
+        "    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n    seed_line: 257",
+        "    role: responsable_plataforma_correo\n    completion: each\n"
+        "    systems: [Google Workspace]\n    seed_line: 257",
+        "completion: each",
+        "activities[1].completion: 'completion: each' necesita 'co_roles'",
+    ),
+    "each_with_decision": (
+        "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
+        "    kind: decision\n    role: responsable_plataforma_correo\n"
+        "    co_roles: [coordinador_infraestructura]\n"
+        "    completion: each\n    systems: [Google Workspace]\n"
+        "    decision:\n      question: ¿Se suspendió la cuenta?\n      branches:\n"
+        "        - {label: Sí, goto: 3}\n        - {label: No, goto: end}\n",
+        "completion: each",
+        "activities[1].completion: 'completion: each' abre una tarea por rol: no admite 'decision'",
+    ),
 }
 YAML_SYNTAX = (
     "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
@@ -341,3 +365,14 @@ def test_each_parallel_error_names_file_line_and_field(case, tmp_path, capsys):
 def test_parallel_branches_that_are_valid(changes, tmp_path):
     catalogue = load_catalogue([parallel_file(tmp_path, *changes)], known_codes=["PR.OTI.006"])
     assert catalogue.ok, catalogue.errors
+
+
+def test_the_requester_acts_without_being_declared(tmp_path):
+    """`requester` (the person who opened the case) may be an activity's role or co-role undeclared."""
+    path = broken(
+        tmp_path,
+        "    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n    seed_line: 257",
+        "    role: responsable_plataforma_correo\n    co_roles: [requester]\n    completion: each\n"
+        "    systems: [Google Workspace]\n    seed_line: 257",
+    )
+    call_command("procedures", "validate", str(path))  # no error

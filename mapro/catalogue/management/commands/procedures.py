@@ -107,7 +107,6 @@ class Command(BaseCommand):
 
 
 def render_ficha_text(d: Definition) -> str:
-    roles = {r.id: r.name for r in d.roles}
     lines = [
         f"{d.code} — {d.name}",
         f"Entidad: {d.entity}   Versión: {d.version}   Estado: {d.status}",
@@ -117,7 +116,9 @@ def render_ficha_text(d: Definition) -> str:
         "Actividades:",
     ]
     for a in d.activities:
-        lines.append(f"  {a.n:>3}. [{a.kind}] {a.name} — {roles[a.role]}")
+        who = " / ".join(d.role(r).name for r in a.performer_roles)
+        how = " (cada uno)" if a.co_roles and a.completion == "each" else ""
+        lines.append(f"  {a.n:>3}. [{a.kind}] {a.name} — {who}{how}")
         if a.decision is not None:
             lines.append(f"       {a.decision.question}")
             lines.extend(f"         {b.label} → {_targets(b.goto)}" for b in a.decision.branches)
