@@ -216,7 +216,9 @@ class Driver:
                 continue
             client, label = self.client(task), self.label(n)
             # Of an `each` activity, each role's task writes the records its role may read.
-            records = activity_for_role(definition=self.d, activity=self.d.activity(n), role=task["role_code"])
+            records = activity_for_role(
+                definition=self.d, activity=self.d.activity(n), role=task["role_code"]
+            )
             data = {k: v for k, v in record_data(self.d, n).items() if k in records.records}
             payload = {"decision": label, "data": data}
             response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
@@ -320,7 +322,9 @@ def test_every_branch_reaches_an_end_through_the_api(code, client_for):
         response = requester.post("/api/v1/cases/", payload, format="json")
         assert response.status_code == 201, response.json()
         plan = plan_of(steps)
-        done = Driver(client_for, entity, d, plan, requester_person, order).run(response.json()["number"], requester)
+        done = Driver(client_for, entity, d, plan, requester_person, order).run(
+            response.json()["number"], requester
+        )
         assert not any(plan.values()), (code, order, "decisions of the path never asked", dict(plan))
         if not has_parallel(d):  # a call that does not wait is completed by the engine, never opened
             at_once = {a.n for a in d.activities if a.call and not a.call.wait}

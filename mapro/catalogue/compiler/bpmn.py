@@ -33,7 +33,6 @@ _TAGS = {
     NodeKind.TASK: "userTask",
     NodeKind.CALL: "callActivity",
     NodeKind.GATEWAY: "exclusiveGateway",
-    NodeKind.PARALLEL: "parallelGateway",
     NodeKind.END: "endEvent",
 }
 

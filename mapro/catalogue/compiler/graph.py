@@ -187,9 +187,6 @@ class _Builder:
         return f"Responsables ({how}): {'; '.join(names)}"
 
     def add_activity(self, activity: Activity) -> None:
-        if _each(activity):
-            self.add_each_activity(activity)
-            return
         node_id = activity_id(activity.n)
         if activity.join:
             # An inclusive gateway: it waits for every branch that can still reach it. After a split that is
@@ -199,7 +196,10 @@ class _Builder:
                 join_id(activity.n), NodeKind.GATEWAY, "", "", activity.role, parallel=True, inclusive=True
             )
             self.nodes.append(join)
-            self.add_edge(join_id(activity.n), node_id)
+            self.add_edge(join_id(activity.n), entry_id(activity))
+        if _each(activity):
+            self.add_each_activity(activity)
+            return
         self.nodes.append(
             Node(
                 id=node_id,
@@ -279,6 +279,9 @@ class _Builder:
         self.nodes.append(
             Node(join, NodeKind.GATEWAY, EACH_JOIN_NAME, "", activity.role, activity.n, parallel=True)
         )
+        if activity.parallel:
+            self.add_targets(join, activity.parallel, None, split=split_id(activity.n), role=activity.role)
+            return
         (target,) = self.d.successors(activity)
         self.add_edge(join, self.target_id(target, activity.outcome, source=activity.n))
 

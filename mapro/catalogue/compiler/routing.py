@@ -76,7 +76,7 @@ class Router:
         """
         exits: dict[str, Side] = {}
         for node in self.graph.nodes:
-            if node.kind not in (NodeKind.GATEWAY, NodeKind.PARALLEL):
+            if node.kind != NodeKind.GATEWAY:
                 continue
             source = self.cells[node.id]
             outgoing = self.graph.outgoing(node.id)

@@ -21,7 +21,7 @@ from lxml import etree
 
 from mapro.catalogue.compiler import compile_bpmn, process_id, render_svg
 from mapro.catalogue.compiler.geometry import Box, Point
-from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind, lane_roles
+from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind, entry_id, lane_roles
 from mapro.catalogue.compiler.layout import Diagram, layout
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END, ActivityKind, Completion
@@ -333,21 +333,30 @@ def test_parallel_splits_and_joins_are_gateways(code: str) -> None:
     def sources(target: str) -> set[str]:
         return {f.get("sourceRef") for f in flows if f.get("targetRef") == target}
 
+    def entry(n: int) -> str:  # an activity each of whose roles completes it starts at its own split
+        return entry_id(d.activity(n))
+
+    def exit(n: int) -> str:
+        activity = d.activity(n)
+        if activity.decision:
+            return f"Gateway_{n}"
+        return f"Join_Each_{n}" if entry(n) != f"Activity_{n}" else f"Activity_{n}"
+
     for activity in d.activities:
         if activity.parallel:
             assert process.find(f"bpmn:parallelGateway[@id='Split_{activity.n}']", NS) is not None
-            assert targets(f"Activity_{activity.n}") == {f"Split_{activity.n}"}
-            assert targets(f"Split_{activity.n}") == {f"Activity_{n}" for n in activity.parallel}
+            assert targets(exit(activity.n)) == {f"Split_{activity.n}"}
+            assert targets(f"Split_{activity.n}") == {entry(n) for n in activity.parallel}
         for k, branch in enumerate(activity.decision.branches if activity.decision else [], 1):
             if isinstance(branch.goto, list):
                 split = f"Split_{activity.n}_{k}"
                 assert process.find(f"bpmn:parallelGateway[@id='{split}']", NS) is not None
-                assert targets(split) == {f"Activity_{n}" for n in branch.goto}
+                assert targets(split) == {entry(n) for n in branch.goto}
         if activity.join:
             join = f"Join_{activity.n}"
             assert process.find(f"bpmn:inclusiveGateway[@id='{join}']", NS) is not None
-            assert targets(join) == {f"Activity_{activity.n}"}
-            expected = {f"Gateway_{n}" if d.activity(n).decision else f"Activity_{n}" for n in activity.join}
+            assert targets(join) == {entry(activity.n)}
+            expected = {exit(n) for n in activity.join}
             assert sources(join) == expected
     for flow in d.flows:
         if isinstance(flow.start, list):
