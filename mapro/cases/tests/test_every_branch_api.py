@@ -328,4 +328,6 @@ def test_every_branch_reaches_an_end_through_the_api(code, client_for):
         assert not any(plan.values()), (code, order, "decisions of the path never asked", dict(plan))
         if not has_parallel(d):  # a call that does not wait is completed by the engine, never opened
             at_once = {a.n for a in d.activities if a.call and not a.call.wait}
-            assert [n for n, _ in done] == [n for n, _ in steps if n not in at_once]
+            # An activity each of whose roles completes it is done once per role, one after the other.
+            once = [n for i, (n, _) in enumerate(done) if i == 0 or done[i - 1][0] != n]
+            assert once == [n for n, _ in steps if n not in at_once]
