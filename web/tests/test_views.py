@@ -342,3 +342,31 @@ def test_find_a_case_by_number_or_start_data(login_client):
     assert case.number in body
     body = client.get(reverse("web:cases"), {"q": "no-existe"}).content.decode()
     assert "No hay expedientes con «no-existe»" in body
+
+
+@pytest.mark.django_db
+def test_parallel_starts_and_branches_are_named_on_the_pages(client):
+    """S.04.03.02_P's third flow opens 301, 302 and 303 at once; S.04.02.03_P's "Sí" of 2 opens 4 and 10."""
+    from mapro.catalogue.definition import Catalogue
+    from mapro.catalogue.selectors import catalogue_from_repository
+    from mapro.catalogue.services import procedure_versions_load
+    from mapro.catalogue.tests.sample_data import record_data, start_inputs
+    from mapro.organization.services import demo_people_create
+
+    codes = ("S.04.03.02_P", "S.04.02.03_P")
+    definitions = catalogue_from_repository().definitions
+    procedure_versions_load(catalogue=Catalogue(definitions={c: definitions[c] for c in codes}))
+    demo_people_create()
+    client.force_login(person("especialista_is", "SENACE").user)
+    body = client.get(reverse("web:start-form", args=[_version("S.04.03.02_P").pk])).content.decode()
+    assert "empieza a la vez en 301." in body and "; 302." in body and "; 303." in body
+
+    d = definitions["S.04.02.03_P"].definition
+    requester = person("especialista_cc", "SENACE")
+    case = services.case_start(procedure_code="S.04.02.03_P", requester=requester, inputs=start_inputs(d))
+    first = case.tasks.get(activity=1)
+    services.case_task_complete(task_id=first.pk, actor=requester, data=record_data(d, 1))
+    task = case.tasks.get(activity=2)
+    client.force_login(person("coordinador_is", "SENACE").user)
+    body = client.get(reverse("web:task", args=[task.pk])).content.decode()
+    assert "Pasan a la vez (en paralelo) a 4. Revisa scripts de BD de software a instalar; 10. Revisa" in body

@@ -11,6 +11,8 @@ Parallel branches run as the seeds write them, through the REST API, as the name
   (5) once, after all three answered, and 6 after it; all "Sí" goes straight to 6.
 - S.04.03.02_P (seed 004:1419-1422): the flow starts with 301, 302 and 303 at once; 304 "No" for one of them
   reopens that one alone and 304 waits for it only.
+- S.04.04.01.02_P (seed 004:1788-1803): after 105, 106 → 112 (Especialista en SD) runs beside the servers'
+  branch 107 … 114, so 111 and 112 are open together; 115 waits for both; 113 "No" → 110 leaves 112 done.
 """
 
 from __future__ import annotations
@@ -220,3 +222,28 @@ def test_s_04_03_02_p_a_correction_reopens_only_the_activity_to_correct():
     assert set(run.complete(302)) == {304}
     case = Case.objects.get(number=run.number)
     assert case.tasks.filter(activity=301).count() == 1 and case.tasks.filter(activity=303).count() == 2
+
+
+def test_s_04_04_01_02_p_the_telephone_branch_runs_beside_the_servers_and_115_waits_for_both():
+    run = Run("S.04.04.01.02_P", flow="apagado")
+    run.complete(101)
+    run.complete(102, "Sí")
+    run.complete(103, "Sí")
+    run.complete(104)
+    # 004:1788 "Continúa en actividades 5, 6 (paralelas)", read as 6 and 7 (inconsistency recorded).
+    assert set(run.complete(105)) == {106, 107}
+    assert set(run.complete(106)) == {107, 112}  # 004:1789 "Continúa en la actividad 12"
+    assert run.opened()[112]["role_code"] == "especialista_sd"
+    assert set(run.complete(107)) == {108, 112}
+    assert set(run.complete(108)) == {109, 112}
+    assert set(run.complete(109)) == {110, 112}
+    assert set(run.complete(110, "Sí")) == {111, 112}  # 004:1799 "Se ejecutan tareas 11 y 12 en paralelo"
+    assert set(run.complete(112)) == {111}  # 004:1800 "Continúa en la actividad 15": 115 waits for 114
+    assert set(run.complete(111)) == {113}
+    assert set(run.complete(113, "No")) == {110}  # back to 110 (004:1801): the telephone branch stays done
+    assert set(run.complete(110, "Sí")) == {111}
+    assert set(run.complete(111)) == {113}
+    assert set(run.complete(113, "Sí")) == {114}
+    assert set(run.complete(114)) == {115}
+    case = Case.objects.get(number=run.number)
+    assert case.tasks.filter(activity=112).count() == 1 and case.tasks.filter(activity=115).count() == 1

@@ -3,8 +3,9 @@ Compiling a definition to BPMN 2.0 XML: the executable process and its diagram, 
 
 The process is what the engine runs: a user task per activity (a call activity for kind `call`), an
 exclusive gateway after each decision whose sequence flows carry Python conditions over the `decision`
-variable, a parallel gateway where branches split (`parallel`, a list in `goto` or `start`) and where they
-join (`join`), one end event per outcome. The lane set says which role does what; the collaboration with one
+variable, a parallel gateway where branches split (`parallel`, a list in `goto` or `start`) and an
+inclusive gateway where they join (`join`: it waits for the branches that can still arrive; decision
+0016), one end event per outcome. The lane set says which role does what; the collaboration with one
 participant lets modelers draw the lanes inside a pool. The diagram interchange (BPMN DI) places every
 shape and edge where `layout.py` put them, so bpmn.io and Camunda Modeler show the same drawing as the
 SVG. Only the standard OMG namespaces are used: nothing here needs an engine extension.

@@ -35,6 +35,8 @@ ActivityNumber = Annotated[int, Field(ge=1, le=MAX_ACTIVITY_NUMBER)]
 SeedLine = Annotated[int, Field(ge=1, le=MAX_SEED_LINE)]
 END = "end"
 ActivityRef = ActivityNumber | Literal["end"]
+# Several activities that start at once (a parallel split): at least two.
+ParallelTargets = Annotated[list[ActivityNumber], Field(min_length=2)]
 # The person who opened the case, acting inside a step (a conformity, an authorisation): usable wherever an
 # activity names its roles, never declared in `roles`.
 REQUESTER = "requester"
@@ -244,7 +246,7 @@ class Recipient(Strict):
 
 class Branch(Strict):
     label: Name
-    goto: ActivityRef | list[ActivityNumber] = Field(
+    goto: ActivityRef | ParallelTargets = Field(
         description="The next activity, 'end', or several activities that start at once (in parallel)"
     )
     outcome: Title | None = Field(default=None, description="Name of the end reached when goto is 'end'")
@@ -357,7 +359,7 @@ class Flow(Strict):
 
     id: Identifier
     name: Text
-    start: ActivityNumber | list[ActivityNumber] = Field(
+    start: ActivityNumber | ParallelTargets = Field(
         description="First activity, or several that start at once (in parallel)"
     )
     trigger: Text | None = None
@@ -526,7 +528,7 @@ class Definition(Strict):
     units: list[Unit] = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
     flows: list[Flow] = []
-    start: ActivityNumber | list[ActivityNumber] | None = Field(
+    start: ActivityNumber | ParallelTargets | None = Field(
         default=None, description="First activity (or several, in parallel); defaults to the lowest number"
     )
     activities: list[Activity] = Field(min_length=1, max_length=MAX_ACTIVITIES)

@@ -448,13 +448,13 @@ class _Edge:
 
 class _ParallelChecker:
     """
-    Parallel splits and joins (docs/definition-format.md, "Trabajo en paralelo"). A branch is what can be
-    reached from one of a split's first activities before the join: every activity of it must be
-    dominated by that first activity (no path from the start reaches it without going through the branch),
-    so a branch never loops back before the split or into another branch, and two branches never meet
-    except at a join. A branch leaves only towards an activity whose `join` lists where it comes from; it
-    may not end the procedure while another branch waits at a join; and no arrow re-enters a branch's
-    first activity from outside except through a split, or the join would wait for ever for the others.
+    Parallel splits and joins (docs/definition-format.md, "Parallel work"). A branch is what can be reached
+    from one of a split's first activities before the join: every activity of it must be dominated by that
+    first activity (no path from the start reaches it without going through the branch), so a branch never
+    loops back before the split or into another branch, and two branches never meet except at a join. A
+    branch leaves only towards an activity whose `join` lists where it comes from; it may not end the
+    procedure while another branch waits at a join; and only its split, its own retries or a correction
+    from after the join lead to its first activity, or the join would wait for ever for the other branches.
     """
 
     def __init__(self, checker: _Checker) -> None:

@@ -195,8 +195,12 @@ def branch_to_end(d: Definition, n: int) -> str | None:
     if decision is None:
         return None
     distance = steps_to_end(d)
-    nearest = min(decision.branches, key=lambda b: 0 if b.goto == END else distance.get(b.goto, 10**6))
-    return nearest.label
+
+    def steps(goto: Any) -> int:  # a branch that opens several activities at once: the nearest of them
+        targets = goto if isinstance(goto, list) else [goto]
+        return min(0 if t == END else distance.get(t, 10**6) for t in targets)
+
+    return min(decision.branches, key=lambda b: steps(b.goto)).label
 
 
 def actor_for(entity: Entity) -> Person:
