@@ -247,6 +247,8 @@ class Driver:
     def check_split(self, n: int, label: str | None, open_tasks: list[dict]) -> None:
         """Every branch a split opens is open at once, each for its own role."""
         activity = self.d.activity(n)
+        if any(t["activity"] == n for t in open_tasks):  # another role's part of an `each` activity is open
+            return
         targets = list(activity.parallel)
         for branch in activity.decision.branches if activity.decision else []:
             if branch.label == label and isinstance(branch.goto, list):
