@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mapro.catalogue.definition.schema import END, Activity, Definition
+from mapro.catalogue.definition.schema import END, Activity, ActivityKind, Definition
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
@@ -77,6 +77,11 @@ def activity_id(n: int) -> str:
     return f"Activity_{n}"
 
 
+def end_activity_id(n: int) -> str:
+    """The end event of a numbered "Fin del procedimiento" row (kind end_event): no task, only the end."""
+    return f"End_Activity_{n}"
+
+
 def gateway_id(n: int) -> str:
     return f"Gateway_{n}"
 
@@ -119,6 +124,15 @@ class _Builder:
             self.add_edge(FLOWS_GATEWAY_ID, activity_id(flow.start), label=flow.name, condition=condition)
 
     def add_activity(self, activity: Activity) -> None:
+        if activity.kind == ActivityKind.END_EVENT:
+            # The seed's numbered Fin row: the end event itself, so nobody has a "Fin" task to complete;
+            # the case's outcome is its name. (End_… ids are what the engine reads the outcome from.)
+            name = activity.outcome or activity.name
+            end = Node(
+                end_activity_id(activity.n), NodeKind.END, name, name, activity.role, activity=activity.n
+            )
+            self.nodes.append(end)
+            return
         node_id = activity_id(activity.n)
         role_name = self.d.role(activity.role).name
         self.nodes.append(
@@ -147,7 +161,9 @@ class _Builder:
 
     def target_id(self, target: int | str, outcome: str | None) -> str:
         if target != END:
-            return activity_id(int(target))
+            n = int(target)
+            is_end = self.d.activity(n).kind == ActivityKind.END_EVENT
+            return end_activity_id(n) if is_end else activity_id(n)
         name = outcome or DEFAULT_OUTCOME
         if name not in self.end_ids:
             self.end_ids[name] = f"End_{len(self.end_ids) + 1}"

@@ -67,6 +67,7 @@ KIND_LABELS = {
     ActivityKind.WAIT: "Espera",
     ActivityKind.CALL: "Otro procedimiento",
     ActivityKind.END: "Fin",
+    ActivityKind.END_EVENT: "Fin del procedimiento",
 }
 
 # (singular, plural): "1 día hábil", "10 días hábiles".
