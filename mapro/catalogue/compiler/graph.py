@@ -126,12 +126,14 @@ class _Builder:
     def add_activity(self, activity: Activity) -> None:
         if activity.kind == ActivityKind.END_EVENT:
             # The seed's numbered Fin row: the end event itself, so nobody has a "Fin" task to complete;
-            # the case's outcome is its name. (End_… ids are what the engine reads the outcome from.)
+            # the case's outcome is its `outcome`, or the row's name. (The engine reads it from End_… ids.)
             name = activity.outcome or activity.name
-            end = Node(
-                end_activity_id(activity.n), NodeKind.END, name, name, activity.role, activity=activity.n
+            row = f"{task_name(activity)}\n\n{activity.description}"  # the row as the ficha numbers it
+            node_id = end_activity_id(activity.n)
+            # The drawing writes the row's name; the BPMN name is the outcome the case closes with.
+            self.nodes.append(
+                Node(node_id, NodeKind.END, name, activity.name, activity.role, activity.n, row)
             )
-            self.nodes.append(end)
             return
         node_id = activity_id(activity.n)
         role_name = self.d.role(activity.role).name

@@ -19,7 +19,7 @@ from lxml import etree
 
 from mapro.catalogue.compiler import compile_bpmn, process_id, render_svg
 from mapro.catalogue.compiler.geometry import Box, Point
-from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind
+from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind, end_activity_id
 from mapro.catalogue.compiler.layout import Diagram, layout
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END, ActivityKind
@@ -99,6 +99,12 @@ class TestBpmn:
         d = definition(code)
         nodes = flow_nodes(bpmn_tree(code).find("bpmn:process", NS))
         for activity in d.activities:
+            if activity.kind == ActivityKind.END_EVENT:  # the seed's numbered Fin row: an end, no task
+                node = nodes[f"End_Activity_{activity.n}"]
+                assert node.tag == f"{{{NS['bpmn']}}}endEvent"
+                assert node.get("name") == (activity.outcome or activity.name)
+                assert f"Activity_{activity.n}" not in nodes
+                continue
             node = nodes[f"Activity_{activity.n}"]
             assert node.get("name") == f"{activity.n}. {activity.name}"
             documentation = node.findtext("bpmn:documentation", namespaces=NS)
@@ -128,7 +134,9 @@ class TestBpmn:
     def test_one_end_event_per_outcome(self, code: str) -> None:
         process = bpmn_tree(code).find("bpmn:process", NS)
         ends = [e.get("name") for e in process.findall("bpmn:endEvent", NS)]
-        assert sorted(ends) == sorted(outcomes(definition(code)))
+        d = definition(code)
+        fin_rows = [a.outcome or a.name for a in d.activities if a.kind == ActivityKind.END_EVENT]
+        assert sorted(ends) == sorted([*outcomes(d), *fin_rows])
 
     def test_one_lane_per_role_holding_its_nodes(self, code: str) -> None:
         d = definition(code)
@@ -141,7 +149,12 @@ class TestBpmn:
         }
         assert set(placed) == set(flow_nodes(process))
         for activity in d.activities:
-            assert placed[f"Activity_{activity.n}"] == d.role(activity.role).name
+            node_id = (
+                end_activity_id(activity.n)
+                if activity.kind == ActivityKind.END_EVENT
+                else f"Activity_{activity.n}"
+            )
+            assert placed[node_id] == d.role(activity.role).name
 
     def test_every_element_has_its_diagram(self, code: str) -> None:
         root = bpmn_tree(code)
@@ -170,6 +183,9 @@ def test_svg_is_well_formed_and_names_every_activity(code: str) -> None:
     # Names are wrapped over several lines (tspans); compare them without the line breaks.
     texts = {"".join("".join(t.itertext()).split()) for t in root.iter(f"{{{NS['svg']}}}text")}
     for activity in definition(code).activities:
+        if activity.kind == ActivityKind.END_EVENT:  # a Fin row is drawn as its end event, by its name
+            assert "".join(activity.name.split()) in texts, activity.n
+            continue
         assert "".join(activity.name.split()) in texts, activity.n
         assert str(activity.n) in texts
     for role in {a.role for a in definition(code).activities}:
@@ -252,6 +268,8 @@ def outcomes(d: Definition) -> set[str]:
     """The distinct ends of a procedure, named as the compiler names them."""
     names = set()
     for activity in d.activities:
+        if activity.kind == ActivityKind.END_EVENT:
+            continue  # a Fin row is its own end event (one per row, named after it)
         if activity.decision is not None:
             names |= {b.outcome or DEFAULT_OUTCOME for b in activity.decision.branches if b.goto == END}
         elif d.successors(activity) == [END]:
