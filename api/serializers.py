@@ -345,7 +345,10 @@ class FormatFieldOut(serializers.Serializer):
     activity = serializers.IntegerField(
         allow_null=True, help_text="Actividad que llena (y exige) el campo, si el formato se llena en varias."
     )
-    columns = serializers.ListField(child=serializers.DictField(), help_text="Columnas de un campo tabla.")
+    help = serializers.CharField(allow_null=True)
+    columns = serializers.ListField(
+        child=serializers.DictField(), help_text="Columnas de un campo tabla (con estos mismos campos)."
+    )
 
 
 class FormatOut(serializers.Serializer):

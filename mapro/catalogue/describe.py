@@ -152,6 +152,7 @@ def _field(f: FormatField) -> dict[str, Any]:
         "required": f.required,
         "choices": list(f.choices),
         "activity": f.activity,
+        "help": f.help,
         "columns": [_field(c) for c in f.columns],
     }
 
