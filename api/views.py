@@ -256,7 +256,8 @@ class TaskListApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         person = person_of(request)
-        query = s.TaskListQuery(data=request.query_params)
+        # A plain dict, not the QueryDict: with it DRF would take an empty `?status=` for an absent filter.
+        query = s.TaskListQuery(data=request.query_params.dict())
         if not query.is_valid():
             raise InvalidInputError({k: _messages(v) for k, v in query.errors.items()})
         number, task_status = query.validated_data.get("case"), query.validated_data.get("status")
