@@ -10,6 +10,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from mapro.cases.models import CaseTask
@@ -108,6 +110,12 @@ class TestInforms:
             ("oficial_seguridad", person("MVCS", "oficial_seguridad").user.username),
             ("responsable_plataforma_correo", person("MVCS", "responsable_plataforma_correo").user.username),
         }
+        # The case page lists them too.
+        browser = Client()
+        browser.force_login(analyst.user)
+        page = browser.get(reverse("web:case", args=[case.number])).content.decode()
+        assert "Informados" in page and "Infraestructura (OTI)" in page
+        assert "infraestructura@vivienda.gob.pe" in page
         # Under the case read rule: another entity's person gets the 404 of a case that does not exist.
         outsider = client(person("SENACE", "jefe_oti"))
         assert outsider.get(f"/api/v1/cases/{case.number}/notifications/").status_code == 404
