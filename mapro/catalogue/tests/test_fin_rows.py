@@ -13,6 +13,7 @@ from django.conf import settings
 
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.definition.schema import ActivityKind
+from mapro.catalogue.export.content import ficha_content
 
 # Every numbered Fin row of the seeds, (seed, line): number, as `grep -nE "^[0-9]+\s+Fin del? procedimiento"`
 # finds them. Only Senace's seed numbers them; the other seeds end their tables with an unnumbered row.
@@ -49,3 +50,14 @@ def test_no_other_activity_is_an_end_event():
         for a in d.activities:
             if a.kind == ActivityKind.END_EVENT:
                 assert (d.source.seed, a.seed_line) in rows, (d.code, a.n)
+
+
+def test_the_ficha_shows_a_fin_row_and_who_an_activity_informs():
+    content = ficha_content(CATALOGUE.definitions["PR.OTI.005"].definition)
+    first = next(row for row in content.activities if row.n == 1)
+    assert "Informa a: Infraestructura (OTI) <infraestructura@vivienda.gob.pe> (correo)." in first.flow
+
+    content = ficha_content(CATALOGUE.definitions["S.04.04.01.03_P"].definition)
+    rows = {row.n: row for row in content.activities}
+    assert "Informa a: Jefe(a) de la Oficina de Tecnologías de la Información." in rows[12].flow
+    assert rows[13].kind == "Fin del procedimiento"
