@@ -1,8 +1,12 @@
 """Input and output shapes of the REST API (inputs validate syntax; services validate meaning)."""
 
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mapro.cases.models import Case, CaseTask, Deadline, Notification
+from mapro.catalogue.definition.schema import ActivityKind
 
 UNKNOWN_FIELD = "Campo desconocido: no es parte de esta solicitud."
 
@@ -67,6 +71,13 @@ class TaskOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     decision = serializers.CharField(allow_blank=True)
+    overdue = serializers.SerializerMethodField(help_text="Pendiente y con su plazo (`due_at`) ya vencido.")
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, task) -> bool:
+        row = task if isinstance(task, dict) else {"status": task.status, "due_at": task.due_at}
+        due = row["due_at"]
+        return row["status"] == CaseTask.Status.OPEN and due is not None and due < timezone.now()
 
 
 class TaskRowOut(TaskOut):
@@ -194,6 +205,18 @@ class TaskCompleteIn(StrictInput):
     )
 
 
+class TaskListQuery(serializers.Serializer):
+    """Filtros de la lista de tareas (parámetros de la URL)."""
+
+    case = serializers.CharField(
+        required=False,
+        max_length=40,
+        validators=[RegexValidator(r"^[^\x00]*$", "Sin caracteres nulos.")],
+        help_text="Número del expediente: todas sus tareas, si puede leerlo (si no, lista vacía).",
+    )
+    status = serializers.ChoiceField(required=False, choices=CaseTask.Status.choices)
+
+
 class TaskAssignIn(StrictInput):
     """Asignar una tarea."""
 
@@ -233,7 +256,18 @@ class NotificationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "case", "task", "message", "created_at", "read_at"]
+        fields = [
+            "id",
+            "case",
+            "task",
+            "activity",
+            "kind",
+            "recipient",
+            "text",
+            "message",
+            "created_at",
+            "read_at",
+        ]
 
 
 class ProcedureOut(serializers.Serializer):
@@ -259,4 +293,214 @@ class AttachmentOut(serializers.Serializer):
         child=serializers.CharField(), help_text="Roles que lo ven (vacío: quien puede leer el expediente)."
     )
     uploaded_by = serializers.CharField(source="uploaded_by.full_name")
+    created_at = serializers.DateTimeField()
+
+
+# --- what a procedure runs (GET /procedures/{code}/) ------------------------------------------------------
+
+
+class ConditionOut(serializers.Serializer):
+    data = serializers.CharField(help_text="`inputs.<id>` o `<registro>.<campo>`: el dato del expediente.")
+    equals = serializers.JSONField(allow_null=True, help_text="Valor exigido (texto, número o sí/no).")
+    one_of = serializers.ListField(child=serializers.JSONField(), help_text="Valores admitidos.")
+    min = serializers.FloatField(allow_null=True, help_text="Mínimo, inclusive.")
+    max = serializers.FloatField(allow_null=True, help_text="Máximo, inclusive.")
+    text = serializers.CharField(allow_null=True, help_text="La condición con las palabras de la ficha.")
+
+
+class OnExpiryOut(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["branch", "complete", "close"])
+    branch = serializers.CharField(allow_null=True, help_text="Rama que se toma (acción `branch`).")
+    outcome = serializers.CharField(allow_null=True, help_text="Resultado del expediente (acción `close`).")
+    text = serializers.CharField(allow_null=True)
+
+
+class TimeRuleOut(serializers.Serializer):
+    id = serializers.CharField()
+    text = serializers.CharField(help_text="La regla como la escribe la ficha.")
+    activity = serializers.IntegerField(
+        allow_null=True, help_text="Actividad a la que se aplica; nula: al expediente."
+    )
+    amount = serializers.IntegerField()
+    unit = serializers.ChoiceField(
+        choices=[
+            "clock_hours",
+            "working_hours",
+            "calendar_days",
+            "working_days",
+            "months",
+            "years",
+            "year_end",
+        ]
+    )
+    anchor = serializers.CharField(help_text="Evento desde el que corre (`case_start` o el id de un evento).")
+    meaning = serializers.ChoiceField(choices=["deadline", "validity", "response_window"])
+    condition = ConditionOut(allow_null=True, help_text="La regla solo se aplica si se cumple.")
+    on_expiry = OnExpiryOut(allow_null=True, help_text="Lo que hace el sistema al vencer el plazo.")
+    legal_basis = serializers.CharField(allow_null=True)
+    seed_line = serializers.IntegerField(allow_null=True)
+
+
+class FormatFieldOut(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField(help_text="text, long_text, integer, decimal, boolean, date, … table.")
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.CharField())
+    activity = serializers.IntegerField(
+        allow_null=True, help_text="Actividad que llena (y exige) el campo, si el formato se llena en varias."
+    )
+    help = serializers.CharField(allow_null=True)
+    columns = serializers.ListField(
+        child=serializers.DictField(), help_text="Columnas de un campo tabla (con estos mismos campos)."
+    )
+
+
+class FormatOut(serializers.Serializer):
+    id = serializers.CharField()
+    code = serializers.CharField(allow_null=True, help_text="Como lo escribe la ficha, p. ej. «Anexo 01».")
+    name = serializers.CharField()
+    fields = FormatFieldOut(many=True)
+
+
+class ActivityRecordOut(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    optional = serializers.BooleanField(help_text="La actividad puede completarse sin él.")
+    restricted_to = serializers.ListField(child=serializers.CharField())
+    format = FormatOut(allow_null=True)
+
+
+class RecipientOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["role", "requester", "contact"])
+    role = serializers.CharField(allow_null=True)
+    contact = serializers.CharField(allow_null=True, help_text="Entidad o persona externa, p. ej. SGTD-PCM.")
+    address = serializers.CharField(allow_null=True)
+    channel = serializers.CharField(allow_null=True, help_text="correo, oficio, memorando…")
+    text = serializers.CharField(allow_null=True, help_text="Las palabras de la ficha que lo nombran.")
+
+
+class BranchOut(serializers.Serializer):
+    label = serializers.CharField()
+    targets = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Actividades siguientes (varias: empiezan a la vez)."
+    )
+    ends = serializers.BooleanField(help_text="La rama termina el procedimiento.")
+    outcome = serializers.CharField(allow_null=True)
+
+
+class DecisionOut(serializers.Serializer):
+    question = serializers.CharField()
+    branches = BranchOut(many=True)
+
+
+class CallInputOut(serializers.Serializer):
+    input = serializers.CharField()
+    source = serializers.CharField(allow_null=True)
+    value = serializers.CharField(allow_null=True)
+
+
+class CallOut(serializers.Serializer):
+    procedure = serializers.CharField()
+    flow = serializers.CharField(allow_null=True)
+    wait = serializers.BooleanField()
+    inputs = CallInputOut(many=True)
+
+
+class ActivityOut(serializers.Serializer):
+    number = serializers.IntegerField(help_text="Número de la actividad en la ficha.")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.ChoiceField(choices=[k.value for k in ActivityKind])
+    task = serializers.BooleanField(
+        help_text="Crea una tarea; falso solo para la fila numerada «Fin del procedimiento» (end_event)."
+    )
+    role = serializers.CharField(help_text="Rol responsable (`requester`: quien inició el expediente).")
+    co_roles = serializers.ListField(child=serializers.CharField())
+    roles = serializers.ListField(child=serializers.CharField(), help_text="`role` y luego `co_roles`.")
+    completion = serializers.ChoiceField(choices=["any", "each"])
+    next = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Actividades siguientes si no es una decisión."
+    )
+    ends = serializers.BooleanField(help_text="Después de esta actividad termina el procedimiento.")
+    outcome = serializers.CharField(allow_null=True)
+    decision = DecisionOut(allow_null=True)
+    parallel = serializers.ListField(child=serializers.IntegerField(), help_text="Empiezan todas a la vez.")
+    join = serializers.ListField(child=serializers.IntegerField(), help_text="Espera a que terminen todas.")
+    when = ConditionOut(allow_null=True, help_text="Solo se realiza si se cumple; si no, se omite.")
+    records = ActivityRecordOut(many=True)
+    informs = RecipientOut(many=True, help_text="A quién informa, según el texto de la ficha.")
+    call = CallOut(allow_null=True)
+    time_rules = TimeRuleOut(many=True)
+    seed_line = serializers.IntegerField(allow_null=True)
+
+
+class FlowOut(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    start = serializers.ListField(child=serializers.IntegerField())
+    trigger = serializers.CharField(allow_null=True)
+    inputs = serializers.ListField(child=serializers.CharField(), help_text="Entradas que usa este flujo.")
+
+
+class InputOut(serializers.Serializer):
+    id = serializers.CharField()
+    element = serializers.CharField()
+    type = serializers.CharField()
+    mandatory = serializers.BooleanField()
+    flows = serializers.ListField(
+        child=serializers.CharField(), help_text="Flujos donde es obligatoria; vacío: todos."
+    )
+    choices = serializers.ListField(child=serializers.CharField())
+    provider = serializers.CharField(allow_null=True)
+
+
+class UnitOut(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    acronym = serializers.CharField(allow_null=True)
+
+
+class RoleOut(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+
+
+class ProcedureDetailOut(serializers.Serializer):
+    """Lo que ejecuta la versión vigente de un procedimiento: actividades, flujos, entradas, roles."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    entity = serializers.CharField()
+    version = serializers.CharField()
+    revision = serializers.IntegerField()
+    objective = serializers.CharField()
+    start = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Actividades de inicio (vacío si hay flujos)."
+    )
+    flows = FlowOut(many=True)
+    inputs = InputOut(many=True)
+    units = UnitOut(many=True)
+    roles = RoleOut(many=True)
+    activities = ActivityOut(many=True)
+    time_rules = TimeRuleOut(many=True, help_text="Todas las reglas de plazo, también las del expediente.")
+
+
+class CaseNotificationOut(serializers.Serializer):
+    """A quién se informó en el expediente: personas de la entidad y contactos externos."""
+
+    id = serializers.IntegerField()
+    activity = serializers.IntegerField(allow_null=True, help_text="Actividad que lo informó.")
+    task = serializers.IntegerField(source="task_id", allow_null=True)
+    kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+    recipient = serializers.CharField(
+        help_text="Id del rol, `requester`, o el nombre del contacto externo.", allow_blank=True
+    )
+    person = serializers.CharField(source="person.user.username", default=None, allow_null=True)
+    person_name = serializers.CharField(source="person.full_name", default=None, allow_null=True)
+    address = serializers.CharField(allow_blank=True)
+    channel = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(allow_blank=True, help_text="Las palabras de la ficha.")
+    message = serializers.CharField()
     created_at = serializers.DateTimeField()

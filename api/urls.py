@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("procedures/", views.ProcedureListApi.as_view(), name="api-procedures"),
+    path("procedures/<str:code>/", views.ProcedureDetailApi.as_view(), name="api-procedure"),
     path("cases/", views.CaseStartApi.as_view(), name="api-case-start"),
     path("cases/<str:number>/", views.CaseDetailApi.as_view(), name="api-case"),
     path("cases/<str:number>/suspend/", views.CaseSuspendApi.as_view(), name="api-case-suspend"),
@@ -13,6 +14,11 @@ urlpatterns = [
     path("cases/<str:number>/cancel/", views.CaseCancelApi.as_view(), name="api-case-cancel"),
     path("cases/<str:number>/comments/", views.CaseCommentApi.as_view(), name="api-case-comments"),
     path("cases/<str:number>/attachments/", views.CaseAttachmentApi.as_view(), name="api-case-attachments"),
+    path(
+        "cases/<str:number>/notifications/",
+        views.CaseNotificationListApi.as_view(),
+        name="api-case-notifications",
+    ),
     path(
         "cases/<str:number>/attachments/<int:attachment_id>/",
         views.AttachmentDownloadApi.as_view(),

@@ -27,7 +27,14 @@ from rest_framework.views import APIView
 from mapro.cases import services
 from mapro.cases.access import attachment_for_download, attachments_readable, cases_readable
 from mapro.cases.models import Case, CaseTask, Notification
-from mapro.cases.selectors import case_records_visible, task_rows_with_roles, tasks_for_person_rows
+from mapro.cases.selectors import (
+    case_notifications,
+    case_records_visible,
+    procedure_version_definition,
+    task_rows_with_roles,
+    tasks_for_person_rows,
+)
+from mapro.catalogue.describe import procedure_describe
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError
 from mapro.organization.models import Person
@@ -101,6 +108,26 @@ class ProcedureListApi(ApiView):
                 for v in versions.order_by("code")
             ]
         )
+
+
+class ProcedureDetailApi(ApiView):
+    @extend_schema(
+        responses=s.ProcedureDetailOut,
+        summary="Lo que ejecuta un procedimiento vigente",
+        description="Actividades (número, tipo, roles, decisión con sus ramas y destinos, paralelas, "
+        "registros con los campos de su formato, reglas de plazo, a quién informa), flujos con sus entradas, "
+        "entradas, roles y unidades de la versión vigente en su entidad. 404 si no existe.",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        version = get_object_or_404(
+            ProcedureVersion.objects.defer("source_text", "bpmn_xml"),
+            code=code,
+            is_current=True,
+            entity=person_of(request).entity,
+        )
+        definition = procedure_version_definition(version=version)
+        body = procedure_describe(definition=definition, revision=version.revision)
+        return Response(s.ProcedureDetailOut(body).data)
 
 
 class CaseStartApi(ApiView):
@@ -207,11 +234,48 @@ class AttachmentDownloadApi(ApiView):
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
 
 
+class CaseNotificationListApi(ApiView):
+    @extend_schema(
+        responses=s.CaseNotificationOut(many=True),
+        summary="A quién se informó en el expediente",
+        description="Cada destinatario que informó una actividad completada: los roles RACI «I» y los que "
+        "nombra el texto de la ficha (un rol, el solicitante o un contacto externo con su dirección). "
+        "Con la regla de lectura del expediente.",
+    )
+    def get(self, request: Request, number: str) -> Response:
+        rows = case_notifications(case=case_of(request, number))
+        return Response(s.CaseNotificationOut(rows, many=True).data)
+
+
 class TaskListApi(ApiView):
-    @extend_schema(responses=s.TaskOut(many=True), summary="Mi bandeja: tareas que puedo atender")
+    extra_error_codes = (400,)
+
+    @extend_schema(
+        responses=s.TaskOut(many=True),
+        summary="Mi bandeja, o las tareas de un expediente",
+        description="Sin `case`: las tareas pendientes que puedo atender (vencidas primero). Con `case`: "
+        "todas las tareas de ese expediente si puedo leerlo (si no, una lista vacía).",
+        parameters=[s.TaskListQuery],
+    )
     def get(self, request: Request) -> Response:
-        rows = task_rows_with_roles(tasks_for_person_rows(person=person_of(request))[:500])
-        return Response(s.TaskRowOut(rows, many=True).data)
+        person = person_of(request)
+        # A plain dict, not the QueryDict: with it DRF would take an empty `?status=` for an absent filter.
+        query = s.TaskListQuery(data=request.query_params.dict())
+        if not query.is_valid():
+            raise InvalidInputError({k: _messages(v) for k, v in query.errors.items()})
+        number, task_status = query.validated_data.get("case"), query.validated_data.get("status")
+        if number is None:
+            rows = tasks_for_person_rows(person=person)
+            if task_status:
+                rows = rows.filter(status=task_status)
+            return Response(s.TaskRowOut(task_rows_with_roles(rows[:500]), many=True).data)
+        case = cases_readable(person=person).filter(number=number).first()
+        if case is None:
+            return Response([])
+        tasks = case.tasks.select_related("case", "assignee__user").order_by("created_at", "pk")
+        if task_status:
+            tasks = tasks.filter(status=task_status)
+        return Response(s.TaskOut(tasks[:500], many=True).data)
 
 
 class TaskCompleteApi(ApiView):

@@ -26,6 +26,7 @@ from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notificatio
 from mapro.cases.performers import task_performable_by, who_may_act
 from mapro.cases.selectors import (
     case_definition,
+    case_notifications,
     case_records_visible,
     procedure_version_definition,
     tasks_for_person,
@@ -395,7 +396,27 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
         "timeline": case_timeline(case=case, visible_attachments={a.pk for a in attachments}),
         "diagram_state": case_diagram_state(case=case),
         "may_manage": case_may_manage(person=person, case=case, roles=roles),
+        "informed": case_informed(case=case, definition=definition),
     }
+
+
+def case_informed(*, case: Case, definition: Definition) -> list[dict[str, Any]]:
+    """Who the completed activities told: a line per recipient (a role's holders together), in order."""
+    lines: dict[tuple, dict[str, Any]] = {}
+    for n in case_notifications(case=case):
+        if n.kind == Notification.Kind.CONTACT:
+            who = n.recipient
+        elif n.kind == Notification.Kind.REQUESTER:
+            who = "Solicitante"
+        else:
+            who = role_label(definition=definition, role_id=n.recipient)
+        line = lines.setdefault(
+            (n.task_id, n.kind, n.recipient),
+            {"activity": n.activity, "who": who, "people": [], "notice": n, "at": n.created_at},
+        )
+        if n.person is not None:
+            line["people"].append(n.person.full_name)
+    return list(lines.values())
 
 
 def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list[str]]:

@@ -4,10 +4,11 @@ PostgreSQL. Bounded (25 examples per operation and phase, fixed seed, one worker
 runs in every suite.
 
 What the checks cannot know is set in the configuration below, and only that: the path parameters name a
-real case and task (otherwise almost every call would be a 404), and four operations may answer 400 to a
-body the schema accepts, because their validity depends on data the generic schema cannot describe: the
-inputs and records of each procedure's definition (start, completion), an existing person (assign), and a
-multipart part that carries a file rather than a plain field (attachments). Every other check is strict.
+real case, task and procedure (otherwise almost every call would be a 404), and four operations may answer
+400 to a body the schema accepts, because their validity depends on data the generic schema cannot
+describe: the inputs and records of each procedure's definition (start, completion), an existing person
+(assign), and a multipart part that carries a file rather than a plain field (attachments). Every other
+check is strict.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CONFIG = """
 [parameters]
 "path.number" = "{number}"
 "path.task_id" = {task_id}
+"path.code" = "PR.OTI.005"
 
 [[operations]]
 include-operation-id = [

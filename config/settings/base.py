@@ -288,6 +288,10 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "mapro.cases.models.Case.Status",
         "TaskStatusEnum": "mapro.cases.models.CaseTask.Status",
         "DeadlineStatusEnum": "mapro.cases.models.Deadline.Status",
+        # Three `kind`s too: of an activity, of a recipient the ficha names, of a notification's recipient.
+        "ActivityKindEnum": "mapro.catalogue.definition.schema.ActivityKind",
+        "RecipientKindEnum": ["role", "requester", "contact"],
+        "NotificationKindEnum": "mapro.cases.models.Notification.Kind",
     },
 }
 

@@ -262,18 +262,50 @@ class Deadline(BaseModel):
 
 
 class Notification(BaseModel):
-    """An in-app message: RACI "informed" roles, assignments, deadlines."""
+    """
+    A message to someone the activity tells: RACI "informed" roles, the recipients the ficha's text names
+    (`informs`: a role, the requester, or an outside contact of the case), assignments, deadlines.
 
-    person = models.ForeignKey("organization.Person", on_delete=models.PROTECT, related_name="notifications")
+    A notification to a person of the entity has `person`; one to an outside contact (the SGTD-PCM, an
+    e-mail address) has none, and keeps the contact's name and address: it is the case's record that the
+    ficha says this contact is told (sending it is another matter).
+    """
+
+    class Kind(models.TextChoices):
+        RACI = "raci", "RACI (informado)"
+        ROLE = "role", "Rol"
+        REQUESTER = "requester", "Solicitante"
+        CONTACT = "contact", "Contacto externo"
+        OTHER = "other", "Aviso"
+
+    person = models.ForeignKey(
+        "organization.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notifications")
     task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    activity = models.PositiveIntegerField("actividad", null=True, blank=True)
+    kind = models.CharField("tipo de destinatario", max_length=10, choices=Kind, default=Kind.OTHER)
+    recipient = models.CharField("destinatario", max_length=200, blank=True)  # role id or contact name
+    address = models.CharField("dirección", max_length=300, blank=True)
+    channel = models.CharField("medio", max_length=100, blank=True)
+    text = models.CharField("texto de la ficha", max_length=500, blank=True)
     message = models.CharField(max_length=500)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "notificación"
         verbose_name_plural = "notificaciones"
-        indexes = [models.Index(fields=["person", "read_at"])]
+        indexes = [
+            models.Index(fields=["person", "read_at"]),
+            models.Index(fields=["case", "created_at"], name="notification_case"),
+        ]
+        constraints = [
+            # Only an outside contact, or a role nobody holds yet, goes without a person.
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(kind__in=["contact", "role", "raci"]),
+                name="notification_person_or_recipient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.message

@@ -16,7 +16,7 @@ from mapro.engine import runtime
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
-from .models import Case, CaseRecord, CaseTask, CaseTaskRole, Deadline
+from .models import Case, CaseRecord, CaseTask, CaseTaskRole, Deadline, Notification
 from .performers import tasks_performable_q
 
 # Columns of a procedure version that running cases never read from the row: the parsed definition
@@ -132,3 +132,8 @@ def case_records_visible(*, case: Case, person: Person) -> list[CaseRecord]:
     return [
         r for r in case.records.order_by("created_at") if not r.restricted_to or roles & set(r.restricted_to)
     ]
+
+
+def case_notifications(*, case: Case) -> QuerySet[Notification]:
+    """Who the case's completed activities told, in order: people of the entity and outside contacts."""
+    return case.notifications.select_related("person__user").order_by("created_at", "pk")

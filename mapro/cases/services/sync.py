@@ -4,7 +4,8 @@ After every engine step: project the workflow onto relational rows, in the same 
 - open tasks: one CaseTask per READY human task (new ones created, vanished ones cancelled);
 - deadlines: a time rule starts when its anchor event happens (case start, activity start or end) and
   settles when its activity completes;
-- notifications: RACI "I" roles of an activity are told when it is completed;
+- notifications: RACI "I" roles and the recipients the text names (`informs`) are told when an activity
+  is completed (notifications.py);
 - call activities: the READY call task starts a child case.
 
 A `Step` reads the case's pending deadlines once and keeps them in memory while the step opens and settles
@@ -24,9 +25,9 @@ from mapro.catalogue.definition.schema import ActivityKind, Completion, EventMom
 from mapro.deadlines.calendar import WorkCalendar, due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
-from mapro.organization.selectors import people_ids_holding_roles
 
-from ..models import Case, CaseTask, CaseTaskRole, Deadline, Notification
+from ..models import Case, CaseTask, CaseTaskRole, Deadline
+from .notifications import activity_informed_notify
 
 CASE_START = "case_start"
 
@@ -183,22 +184,7 @@ def _deadline_open(step: Step, *, rule: Any, anchor_at: dt.datetime) -> None:
 
 
 def _informed_notify(step: Step, *, task: CaseTask) -> None:
-    informed = {
-        role
-        for row in step.definition.raci
-        if row.activity == task.activity
-        for role, letter in row.roles.items()
-        if letter == "I"
-    }
-    if not informed:
-        return
-    case = step.case
-    message = f"{case.number}: se completó la actividad {task.activity}. {task.name}"[:500]
-    people = people_ids_holding_roles(entity=case.entity, role_codes=informed)
-    Notification.objects.bulk_create(
-        Notification(person_id=person_id, case=case, task=task, message=message)
-        for person_id in sorted(people)
-    )
+    activity_informed_notify(case=step.case, definition=step.definition, task=task)
 
 
 def call_activities(*, definition: Definition, tasks: list[CaseTask]) -> list[tuple[CaseTask, str]]:

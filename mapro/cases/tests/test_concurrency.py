@@ -121,11 +121,16 @@ def test_two_holders_complete_the_same_task_at_once_and_only_one_advances_the_ca
         assert tasks == [(1, CaseTask.Status.COMPLETED), (2, CaseTask.Status.OPEN)]
         completions = AuditEvent.objects.filter(case=case, action="task.completed")
         assert list(completions.values_list("object_id", "actor")) == [(str(task.pk), task.completed_by_id)]
-        # The time rules anchored on activity 1 opened once; its RACI "I" roles were told once each.
+        # The time rules anchored on activity 1 opened once; its RACI "I" roles were told once each, and the
+        # outside address the row names (infraestructura@vivienda.gob.pe) once.
         rules = list(case.deadlines.values_list("time_rule", flat=True))
         assert sorted(rules) == sorted(DEADLINES_AFTER_ACTIVITY_1), rules
-        told = list(Notification.objects.filter(case=case, task=task).values_list("person", flat=True))
+        notices = Notification.objects.filter(case=case, task=task)
+        told = list(notices.filter(person__isnull=False).values_list("person", flat=True))
         assert sorted(told) == informed, told
+        assert list(notices.filter(person__isnull=True).values_list("kind", "address")) == [
+            ("contact", "infraestructura@vivienda.gob.pe")
+        ]
         case.refresh_from_db()
         assert case.status == Case.Status.OPEN
 

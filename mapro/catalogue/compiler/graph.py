@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from mapro.catalogue.definition.schema import END, Activity, Completion, Definition
+from mapro.catalogue.definition.schema import END, Activity, ActivityKind, Completion, Definition
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
@@ -78,6 +78,11 @@ def process_id(code: str) -> str:
 
 def activity_id(n: int) -> str:
     return f"Activity_{n}"
+
+
+def end_activity_id(n: int) -> str:
+    """The end event of a numbered "Fin del procedimiento" row (kind end_event): no task, only the end."""
+    return f"End_Activity_{n}"
 
 
 def gateway_id(n: int) -> str:
@@ -187,6 +192,17 @@ class _Builder:
         return f"Responsables ({how}): {'; '.join(names)}"
 
     def add_activity(self, activity: Activity) -> None:
+        if activity.kind == ActivityKind.END_EVENT:
+            # The seed's numbered Fin row: the end event itself, so nobody has a "Fin" task to complete;
+            # the case's outcome is its `outcome`, or the row's name. (The engine reads it from End_… ids.)
+            name = activity.outcome or activity.name
+            row = f"{task_name(activity)}\n\n{activity.description}"  # the row as the ficha numbers it
+            node_id = end_activity_id(activity.n)
+            # The drawing writes the row's name; the BPMN name is the outcome the case closes with.
+            self.nodes.append(
+                Node(node_id, NodeKind.END, name, activity.name, activity.role, activity.n, row)
+            )
+            return
         node_id = activity_id(activity.n)
         if activity.join:
             # An inclusive gateway: it waits for every branch that can still reach it. After a split that is
@@ -310,8 +326,10 @@ class _Builder:
     def target_id(self, target: int | str, outcome: str | None, *, source: int | None = None) -> str:
         """The node an arrow from activity `source` enters: the join gateway, when `source` ends a branch."""
         if target != END:
-            joined = self.d.activity(int(target)).join
-            return join_id(int(target)) if source in joined else entry_id(self.d.activity(int(target)))
+            n = int(target)
+            if self.d.activity(n).kind == ActivityKind.END_EVENT:
+                return end_activity_id(n)
+            return join_id(n) if source in self.d.activity(n).join else entry_id(self.d.activity(n))
         name = outcome or DEFAULT_OUTCOME
         if name not in self.end_ids:
             self.end_ids[name] = f"End_{len(self.end_ids) + 1}"

@@ -64,7 +64,10 @@ class ActivityKind(StrEnum):
     NOTIFICATION = "notification"
     WAIT = "wait"
     CALL = "call"
-    END = "end"
+    END = "end"  # work that ends a path: a task, then the end
+    # The seed's numbered "Fin del procedimiento" row: the end event itself, named after the row; no task
+    # (docs/decisions/0020-informs-fin-rows-describe-api.md).
+    END_EVENT = "end_event"
 
 
 class TimeUnit(StrEnum):
@@ -342,7 +345,16 @@ class Activity(Strict):
             raise ValueError("'co_roles' repite el rol de 'role'")
         if not set(self.optional_records) <= set(self.records):
             raise ValueError("'optional_records' solo nombra registros de 'records'")
-        if self.kind == ActivityKind.END and (self.next not in (None, END) or self.decision is not None):
+        if self.kind == ActivityKind.END_EVENT and (
+            self.records or self.informs or self.co_roles or self.parallel or self.join or self.when
+        ):
+            raise ValueError(
+                "una actividad de tipo end_event es la fila «Fin del procedimiento»: no lleva 'records', "
+                "'informs', 'co_roles', 'parallel', 'join' ni 'when'"
+            )
+        if self.kind in (ActivityKind.END, ActivityKind.END_EVENT) and (
+            self.next not in (None, END) or self.decision is not None
+        ):
             raise ValueError(
                 "una actividad de tipo end termina el procedimiento: no lleva 'next' ni 'decision'"
             )
@@ -575,7 +587,7 @@ class Definition(Strict):
             return [target for branch in activity.decision.branches for target in _numbers(branch.goto)]
         if activity.parallel:
             return list(activity.parallel)
-        if activity.kind == ActivityKind.END:
+        if activity.kind in (ActivityKind.END, ActivityKind.END_EVENT):
             return [END]
         if activity.next is not None:
             return [activity.next]

@@ -16,6 +16,7 @@ from .schema import (
     END,
     REQUESTER,
     Activity,
+    ActivityKind,
     Completion,
     Definition,
     FieldType,
@@ -196,6 +197,7 @@ class _Checker:
         self.records = {r.id for r in definition.records}
         self.formats = {f.id for f in definition.formats}
         self.time_rules = {t.id for t in definition.time_rules}
+        self.fin_rows = {a.n for a in definition.activities if a.kind == ActivityKind.END_EVENT}
 
     def fail(self, loc: Loc, message: str) -> None:
         self.errors.append(self.source.error(loc, message))
@@ -259,6 +261,9 @@ class _Checker:
             for j, role in enumerate(activity.co_roles):
                 self._known_performer(role, ("activities", i, "co_roles", j))
             self._check_completion(activity, ("activities", i))
+            for j, recipient in enumerate(activity.informs):
+                if recipient.role is not None:
+                    self._informed_role(recipient.role, ("activities", i, "informs", j, "role"))
             if activity.unit is not None:
                 self._known_unit(activity.unit, ("activities", i, "unit"))
         if self.d.supervision is not None:
@@ -286,6 +291,12 @@ class _Checker:
     def _known_role(self, role: str, loc: Loc) -> None:
         if role not in self.roles:
             self.fail(loc, f"rol desconocido: {role} (roles declarados: {', '.join(sorted(self.roles))})")
+
+    def _informed_role(self, role: str, loc: Loc) -> None:
+        if role == REQUESTER:
+            self.fail(loc, "al solicitante se le informa con 'requester: true', no como rol")
+        else:
+            self._known_role(role, loc)
 
     def _known_unit(self, unit: str, loc: Loc) -> None:
         if unit not in self.units:
@@ -335,13 +346,28 @@ class _Checker:
                     ("activities", i, "call", "procedure"), "un procedimiento no puede llamarse a sí mismo"
                 )
 
+    def _not_fin_row(self, ref: int | None, loc: Loc, what: str) -> None:
+        """A numbered "Fin del procedimiento" row (kind end_event) has no task: nothing starts or is due."""
+        if ref in self.fin_rows:
+            self.fail(
+                loc, f"la actividad {ref} es la fila «Fin del procedimiento» (end_event), sin tarea: {what}"
+            )
+
     def check_events_and_time_rules(self) -> None:
+        for i, flow in enumerate(self.d.flows):
+            for start in flow.start if isinstance(flow.start, list) else [flow.start]:
+                self._not_fin_row(start, ("flows", i, "start"), "no puede ser el inicio")
+        if not self.d.flows:
+            for start in self.d.start_activities():
+                self._not_fin_row(start, ("start",), "no puede ser el inicio")
         for i, event in enumerate(self.d.events):
             self._known_activity(event.activity, ("events", i, "activity"))
+            self._not_fin_row(event.activity, ("events", i, "activity"), "no es un evento de anclaje")
         if CASE_START in self.events:
             self.fail(("events",), f"'{CASE_START}' es un evento predefinido: use otro identificador")
         for i, rule in enumerate(self.d.time_rules):
             self._known_activity(rule.activity, ("time_rules", i, "activity"))
+            self._not_fin_row(rule.activity, ("time_rules", i, "activity"), "no tiene plazo")
             if rule.amount > MAX_AMOUNT[rule.unit]:
                 self.fail(
                     ("time_rules", i, "amount"),

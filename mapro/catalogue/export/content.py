@@ -70,6 +70,7 @@ KIND_LABELS = {
     ActivityKind.WAIT: "Espera",
     ActivityKind.CALL: "Otro procedimiento",
     ActivityKind.END: "Fin",
+    ActivityKind.END_EVENT: "Fin del procedimiento",
 }
 
 # (singular, plural): "1 día hábil", "10 días hábiles".
@@ -446,9 +447,23 @@ def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityR
         records=[names.records.get(r, r) for r in activity.records],
         systems=[*activity.systems, *channel],
         time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == activity.n],
-        flow=_flow_notes(d, names, activity),
+        flow=[*_flow_notes(d, names, activity), *_informs_notes(names, activity)],
         note=activity.note,
     )
+
+
+def _informs_notes(names: _Names, activity: Activity) -> list[str]:
+    """Who the activity's text says is told (`informs`), with the channel the ficha names."""
+    told = []
+    for r in activity.informs:
+        if r.role is not None:
+            who = names.roles[r.role].name if r.role in names.roles else r.role
+        elif r.requester:
+            who = "el solicitante"
+        else:
+            who = f"{r.contact} <{r.address}>" if r.address else str(r.contact)
+        told.append(f"{who} ({r.channel})" if r.channel else who)
+    return [f"Informa a: {'; '.join(told)}."] if told else []
 
 
 def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:

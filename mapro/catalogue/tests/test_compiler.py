@@ -21,7 +21,7 @@ from lxml import etree
 
 from mapro.catalogue.compiler import compile_bpmn, process_id, render_svg
 from mapro.catalogue.compiler.geometry import Box, Point
-from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind, entry_id, lane_roles
+from mapro.catalogue.compiler.graph import DEFAULT_OUTCOME, NodeKind, end_activity_id, entry_id, lane_roles
 from mapro.catalogue.compiler.layout import Diagram, layout
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END, ActivityKind, Completion
@@ -115,6 +115,11 @@ class TestBpmn:
                     assert node.get("name") == f"{activity.n}. {activity.name} ({d.role(role).name})"
                     documentation = node.findtext("bpmn:documentation", namespaces=NS)
                     assert all(d.role(r).name in documentation for r in activity.performer_roles)
+            elif activity.kind == ActivityKind.END_EVENT:  # the seed's numbered Fin row: an end, no task
+                node = nodes[f"End_Activity_{activity.n}"]
+                assert node.tag == f"{{{NS['bpmn']}}}endEvent"
+                assert node.get("name") == (activity.outcome or activity.name)
+                assert f"Activity_{activity.n}" not in nodes
                 continue
             node = nodes[f"Activity_{activity.n}"]
             assert node.get("name") == f"{activity.n}. {activity.name}"
@@ -145,7 +150,9 @@ class TestBpmn:
     def test_one_end_event_per_outcome(self, code: str) -> None:
         process = bpmn_tree(code).find("bpmn:process", NS)
         ends = [e.get("name") for e in process.findall("bpmn:endEvent", NS)]
-        assert sorted(ends) == sorted(outcomes(definition(code)))
+        d = definition(code)
+        fin_rows = [a.outcome or a.name for a in d.activities if a.kind == ActivityKind.END_EVENT]
+        assert sorted(ends) == sorted([*outcomes(d), *fin_rows])
 
     def test_one_lane_per_role_holding_its_nodes(self, code: str) -> None:
         d = definition(code)
@@ -161,6 +168,8 @@ class TestBpmn:
             if activity.completion == Completion.EACH:
                 for role in activity.performer_roles:
                     assert placed[f"Activity_{activity.n}__{role}"] == d.role(role).name
+            elif activity.kind == ActivityKind.END_EVENT:
+                assert placed[end_activity_id(activity.n)] == d.role(activity.role).name
             else:
                 assert placed[f"Activity_{activity.n}"] == d.role(activity.role).name
 
@@ -191,6 +200,9 @@ def test_svg_is_well_formed_and_names_every_activity(code: str) -> None:
     # Names are wrapped over several lines (tspans); compare them without the line breaks.
     texts = {"".join("".join(t.itertext()).split()) for t in root.iter(f"{{{NS['svg']}}}text")}
     for activity in definition(code).activities:
+        if activity.kind == ActivityKind.END_EVENT:  # a Fin row is drawn as its end event, by its name
+            assert "".join(activity.name.split()) in texts, activity.n
+            continue
         assert "".join(activity.name.split()) in texts, activity.n
         assert str(activity.n) in texts
     for role in {a.role for a in definition(code).activities}:
@@ -273,6 +285,8 @@ def outcomes(d: Definition) -> set[str]:
     """The distinct ends of a procedure, named as the compiler names them."""
     names = set()
     for activity in d.activities:
+        if activity.kind == ActivityKind.END_EVENT:
+            continue  # a Fin row is its own end event (one per row, named after it)
         if activity.decision is not None:
             names |= {b.outcome or DEFAULT_OUTCOME for b in activity.decision.branches if b.goto == END}
         elif d.successors(activity) == [END]:

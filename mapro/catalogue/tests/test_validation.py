@@ -35,6 +35,7 @@ def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().err
 
 
+KIND_TASK_2 = "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n"
 CASES = {
     "unknown_role": (
         "    role: analista_mesa_servicios\n    records: [correo_baja]",
@@ -139,6 +140,40 @@ CASES = {
         "        - {label: Sí, goto: 3}\n        - {label: No, goto: end}\n",
         "completion: each",
         "activities[1].completion: 'completion: each' abre una tarea por rol: no admite 'decision'",
+    ),
+    "informs_unknown_role": (
+        KIND_TASK_2,
+        KIND_TASK_2 + "    informs: [{role: jefe_de_nadie}]\n",
+        "informs: [{role: jefe_de_nadie}]",
+        "activities[1].informs[0].role: rol desconocido: jefe_de_nadie",
+    ),
+    "informs_requester_as_a_role": (
+        KIND_TASK_2,
+        KIND_TASK_2 + "    informs: [{role: requester}]\n",
+        "informs: [{role: requester}]",
+        "activities[1].informs[0].role: al solicitante se le informa con 'requester: true', no como rol",
+    ),
+    "informs_two_recipients_in_one": (
+        KIND_TASK_2,
+        KIND_TASK_2 + "    informs: [{role: oficial_seguridad, contact: SGTD-PCM}]\n",
+        "informs: [{role: oficial_seguridad, contact: SGTD-PCM}]",
+        "activities[1].informs[0]: indique uno solo de 'role', 'requester' o 'contact'",
+    ),
+    "fin_row_with_a_deadline": (
+        "    kind: end\n    outcome: Cuenta de correo electrónico eliminada\n"
+        "    role: responsable_plataforma_correo\n    records: [correo_culminacion]\n",
+        "    kind: end_event\n    outcome: Cuenta de correo electrónico eliminada\n"
+        "    role: responsable_plataforma_correo\n",
+        "    activity: 4",
+        "time_rules[3].activity: la actividad 4 es la fila «Fin del procedimiento» (end_event), sin tarea: "
+        "no tiene plazo",
+    ),
+    "fin_row_with_records": (
+        "    kind: end\n    outcome: Cuenta de correo electrónico eliminada\n",
+        "    kind: end_event\n    outcome: Cuenta de correo electrónico eliminada\n",
+        "  - n: 4",
+        "activities[3]: una actividad de tipo end_event es la fila «Fin del procedimiento»: "
+        "no lleva 'records'",
     ),
 }
 YAML_SYNTAX = (
