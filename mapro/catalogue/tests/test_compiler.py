@@ -35,7 +35,7 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
     "svg": "http://www.w3.org/2000/svg",
 }
-FLOW_NODES = ("startEvent", "userTask", "callActivity", "exclusiveGateway", "endEvent")
+FLOW_NODES = ("startEvent", "userTask", "callActivity", "exclusiveGateway", "endEvent", "boundaryEvent")
 
 
 def definition(code: str) -> Definition:
@@ -256,6 +256,9 @@ def outcomes(d: Definition) -> set[str]:
             names |= {b.outcome or DEFAULT_OUTCOME for b in activity.decision.branches if b.goto == END}
         elif d.successors(activity) == [END]:
             names.add(activity.outcome or DEFAULT_OUTCOME)
+    for rule in d.time_rules:  # an expiry that closes the case ends it under its own outcome
+        if rule.on_expiry is not None and rule.on_expiry.action == "close" and rule.activity is not None:
+            names.add(rule.on_expiry.outcome or DEFAULT_OUTCOME)
     return names
 
 
