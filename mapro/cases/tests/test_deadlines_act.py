@@ -250,3 +250,39 @@ def test_pr_oti_006_runs_inside_the_legal_term_of_access_to_public_information()
     legal.refresh_from_db()
     assert case.status == Case.Status.CLOSED
     assert legal.status == Deadline.Status.MET
+
+
+ACTING = [
+    (code, rule.id)
+    for code, loaded in sorted(CATALOGUE.definitions.items())
+    for rule in loaded.definition.time_rules
+    if rule.on_expiry is not None and rule.activity is not None
+]
+
+
+@pytest.mark.parametrize(("code", "rule_id"), ACTING)
+def test_every_expiry_action_of_the_catalogue_acts_by_itself(code, rule_id):
+    """Each acting rule: the case waits at its activity, the term runs out, the tick does as the rule says."""
+    d = CATALOGUE.definitions[code].definition
+    rule = next(r for r in d.time_rules if r.id == rule_id)
+    case = start(code)
+    drive_to(case, rule.activity)
+    deadline = case.deadlines.get(time_rule=rule_id, status=Deadline.Status.PENDING)
+    assert deadlines_expire(now=deadline.due_at + dt.timedelta(seconds=1)) >= 1
+    case.refresh_from_db()
+    task = case.tasks.filter(activity=rule.activity).latest("pk")
+    action = rule.on_expiry
+    if action.action == "close":
+        assert (case.status, case.outcome) == (Case.Status.CLOSED, action.outcome)
+        assert task.status == CaseTask.Status.CANCELLED
+        return
+    assert (task.status, task.completed_by) == (CaseTask.Status.COMPLETED, None)
+    targets = d.successors(d.activity(rule.activity))
+    if action.action == "branch":
+        assert task.decision == action.branch
+        branch = next(b for b in d.activity(rule.activity).decision.branches if b.label == action.branch)
+        targets = branch.goto if isinstance(branch.goto, list) else [branch.goto]
+        if targets == ["end"]:
+            assert (case.status, case.outcome) == (Case.Status.CLOSED, branch.outcome)
+            return
+    assert sorted(open_activities(case)) == sorted(t for t in targets if t != "end")
