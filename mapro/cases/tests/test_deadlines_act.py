@@ -20,8 +20,10 @@ from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask, Deadline
 from mapro.cases.selectors import case_definition, tasks_for_person
 from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services.cases import case_close_by_system
 from mapro.cases.services.conditions import MISSING, case_data_value, condition_holds
 from mapro.cases.services.deadlines import deadlines_expire
+from mapro.cases.services.locking import case_lock
 from mapro.catalogue.definition.schema import Condition
 from mapro.catalogue.tests.sample_data import record_data, start_inputs
 from mapro.deadlines.calendar import LIMA
@@ -286,3 +288,20 @@ def test_every_expiry_action_of_the_catalogue_acts_by_itself(code, rule_id):
             assert (case.status, case.outcome) == (Case.Status.CLOSED, branch.outcome)
             return
     assert sorted(open_activities(case)) == sorted(t for t in targets if t != "end")
+
+
+def test_the_close_action_ends_the_case_cancels_its_tasks_and_settles_its_terms():
+    """`on_expiry: close` (no catalogue rule uses it yet): what the tick runs, on PR.OTI.006."""
+    with time_machine.travel(lima(2026, 7, 24, 9, 0), tick=False):
+        case = start("PR.OTI.006")
+    with time_machine.travel(lima(2026, 7, 27, 9, 0), tick=False), transaction.atomic():
+        case_close_by_system(
+            case=case_lock(case=case), outcome="Cerrado al vencer", summary="cierre de prueba"
+        )
+    case.refresh_from_db()
+    assert (case.status, case.outcome, case.due_at) == (Case.Status.CLOSED, "Cerrado al vencer", None)
+    assert case.closed_at == lima(2026, 7, 27, 9, 0)
+    assert list(case.tasks.values_list("status", flat=True)) == [CaseTask.Status.CANCELLED]
+    assert case.deadlines.get(time_rule="plazo_aip_10dh").status == Deadline.Status.MET
+    event = AuditEvent.objects.get(case=case, action="case.closed")
+    assert (event.actor, event.actor_label) == (None, "sistema")
