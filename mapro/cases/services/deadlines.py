@@ -51,6 +51,8 @@ def deadlines_expire(*, now: dt.datetime | None = None) -> int:
 def _deadline_settle(deadline: Deadline, *, now: dt.datetime) -> int:
     acting = bool(deadline.expiry_action)
     case = case_lock(case=deadline.case) if acting else deadline.case
+    if acting and case.status == Case.Status.SUSPENDED:
+        return 0  # a suspended case does not act: the first tick after it resumes does
     status = Deadline.Status.EXPIRED if deadline.meaning in WINDOWS else Deadline.Status.MISSED
     claimed = Deadline.objects.filter(pk=deadline.pk, status=Deadline.Status.PENDING).update(
         status=status, settled_at=now, updated_at=now

@@ -19,7 +19,7 @@ from django.db import transaction
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask, Deadline
 from mapro.cases.selectors import case_definition, tasks_for_person
-from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services import case_resume, case_start, case_suspend, case_task_complete
 from mapro.cases.services.cases import case_close_by_system
 from mapro.cases.services.conditions import MISSING, case_data_value, condition_holds
 from mapro.cases.services.deadlines import deadlines_expire
@@ -305,3 +305,18 @@ def test_the_close_action_ends_the_case_cancels_its_tasks_and_settles_its_terms(
     assert case.deadlines.get(time_rule="plazo_aip_10dh").status == Deadline.Status.MET
     event = AuditEvent.objects.get(case=case, action="case.closed")
     assert (event.actor, event.actor_label) == (None, "sistema")
+
+
+def test_a_suspended_case_acts_only_after_it_resumes():
+    t0 = lima(2026, 7, 24, 9, 0)
+    with time_machine.travel(t0, tick=False):
+        case = start("S.04.04.02_P")
+        drive_to(case, 6)
+    owner = person("SENACE", "jefe_oti")
+    case_suspend(case_id=case.pk, actor=owner, reason="Consulta al proveedor")
+    assert deadlines_expire(now=t0 + dt.timedelta(hours=25)) == 0
+    assert case.tasks.get(activity=6).status == CaseTask.Status.OPEN
+    case_resume(case_id=case.pk, actor=owner)
+    assert deadlines_expire(now=t0 + dt.timedelta(hours=25)) == 1
+    case.refresh_from_db()
+    assert case.outcome == "Ticket cerrado automáticamente por el sistema sin respuesta del solicitante"
