@@ -98,11 +98,17 @@ class TestConditions:
 
 
 class TestQualityControlByInterfaces:
-    """S04.02.00.02, activity 11 (seed 002:799): the plan's number of interfaces picks the QC term."""
+    """S04.02.00.01 activity 19 (seed 002:623) and S04.02.00.02 activity 11 (002:799): the plan's number of
+    interfaces picks the QC term of the QA closure (activities 23 and 15)."""
 
-    def test_only_the_rule_of_the_recorded_number_opens_across_a_weekend_and_holidays(self):
-        case = start("S04.02.00.02")
-        drive_to(case, 11)
+    @pytest.mark.parametrize(
+        ("code", "plan", "closure"), [("S04.02.00.01", 19, 23), ("S04.02.00.02", 11, 15)]
+    )
+    def test_only_the_rule_of_the_recorded_number_opens_across_a_weekend_and_holidays(
+        self, code, plan, closure
+    ):
+        case = start(code)
+        drive_to(case, plan)
         # Plan completed Friday 24 July 2026, 10:00. Working days from Monday 27 (Saturday 25, Sunday 26,
         # Tuesday 28 and Wednesday 29 July are not): 27 (1), 30 (2), 31 (3); 3 August (4); 4, 5, 7
         # (6 August is a holiday), 10, 11, 12 (10).
@@ -115,9 +121,9 @@ class TestQualityControlByInterfaces:
         }
         for interfaces, (rule, due) in expected.items():
             with transaction.atomic(), time_machine.travel(lima(2026, 7, 24, 10, 0), tick=False):
-                complete(case, 11, plan_pruebas={"numero_interfaces": interfaces})
+                complete(case, plan, plan_pruebas={"numero_interfaces": interfaces})
                 opened = list(case.deadlines.values_list("time_rule", "due_at", "activity"))
-                assert opened == [(rule, due, 15)], interfaces
+                assert opened == [(rule, due, closure)], interfaces
                 transaction.set_rollback(True)  # the next number on the same case, as it was
 
     def test_a_decreed_non_working_day_is_skipped(self):
