@@ -97,6 +97,7 @@ class CaseTask(BaseModel):
         OPEN = "open", "Pendiente"
         COMPLETED = "completed", "Completada"
         CANCELLED = "cancelled", "Anulada"
+        SKIPPED = "skipped", "Omitida"  # a guarded activity whose condition did not hold (never in an inbox)
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
     engine_task_id = models.CharField(max_length=36)
@@ -251,6 +252,9 @@ class Deadline(BaseModel):
     due_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # The rule's on_expiry action (branch, complete, close), so the tick finds acting rows without reading
+    # definitions; what it does exactly is read from the case's pinned definition when it runs out.
+    expiry_action = models.CharField("acción al vencer", max_length=10, blank=True)
 
     class Meta:
         verbose_name = "plazo"

@@ -1,4 +1,5 @@
-"""Background work (Huey): the periodic tick that lets time-driven changes happen by themselves."""
+"""Background work (Huey): the periodic tick that lets time-driven changes happen by themselves (windows
+that run out, and the expiry actions of time rules: docs/deadlines.md)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task

@@ -27,6 +27,8 @@ SERIALIZER_VERSION: str = VERSION
 DECISION_KEY = "decision"  # the branch label chosen at a decision
 FLOW_KEY = "flow"  # the flow a case of a multi-flow procedure follows
 ROLE_SEPARATOR = "__"  # Activity_<n>__<role>: one task per role of a `completion: each` activity
+GUARDS_KEY = "guards"  # {"<activity number>": bool}: whether each guarded activity runs (guard gateways)
+GUARD_PREFIX = "Guard_"
 
 
 class _RoutingOnlyConverter(BpmnWorkflowConverter):
@@ -122,13 +124,42 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[HumanTask]:
     return tasks
 
 
-def workflow_complete_task(workflow: BpmnWorkflow, *, task_id: str, decision: str | None = None) -> None:
+def workflow_complete_task(
+    workflow: BpmnWorkflow,
+    *,
+    task_id: str,
+    decision: str | None = None,
+    guards: dict[str, bool] | None = None,
+) -> None:
+    """`guards`: the guard values evaluated on the case data as of this completion (mapro writes them)."""
     task = workflow.get_task_from_id(UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise EngineError(f"task {task_id} is not ready")
     task.set_data(**{DECISION_KEY: decision})
+    if guards:
+        task.set_data(**{GUARDS_KEY: guards})
     task.run()
     workflow.do_engine_steps()
+
+
+@dataclass(frozen=True)
+class SkippedGuard:
+    """A guard gateway that ran and did not route into its activity: the activity was skipped."""
+
+    id: str
+    activity: int
+
+
+def guards_skipped(workflow: BpmnWorkflow) -> list[SkippedGuard]:
+    skipped = []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        name = task.task_spec.name
+        if not name.startswith(GUARD_PREFIX) or not name[len(GUARD_PREFIX) :].isdigit():
+            continue
+        activity = f"Activity_{name[len(GUARD_PREFIX) :]}"
+        if not any(child.task_spec.name == activity for child in task.children):
+            skipped.append(SkippedGuard(str(task.id), int(name[len(GUARD_PREFIX) :])))
+    return skipped
 
 
 def workflow_cancel(workflow: BpmnWorkflow) -> None:

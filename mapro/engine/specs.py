@@ -60,7 +60,7 @@ def process_specs_load(*, bpmn: str, called: Sequence[str] = ()) -> ProcessSpecs
     """
     parser = _Parser(validator=BpmnValidator())
     try:
-        main = etree.fromstring(bpmn.encode())
+        main = _without_boundary_timers(etree.fromstring(bpmn.encode()))
         parser.add_bpmn_xml(main, filename="procedure")
         for index, document in enumerate(called):
             parser.add_bpmn_xml(etree.fromstring(document.encode()), filename=f"called-{index}")
@@ -78,6 +78,46 @@ def process_specs_load(*, bpmn: str, called: Sequence[str] = ()) -> ProcessSpecs
         )
     except (ValidationException, etree.XMLSyntaxError, ValueError) as error:
         raise BpmnLoadError(f"El BPMN compilado no se puede cargar: {error}") from error
+
+
+def _without_boundary_timers(document: etree._Element) -> etree._Element:
+    """
+    The document without its boundary timers, their flows, and the ends only they reach. A boundary timer
+    draws a time rule that acts when it runs out; its due time is the calendar's (días hábiles, holidays,
+    decreed days), which no BPMN timer expresses, and mapro's deadline tick performs the action
+    (cases/services/deadlines.py). Left in, SpiffWorkflow would run a second clock on its own.
+    """
+    timers = document.xpath("//bpmn:process//bpmn:boundaryEvent[bpmn:timerEventDefinition]", namespaces=_NS)
+    if not timers:
+        return document
+    ids = {timer.get("id") for timer in timers}
+    for timer in timers:
+        timer.getparent().remove(timer)
+    for flow in document.xpath("//bpmn:process//bpmn:sequenceFlow", namespaces=_NS):
+        if flow.get("sourceRef") in ids:
+            target = flow.get("targetRef")
+            flow.getparent().remove(flow)
+            for ref in document.xpath(f"//bpmn:process//*[@id='{target}']/bpmn:incoming", namespaces=_NS):
+                if ref.text == flow.get("id"):
+                    ref.getparent().remove(ref)
+            _orphan_end_remove(document, target)
+    for ref in document.xpath("//bpmn:process//bpmn:flowNodeRef", namespaces=_NS):
+        if ref.text in ids:
+            ref.getparent().remove(ref)
+    return document
+
+
+def _orphan_end_remove(document: etree._Element, node_id: str) -> None:
+    """An end event only a boundary timer reached is left with no way in: it goes too."""
+    (node,) = document.xpath(f"//bpmn:process//*[@id='{node_id}']", namespaces=_NS) or (None,)
+    if node is None or etree.QName(node).localname != "endEvent":
+        return
+    if node.xpath("bpmn:incoming", namespaces=_NS):
+        return
+    node.getparent().remove(node)
+    for ref in document.xpath("//bpmn:process//bpmn:flowNodeRef", namespaces=_NS):
+        if ref.text == node_id:
+            ref.getparent().remove(ref)
 
 
 def _calls(document: etree._Element) -> dict[str, str]:

@@ -29,7 +29,9 @@ from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Commen
 from ..performers import task_activity, task_performable_by, who_may_act
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
+from .conditions import guards_evaluate, latest_records
 from .forms import validate_effective_date, validate_fields, validate_inputs, validate_observations
+from .lifecycle import cancel_tree
 from .locking import case_lock, locked_cases, locked_tasks
 
 
@@ -145,7 +147,10 @@ def _case_create(
         parent_task=parent_task,
         started_at=now,
     )
-    workflow = runtime.workflow_start(case_specs(case=case), {runtime.FLOW_KEY: flow} if flow else None)
+    start_data: dict[str, Any] = {runtime.FLOW_KEY: flow} if flow else {}
+    if guards := guards_evaluate(definition, case=case, records={}):  # a guarded first activity: inputs only
+        start_data[runtime.GUARDS_KEY] = guards
+    workflow = runtime.workflow_start(case_specs(case=case), start_data or None)
     step = sync.step_begin(case=case, definition=definition, open_tasks=[])
     sync.case_started_deadlines(step)
     new_tasks = sync.case_tasks_sync(step, workflow=workflow)
@@ -180,6 +185,8 @@ def _workflow_save(*, case: Case, workflow: Any) -> None:
         case.outcome = runtime.workflow_outcome(workflow) or ""
         fields += ["status", "closed_at", "outcome"]
     case.save(update_fields=fields)
+    if case.status == Case.Status.CLOSED and "closed_at" in fields:
+        sync.case_closed_settle(case=case, now=case.closed_at)
 
 
 def _open_children(case: Case):
@@ -274,7 +281,12 @@ def _task_finish(
     # Open task rows mirror the engine's ready tasks: with no other ready task, none is open besides this one.
     others_ready = any(t.id != task.engine_task_id for t in runtime.ready_human_tasks(workflow))
     _task_mark_completed(task=task, actor=actor, decision=decision, records=records)
-    runtime.workflow_complete_task(workflow, task_id=task.engine_task_id, decision=decision)
+    runtime.workflow_complete_task(
+        workflow,
+        task_id=task.engine_task_id,
+        decision=decision,
+        guards=_guards(case=case, definition=definition, records=records),
+    )
     written = _records_create(
         case=case, task=task, definition=definition, records=records, actor=actor, day=effective_date
     )
@@ -298,6 +310,62 @@ def _task_finish(
     if case.status == Case.Status.CLOSED and case.parent_task_id:
         _parent_after_child(child=case)
     return TaskCompletion(task=task, records=written, open_tasks=open_tasks)
+
+
+def _guards(*, case: Case, definition: Definition, records: dict[str, Any]) -> dict[str, bool]:
+    """The guard values on the case data including this completion's records (empty without guards)."""
+    if not any(a.when is not None for a in definition.activities):
+        return {}
+    return guards_evaluate(definition, case=case, records={**latest_records(case=case), **records})
+
+
+def case_task_complete_by_system(*, case: Case, task: CaseTask, decision: str | None) -> TaskCompletion:
+    """
+    Complete an open task as the system (an expiry action), on a case the caller has locked. The task's
+    compare-and-swap is what makes a person completing it at the same moment fail, or this one.
+    """
+    task.case = case
+    return _task_finish(case=case, task=task, actor=None, decision=decision, records={}, effective_date=None)
+
+
+def case_close_by_system(*, case: Case, outcome: str, summary: str) -> None:
+    """
+    Close a locked open case by itself (an expiry action `close`): the workflow is cancelled, its open
+    tasks too, open child cases are cancelled, case-level deadlines settle, and a parent waiting on it goes
+    on. The audit event has no person as actor: its label is "sistema".
+    """
+    now = timezone.now()
+    workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
+    runtime.workflow_cancel(workflow)
+    case.workflow_state = runtime.workflow_dump(workflow)
+    case.workflow_serializer_version = runtime.SERIALIZER_VERSION
+    case.status, case.closed_at, case.outcome, case.due_at = Case.Status.CLOSED, now, outcome[:300], None
+    case.save(
+        update_fields=[
+            "workflow_state",
+            "workflow_serializer_version",
+            "status",
+            "closed_at",
+            "outcome",
+            "due_at",
+            "updated_at",
+        ]
+    )
+    case.tasks.filter(status=CaseTask.Status.OPEN).update(status=CaseTask.Status.CANCELLED, updated_at=now)
+    sync.case_closed_settle(case=case, now=now)
+    audit_event_record(
+        chain=case.entity.code,
+        action="case.closed",
+        obj=case,
+        case=case,
+        summary=f"{case.number}: {summary}"[:300],
+        before={"status": Case.Status.OPEN},
+        after={"status": case.status, "outcome": case.outcome},
+    )
+    for child in _open_children(case).select_related("entity", "procedure_version"):
+        cancel_tree(case=child, actor=None, reason=f"Cierre automático del expediente padre {case.number}")
+    if case.parent_task_id:
+        _parent_after_child(child=case)
 
 
 def _task_mark_completed(

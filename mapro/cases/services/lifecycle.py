@@ -87,11 +87,12 @@ def case_cancel(*, case_id: int, actor: Person, reason: str) -> Case:
     _check_may_manage(case=case, actor=actor)
     if case.status in (Case.Status.CLOSED, Case.Status.CANCELLED):
         raise ConflictError(f"El expediente ya está {case.get_status_display().lower()}.")
-    _cancel_tree(case=case, actor=actor, reason=reason.strip())
+    cancel_tree(case=case, actor=actor, reason=reason.strip())
     return case
 
 
-def _cancel_tree(*, case: Case, actor: Person, reason: str) -> None:
+def cancel_tree(*, case: Case, actor: Person | None, reason: str) -> None:
+    """Cancel a locked case and its open children (`actor` None: the system, e.g. a parent that closed)."""
     before = case.status
     workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
     runtime.workflow_cancel(workflow)
@@ -112,6 +113,4 @@ def _cancel_tree(*, case: Case, actor: Person, reason: str) -> None:
         locked_cases().filter(parent=case).exclude(status__in=[Case.Status.CLOSED, Case.Status.CANCELLED])
     )
     for child in open_children:
-        _cancel_tree(
-            case=child, actor=actor, reason=f"Anulación del expediente padre {case.number}: {reason}"
-        )
+        cancel_tree(case=child, actor=actor, reason=f"Anulación del expediente padre {case.number}: {reason}")

@@ -6,7 +6,8 @@ After every engine step: project the workflow onto relational rows, in the same 
   settles when its activity completes;
 - notifications: RACI "I" roles and the recipients the text names (`informs`) are told when an activity
   is completed (notifications.py);
-- call activities: the READY call task starts a child case.
+- call activities: the READY call task starts a child case;
+- guarded activities: a guard gateway that routed around its activity leaves a `skipped` task row.
 
 A `Step` reads the case's pending deadlines once and keeps them in memory while the step opens and settles
 deadlines; new rows are inserted in bulk. A completion is a handful of queries, not one per row touched.
@@ -20,13 +21,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from mapro.audit.services import audit_event_record
 from mapro.catalogue.definition import Definition
-from mapro.catalogue.definition.schema import ActivityKind, Completion, EventMoment
+from mapro.catalogue.definition.schema import ActivityKind, Completion, EventMoment, TimeRuleMeaning
 from mapro.deadlines.calendar import WorkCalendar, due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
 
 from ..models import Case, CaseTask, CaseTaskRole, Deadline
+from .conditions import condition_holds, latest_records
 from .notifications import activity_informed_notify
 
 CASE_START = "case_start"
@@ -46,6 +49,13 @@ class Step:
     open_tasks: list[CaseTask] | None
     opened: list[Deadline] = field(default_factory=list)
     _calendar: WorkCalendar | None = None
+    _records: dict[str, dict[str, Any]] | None = None
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """The case's latest record data per record id, read once (after this step's records are written)."""
+        if self._records is None:
+            self._records = latest_records(case=self.case)
+        return self._records
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -76,12 +86,17 @@ def case_started_deadlines(step: Step) -> None:
 
 def activity_completed_settle(step: Step, *, task: CaseTask) -> None:
     """
-    The activity is done: its pending deadlines are met (or missed, if late); fire its end events. An
-    activity each of whose roles must complete it is done when its last task is.
+    The activity is done: its pending deadlines are met (or missed, if late), and so are its acting windows
+    (a response that came in time disarms the expiry action); fire its end events. An activity each of whose
+    roles must complete it is done when its last task is.
     """
     if _other_roles_pending(step, task=task):
         return
-    settled = [d for d in step.pending if d.activity == task.activity and d.meaning == "deadline"]
+    settled = [
+        d
+        for d in step.pending
+        if d.activity == task.activity and (d.meaning == TimeRuleMeaning.DEADLINE or d.expiry_action)
+    ]
     for status in (Deadline.Status.MET, Deadline.Status.MISSED):
         ids = [d.pk for d in settled if (step.now <= d.due_at) == (status == Deadline.Status.MET)]
         if ids:
@@ -107,6 +122,7 @@ def case_tasks_sync(step: Step, *, workflow: Any) -> list[CaseTask]:
     set the case's due time (saved with the workflow). Returns the new tasks (for child-case starts).
     """
     case = step.case
+    guards_skipped_record(step, workflow=workflow)
     ready = {t.id: t for t in runtime.ready_human_tasks(workflow)}
     if step.open_tasks is None:
         step.open_tasks = list(case.tasks.filter(status=CaseTask.Status.OPEN))
@@ -170,6 +186,9 @@ def _anchor_events_fire(step: Step, *, activity: int, moment: EventMoment) -> No
 
 
 def _deadline_open(step: Step, *, rule: Any, anchor_at: dt.datetime) -> None:
+    """A rule with `when` opens only if its condition holds on the case data recorded by now."""
+    if rule.when is not None and not condition_holds(rule.when, case=step.case, records=step.records()):
+        return
     deadline = Deadline(
         case=step.case,
         time_rule=rule.id,
@@ -178,9 +197,57 @@ def _deadline_open(step: Step, *, rule: Any, anchor_at: dt.datetime) -> None:
         activity=rule.activity,
         anchor_at=anchor_at,
         due_at=due_at(anchor_at, rule.amount, rule.unit.value, step.calendar),
+        expiry_action=rule.on_expiry.action.value if rule.on_expiry is not None else "",
     )
     step.pending.append(deadline)
     step.opened.append(deadline)
+
+
+def case_closed_settle(*, case: Case, now: dt.datetime) -> None:
+    """The case concluded: its case-level deadlines (activity none, e.g. a legal frame) are met or missed."""
+    pending = case.deadlines.filter(
+        status=Deadline.Status.PENDING, activity__isnull=True, meaning=TimeRuleMeaning.DEADLINE
+    )
+    pending.filter(due_at__gte=now).update(status=Deadline.Status.MET, settled_at=now, updated_at=now)
+    pending.filter(due_at__lt=now).update(status=Deadline.Status.MISSED, settled_at=now, updated_at=now)
+
+
+def guards_skipped_record(step: Step, *, workflow: Any) -> None:
+    """
+    A guard gateway that routed around its activity leaves a `skipped` task row (never in an inbox) and an
+    audit event by the system, so the case's history says the activity did not apply, and why.
+    """
+    if not any(a.when is not None for a in step.definition.activities):
+        return
+    skipped = runtime.guards_skipped(workflow)
+    if not skipped:
+        return
+    rows = step.case.tasks.filter(engine_task_id__in=[s.id for s in skipped])
+    known = set(rows.values_list("engine_task_id", flat=True))
+    for guard in skipped:
+        if guard.id in known:
+            continue
+        activity = step.definition.activity(guard.activity)
+        task = CaseTask.objects.create(
+            case=step.case,
+            engine_task_id=guard.id,
+            activity=activity.n,
+            name=activity.name,
+            kind=activity.kind.value,
+            entity_id=step.case.entity_id,
+            role_code=activity.role,
+            status=CaseTask.Status.SKIPPED,
+            completed_at=step.now,
+            data={"skipped": True, "condition": activity.when.text or activity.when.data},
+        )
+        audit_event_record(
+            chain=step.case.entity.code,
+            action="task.skipped",
+            obj=task,
+            case=step.case,
+            summary=f"{step.case.number}: {activity.n}. {activity.name} — no aplica"[:300],
+            after={"status": task.status, "condition": activity.when.model_dump(exclude_none=True)},
+        )
 
 
 def _informed_notify(step: Step, *, task: CaseTask) -> None:

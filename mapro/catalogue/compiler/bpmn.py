@@ -35,6 +35,7 @@ _TAGS = {
     NodeKind.CALL: "callActivity",
     NodeKind.GATEWAY: "exclusiveGateway",
     NodeKind.END: "endEvent",
+    NodeKind.TIMER: "boundaryEvent",
 }
 
 # Prefixes are fixed on the root element, never taken from a process-wide registry that other code could
@@ -73,7 +74,8 @@ def _process(root: etree._Element, definition: Definition, diagram: Diagram, pid
     for node in diagram.graph.nodes:
         _flow_node(process, node, diagram)
     for edge in diagram.graph.edges:
-        _sequence_flow(process, edge)
+        if not edge.attachment:
+            _sequence_flow(process, edge)
 
 
 def _flow_node(process: etree._Element, node: Node, diagram: Diagram) -> None:
@@ -82,15 +84,24 @@ def _flow_node(process: etree._Element, node: Node, diagram: Diagram) -> None:
         attrs["name"] = node.name
     if node.called_process is not None:
         attrs["calledElement"] = node.called_process
+    if node.attached_to is not None:  # an acting time rule: interrupting, it takes the activity's place
+        attrs.update(attachedToRef=node.attached_to, cancelActivity="true")
     tag = "inclusiveGateway" if node.inclusive else "parallelGateway" if node.parallel else _TAGS[node.kind]
     element = etree.SubElement(process, _q(BPMN, tag), attrs)
     if node.documentation:
         _text(element, "documentation", node.documentation)
     for edge in diagram.graph.edges:
-        if edge.target == node.id:
+        if edge.target == node.id and not edge.attachment:
             etree.SubElement(element, _q(BPMN, "incoming")).text = edge.id
     for edge in diagram.graph.outgoing(node.id):
-        etree.SubElement(element, _q(BPMN, "outgoing")).text = edge.id
+        if not edge.attachment:
+            etree.SubElement(element, _q(BPMN, "outgoing")).text = edge.id
+    if node.timer is not None:
+        timer = etree.SubElement(element, _q(BPMN, "timerEventDefinition"), {"id": f"{node.id}_definition"})
+        duration = etree.SubElement(
+            timer, _q(BPMN, "timeDuration"), {_q(XSI, "type"): "bpmn:tFormalExpression"}
+        )
+        duration.text = repr(node.timer)  # a Python string literal, as SpiffWorkflow reads timer expressions
 
 
 def _sequence_flow(process: etree._Element, edge: Edge) -> None:
@@ -119,6 +130,8 @@ def _diagram(root: etree._Element, diagram: Diagram, pid: str) -> None:
         label = shape.label if outside and shape.label.lines else None
         _shape(plane, shape.node.id, shape.box, label=label, marker=exclusive)
     for edge in diagram.edges:
+        if edge.edge.attachment:
+            continue  # the timer sits on its activity: no edge between them in the interchange
         element = etree.SubElement(
             plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{edge.edge.id}_di", "bpmnElement": edge.edge.id}
         )

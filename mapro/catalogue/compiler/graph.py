@@ -13,7 +13,16 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from mapro.catalogue.definition.schema import END, Activity, ActivityKind, Completion, Definition
+from mapro.catalogue.definition.schema import (
+    END,
+    Activity,
+    ActivityKind,
+    Completion,
+    Definition,
+    ExpiryAction,
+    TimeRule,
+    TimeUnit,
+)
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
@@ -26,6 +35,10 @@ FLOWS_QUESTION = "¿Qué flujo se sigue?"
 # when a person completes a decision activity, `flow` when a case of a multi-flow procedure starts.
 DECISION_VARIABLE = "decision"
 FLOW_VARIABLE = "flow"
+# `guards`: {"<activity number>": bool}, the runtime writes it from the case data (services/conditions.py).
+GUARDS_VARIABLE = "guards"
+GUARD_RUNS = "Aplica"
+GUARD_SKIPS = "No aplica"
 
 
 class NodeKind(StrEnum):
@@ -34,6 +47,7 @@ class NodeKind(StrEnum):
     CALL = "call"
     GATEWAY = "gateway"
     END = "end"
+    TIMER = "timer"  # an interrupting boundary timer on an activity: a time rule that acts when it runs out
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,8 @@ class Node:
     called_process: str | None = None
     parallel: bool = False  # a gateway that splits into (or joins) branches that all run, not a choice
     inclusive: bool = False  # a join: it waits for the branches that can still reach it
+    attached_to: str | None = None  # a boundary timer's activity
+    timer: str | None = None  # its ISO 8601 duration, as close as ISO says it (the calendar computes the due)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,7 @@ class Edge:
     target: str
     label: str | None = None
     condition: str | None = None  # a Python expression over the task data
+    attachment: bool = False  # a boundary timer to its activity: drawn, not a sequence flow
 
 
 @dataclass(frozen=True)
@@ -160,6 +177,11 @@ class _Builder:
         for activity in self.d.activities:
             if _each(activity):
                 self.merge_before_split(activity)
+            if activity.when is not None:
+                self.add_guard(activity)
+        for rule in self.d.time_rules:
+            if rule.on_expiry is not None and rule.activity is not None:
+                self.add_timer(rule)
 
     def add_start_flows(self, role: str) -> None:
         if not self.d.flows:
@@ -323,6 +345,55 @@ class _Builder:
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes if n.id == node_id)
 
+    def add_guard(self, activity: Activity) -> None:
+        """
+        An exclusive gateway before a guarded activity: every flow that led to it leads to the gateway, which
+        goes into the activity when its condition holds and past it (to its successor) when not.
+        """
+        node_id, gateway = activity_id(activity.n), f"Guard_{activity.n}"
+        text = activity.when.text or activity.when.data
+        question = f"¿{text.rstrip('?').lstrip('¿')}?"
+        self.nodes.append(Node(gateway, NodeKind.GATEWAY, question, question, activity.role))
+        incoming = [e for e in self.edges if e.target == node_id and not e.attachment]
+        self.edges = [e for e in self.edges if e not in incoming]
+        for edge in incoming:
+            self.add_edge(edge.source, gateway, label=edge.label, condition=edge.condition)
+        runs = f"{GUARDS_VARIABLE}.get({str(activity.n)!r}, False)"
+        self.add_edge(gateway, node_id, label=GUARD_RUNS, condition=runs)
+        (target,) = self.d.successors(activity)
+        past = self.target_id(target, activity.outcome, source=activity.n)
+        self.add_edge(gateway, past, label=GUARD_SKIPS, condition=f"not {runs}")
+
+    def add_timer(self, rule: TimeRule) -> None:
+        """An acting time rule: an interrupting boundary timer on its activity, to where its action leads."""
+        activity = self.d.activity(rule.activity)
+        action = rule.on_expiry
+        node_id = f"Timer_{rule.id}"
+        caption = f"{rule.amount} {_UNIT_CAPTIONS[rule.unit]}"
+        self.nodes.append(
+            Node(
+                id=node_id,
+                kind=NodeKind.TIMER,
+                name=f"Vence: {caption}",
+                caption=caption,
+                role=activity.role,
+                documentation=f"{rule.text}\n\nAl vencer: {action.text or action.action.value}",
+                attached_to=activity_id(activity.n),
+                timer=_iso_duration(rule),
+            )
+        )
+        self.add_edge(activity_id(activity.n), node_id, attachment=True)
+        if action.action == ExpiryAction.CLOSE:
+            targets = [self.target_id(END, action.outcome)]
+        elif action.action == ExpiryAction.BRANCH:
+            branch = next(b for b in activity.decision.branches if b.label == action.branch)
+            goto = branch.goto if isinstance(branch.goto, list) else [branch.goto]
+            targets = [self.target_id(t, branch.outcome) for t in goto]
+        else:
+            targets = [self.target_id(t, activity.outcome) for t in self.d.successors(activity)]
+        for target in targets:
+            self.add_edge(node_id, target, label=action.branch)
+
     def target_id(self, target: int | str, outcome: str | None, *, source: int | None = None) -> str:
         """The node an arrow from activity `source` enters: the join gateway, when `source` ends a branch."""
         if target != END:
@@ -341,11 +412,43 @@ class _Builder:
         return next(n.role for n in reversed(self.nodes) if n.kind in (NodeKind.TASK, NodeKind.CALL))
 
     def add_edge(
-        self, source: str, target: str, *, label: str | None = None, condition: str | None = None
+        self,
+        source: str,
+        target: str,
+        *,
+        label: str | None = None,
+        condition: str | None = None,
+        attachment: bool = False,
     ) -> None:
-        base = f"Flow_{source}_{target}"
+        base = f"{'Attach' if attachment else 'Flow'}_{source}_{target}"
         taken = {e.id for e in self.edges}
         edge_id, k = base, 2
         while edge_id in taken:  # two branches of one decision may lead to the same activity
             edge_id, k = f"{base}_{k}", k + 1
-        self.edges.append(Edge(edge_id, source, target, label, condition))
+        self.edges.append(Edge(edge_id, source, target, label, condition, attachment))
+
+
+_UNIT_CAPTIONS = {
+    TimeUnit.CLOCK_HOURS: "h",
+    TimeUnit.WORKING_HOURS: "h hábiles",
+    TimeUnit.CALENDAR_DAYS: "días",
+    TimeUnit.WORKING_DAYS: "días hábiles",
+    TimeUnit.MONTHS: "meses",
+    TimeUnit.YEARS: "años",
+    TimeUnit.YEAR_END: "cierre de año",
+}
+
+
+def _iso_duration(rule: TimeRule) -> str:
+    """
+    The rule as an ISO 8601 duration for modelers. Working days and hours have no ISO form: they are written
+    as days or hours, and the documentation gives the exact rule; mapro's calendar computes the real due.
+    """
+    n = rule.amount
+    if rule.unit in (TimeUnit.CLOCK_HOURS, TimeUnit.WORKING_HOURS):
+        return f"PT{n}H"
+    if rule.unit in (TimeUnit.CALENDAR_DAYS, TimeUnit.WORKING_DAYS):
+        return f"P{n}D"
+    if rule.unit == TimeUnit.MONTHS:
+        return f"P{n}M"
+    return f"P{n}Y"

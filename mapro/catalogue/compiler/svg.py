@@ -119,6 +119,9 @@ def _edge(root: ET.Element, edge: EdgeShape) -> None:
         "stroke-linejoin": "round",
         "marker-end": "url(#arrow)",
     }
+    if edge.edge.attachment:  # a boundary timer to its activity: a dotted tie, not a flow
+        attrs.pop("marker-end")
+        attrs["stroke-dasharray"] = "2 3"
     ET.SubElement(root, "polyline", attrs)
 
 
@@ -128,6 +131,8 @@ def _node(root: ET.Element, shape: NodeShape) -> None:
         _task(root, shape)
     elif kind == NodeKind.GATEWAY:
         _gateway(root, shape)
+    elif kind == NodeKind.TIMER:
+        _timer(root, shape)
     else:
         _event(root, shape)
 
@@ -197,6 +202,18 @@ def _event(root: ET.Element, shape: NodeShape) -> None:
         "stroke-width": "2" if start else "4",
     }
     ET.SubElement(root, "circle", attrs)
+    _text(root, shape.label, fill=INK)
+
+
+def _timer(root: ET.Element, shape: NodeShape) -> None:
+    """A timer event: two thin circles and a clock's hands (BPMN's intermediate timer)."""
+    box = shape.box
+    r = box.width / 2
+    for radius in (r, r - 3):
+        circle = {"cx": _n(box.cx), "cy": _n(box.cy), "r": _n(radius), "fill": "#ffffff", "stroke": INK}
+        ET.SubElement(root, "circle", {**circle, "stroke-width": "1.4"})
+    hands = f"M {_n(box.cx)} {_n(box.cy - r + 8)} V {_n(box.cy)} H {_n(box.cx + r - 9)}"
+    ET.SubElement(root, "path", {"d": hands, "fill": "none", "stroke": INK, "stroke-width": "1.6"})
     _text(root, shape.label, fill=INK)
 
 

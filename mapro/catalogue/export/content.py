@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mapro.catalogue.compiler import render_svg
 from mapro.catalogue.definition.schema import (
@@ -21,9 +21,11 @@ from mapro.catalogue.definition.schema import (
     ActivityKind,
     ActivityRef,
     Completion,
+    Condition,
     Definition,
     Entity,
     EventMoment,
+    ExpiryAction,
     FieldType,
     FormatField,
     Frequency,
@@ -81,6 +83,13 @@ UNIT_LABELS = {
     TimeUnit.WORKING_DAYS: ("día hábil", "días hábiles"),
     TimeUnit.MONTHS: ("mes", "meses"),
     TimeUnit.YEARS: ("año", "años"),
+    TimeUnit.YEAR_END: ("cierre de año", "cierres de año"),
+}
+
+EXPIRY_LABELS = {
+    ExpiryAction.BRANCH: "toma la rama «{branch}»",
+    ExpiryAction.COMPLETE: "da por realizada la actividad",
+    ExpiryAction.CLOSE: "cierra el expediente ({outcome})",
 }
 
 MEANING_LABELS = {
@@ -212,6 +221,7 @@ class TimeRuleRow:
     anchor: str
     meaning: str
     assumed: str | None
+    details: list[str] = field(default_factory=list)  # condition, action on expiry, norma
 
 
 @dataclass(frozen=True)
@@ -473,6 +483,8 @@ def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
         notes.append(f"Inicia el procedimiento junto con: {names.parallel(d.start)}.")
     if activity.join:
         notes.append(f"Espera a que terminen: {names.parallel(activity.join)}.")
+    if activity.when is not None:
+        notes.append(f"Solo se realiza si: {condition_text(activity.when)}; si no, el sistema la omite.")
     if activity.call is not None:
         wait = "y espera su conclusión" if activity.call.wait else "sin esperar su conclusión"
         notes.append(f"Ejecuta el procedimiento {activity.call.procedure} {wait}.")
@@ -504,6 +516,10 @@ def _flow_start(start: int | list[int]) -> str:
 
 
 def _amount(rule: TimeRule) -> str:
+    if rule.unit == TimeUnit.YEAR_END:
+        if rule.amount == 1:
+            return "hasta el 31 de diciembre del año en curso"
+        return f"hasta el 31 de diciembre, {rule.amount - 1} año(s) después"
     singular, plural = UNIT_LABELS[rule.unit]
     return f"{rule.amount} {singular if rule.amount == 1 else plural}"
 
@@ -539,7 +555,50 @@ def _time_rule_row(d: Definition, names: _Names, rule: TimeRule) -> TimeRuleRow:
         anchor=_capitalised(_anchor(names, rule.anchor)),
         meaning=MEANING_LABELS[rule.meaning],
         assumed=rule.unit_assumed,
+        details=_time_rule_details(rule),
     )
+
+
+def _time_rule_details(rule: TimeRule) -> list[str]:
+    details = []
+    if rule.when is not None:
+        details.append(f"Solo si: {condition_text(rule.when)}.")
+    if rule.on_expiry is not None:
+        action = EXPIRY_LABELS[rule.on_expiry.action].format(
+            branch=rule.on_expiry.branch, outcome=rule.on_expiry.outcome or "sin resultado indicado"
+        )
+        details.append(
+            f"Al vencer, el sistema {action}" + (f": {rule.on_expiry.text}" if rule.on_expiry.text else ".")
+        )
+    if rule.legal_basis:
+        details.append(f"Base legal: {rule.legal_basis}")
+    return details
+
+
+def condition_text(condition: Condition) -> str:
+    """'de 1 a 4 interfaces (plan_pruebas.numero_interfaces entre 1 y 4)'."""
+    if condition.min is not None and condition.max is not None:
+        test = f"entre {_number(condition.min)} y {_number(condition.max)}"
+    elif condition.min is not None:
+        test = f"≥ {_number(condition.min)}"
+    elif condition.max is not None:
+        test = f"≤ {_number(condition.max)}"
+    elif condition.one_of:
+        test = "en " + ", ".join(_scalar(v) for v in condition.one_of)
+    else:
+        test = f"= {_scalar(condition.equals)}"
+    where = f"{condition.data} {test}"
+    return f"{condition.text} ({where})" if condition.text else where
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    return str(value)
 
 
 def _decisions(d: Definition, names: _Names) -> list[DecisionBlock]:

@@ -313,6 +313,7 @@ def _time_rules(document: DocxDocument, content: FichaContent) -> None:
             [
                 Line(t.text),
                 *([Line(f"Unidad asumida: {t.assumed}", small=True, italic=True)] if t.assumed else []),
+                *(Line(detail, small=True) for detail in t.details),
             ],
             t.applies_to,
             [Line(t.amount, bold=True)],

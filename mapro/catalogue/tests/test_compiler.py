@@ -45,6 +45,7 @@ FLOW_NODES = (
     "parallelGateway",
     "inclusiveGateway",
     "endEvent",
+    "boundaryEvent",
 )
 
 
@@ -291,6 +292,9 @@ def outcomes(d: Definition) -> set[str]:
             names |= {b.outcome or DEFAULT_OUTCOME for b in activity.decision.branches if b.goto == END}
         elif d.successors(activity) == [END]:
             names.add(activity.outcome or DEFAULT_OUTCOME)
+    for rule in d.time_rules:  # an expiry that closes the case ends it under its own outcome
+        if rule.on_expiry is not None and rule.on_expiry.action == "close" and rule.activity is not None:
+            names.add(rule.on_expiry.outcome or DEFAULT_OUTCOME)
     return names
 
 
@@ -405,3 +409,38 @@ def test_every_compiled_bpmn_loads_in_bpmn_moddle(tmp_path: Path) -> None:
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(reports) == len(CODES)
     assert [r for r in reports if r["warnings"]] == []
+
+
+def test_an_acting_deadline_is_an_interrupting_boundary_timer_leading_where_its_action_goes() -> None:
+    process = bpmn_tree("S.04.04.02_P").find("bpmn:process", NS)
+    (timer,) = process.findall("bpmn:boundaryEvent", NS)
+    assert (timer.get("attachedToRef"), timer.get("cancelActivity")) == ("Activity_6", "true")
+    assert timer.findtext("bpmn:timerEventDefinition/bpmn:timeDuration", namespaces=NS) == "'PT24H'"
+    (flow,) = [f for f in process.findall("bpmn:sequenceFlow", NS) if f.get("sourceRef") == timer.get("id")]
+    end = process.find(f"bpmn:endEvent[@id='{flow.get('targetRef')}']", NS)
+    assert end.get("name") == "Ticket cerrado automáticamente por el sistema sin respuesta del solicitante"
+    assert flow.get("name") == "Sin respuesta del solicitante"
+
+
+def test_a_guarded_activity_sits_behind_a_gateway_with_conditional_flows() -> None:
+    process = bpmn_tree("S.04.04.01.02_P").find("bpmn:process", NS)
+    gateway = process.find("bpmn:exclusiveGateway[@id='Guard_115']", NS)
+    assert gateway.get("name") == "¿Solo aplica para traslado y/o mudanza del Centro de Datos?"
+    flows = {
+        f.get("targetRef"): f
+        for f in process.findall("bpmn:sequenceFlow", NS)
+        if f.get("sourceRef") == "Guard_115"
+    }
+    assert sorted(flows) == ["Activity_115", "Activity_116"]
+    runs = flows["Activity_115"].findtext("bpmn:conditionExpression", namespaces=NS)
+    skips = flows["Activity_116"].findtext("bpmn:conditionExpression", namespaces=NS)
+    assert (flows["Activity_115"].get("name"), flows["Activity_116"].get("name")) == ("Aplica", "No aplica")
+    for guards, expected in (({"115": True}, True), ({"115": False}, False), ({}, False)):
+        assert eval(runs, {}, {"guards": guards}) is expected
+        assert eval(skips, {}, {"guards": guards}) is not expected
+    into = [
+        f.get("sourceRef")
+        for f in process.findall("bpmn:sequenceFlow", NS)
+        if f.get("targetRef") == "Activity_115"
+    ]
+    assert into == ["Guard_115"]

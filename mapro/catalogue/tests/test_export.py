@@ -212,3 +212,30 @@ def test_docx_names_the_requester_as_solicitante() -> None:
     text = _squash(_docx_text(export_procedure(_definition("S.04.04.02_P"), "docx")))
 
     assert _squash("¿Es conforme? (decide: Solicitante)") in text
+
+
+def test_the_ficha_says_which_deadlines_depend_on_data_act_or_have_a_norma_and_which_steps_are_guarded() -> (
+    None
+):
+    from mapro.catalogue.export.content import ficha_content
+
+    qc = {t.text: t for t in ficha_content(_definition("S04.02.00.01")).time_rules}
+    assert qc["de 4 a 8 interfaces: 4 días día de control de calidad"].details == [
+        "Solo si: de 4 a 8 interfaces (se lee de 5 a 8) (plan_pruebas.numero_interfaces entre 5 y 8)."
+    ]
+    (auto_close,) = ficha_content(_definition("S.04.04.02_P")).time_rules
+    assert auto_close.details[0].startswith(
+        "Al vencer, el sistema toma la rama «Sin respuesta del solicitante»"
+    )
+    aip = next(
+        t for t in ficha_content(_definition("PR.OTI.006")).time_rules if t.amount == "10 días hábiles"
+    )
+    assert (aip.applies_to, aip.details[0][:34]) == (
+        "Todo el procedimiento",
+        "Base legal: TUO de la Ley N° 27806",
+    )
+    continuity = ficha_content(_definition("S.04.04.01.02_P"))
+    ups = next(a for a in continuity.activities if a.n == 115)
+    assert any(note.startswith("Solo se realiza si: Solo aplica para traslado") for note in ups.flow)
+    team = next(t for t in continuity.time_rules if t.anchor.startswith("Integrantes del equipo OTI"))
+    assert team.amount == "hasta el 31 de diciembre del año en curso"

@@ -175,6 +175,41 @@ CASES = {
         "activities[3]: una actividad de tipo end_event es la fila «Fin del procedimiento»: "
         "no lleva 'records'",
     ),
+    "guard_on_an_undeclared_input": (
+        "    systems: [Google Workspace]\n    seed_line: 257\n",
+        "    systems: [Google Workspace]\n    when: {data: inputs.nada, equals: true}\n    seed_line: 257\n",
+        "when: {data: inputs.nada",
+        "activities[1].when.data: la entrada nada no está declarada en 'inputs'",
+    ),
+    "guard_on_a_record_without_that_field": (
+        "    systems: [Google Workspace]\n    seed_line: 257\n",
+        "    systems: [Google Workspace]\n    when: {data: respaldo_pst.tamano, min: 1}\n"
+        "    seed_line: 257\n",
+        "when: {data: respaldo_pst.tamano",
+        "activities[1].when.data: 'respaldo_pst.tamano': el registro respaldo_pst no tiene un formato con el "
+        "campo tamano",
+    ),
+    "guard_on_an_end": (
+        "    outcome: Cuenta de correo electrónico eliminada\n",
+        "    outcome: Cuenta de correo electrónico eliminada\n"
+        "    when: {data: inputs.motivo_baja, equals: x}\n",
+        "when: {data: inputs.motivo_baja",
+        "activities[3].when: una actividad con 'when' se omite pasando a su siguiente: no puede ser una "
+        "decisión, un fin ni abrir o cerrar ramas paralelas",
+    ),
+    "expiry_branch_the_activity_does_not_have": (
+        "    anchor: recepcion_correo_baja\n    meaning: deadline\n",
+        "    anchor: recepcion_correo_baja\n    meaning: deadline\n"
+        "    on_expiry: {action: branch, branch: Vencido}\n",
+        "on_expiry: {action: branch",
+        "time_rules[0].on_expiry.branch: la actividad 2 no tiene la rama 'Vencido'",
+    ),
+    "expiry_completing_no_activity": (
+        "    activity: 2\n    amount: 4\n",
+        "    amount: 4\n    on_expiry: {action: complete}\n",
+        "on_expiry: {action: complete}",
+        "time_rules[0].on_expiry.action: la acción 'complete' necesita la 'activity' de la regla",
+    ),
 }
 YAML_SYNTAX = (
     "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
@@ -411,3 +446,37 @@ def test_the_requester_acts_without_being_declared(tmp_path):
         "    systems: [Google Workspace]\n    seed_line: 257",
     )
     call_command("procedures", "validate", str(path))  # no error
+
+
+def test_a_time_rule_condition_on_a_record_made_only_later_is_refused(tmp_path, capsys):
+    """The QC rule's number of interfaces must be recorded before its anchor fires, never after."""
+    text = (
+        VALID.replace(
+            "    restricted_to: [responsable_plataforma_correo]\n",
+            "    restricted_to: [responsable_plataforma_correo]\n    format: respaldo\n",
+        )
+        .replace(
+            "raci:\n",
+            "formats:\n  - id: respaldo\n    name: Respaldo\n    fields:\n"
+            "      - {id: tamano, label: GB, type: integer}\n"
+            "raci:\n",
+            1,
+        )
+        .replace(
+            "    anchor: recepcion_correo_baja\n    meaning: deadline\n",
+            "    anchor: recepcion_correo_baja\n    meaning: deadline\n"
+            "    when: {data: respaldo_pst.tamano, min: 1}\n",
+            1,
+        )
+    )
+    path = tmp_path / "PR_OTI_005.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    err = validate(path, capsys)
+
+    line = line_of(path, "when: {data: respaldo_pst.tamano")
+    message = (
+        "time_rules[0].when.data: 'respaldo_pst.tamano': ninguna actividad que registra respaldo_pst puede "
+        "ocurrir antes"
+    )
+    assert f"{path}:{line}: {message}" in err, err

@@ -23,7 +23,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from mapro.catalogue.compiler import compile_bpmn, process_id
-from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE
+from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE, GUARDS_VARIABLE
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END
 from mapro.engine.specs import BpmnLoadError, ProcessSpecs, process_specs_load, workflow_create
@@ -96,7 +96,9 @@ def branches(d: Definition, n: int) -> list[tuple[str | None, int | str]]:
 
 def run(code: str, path: Path) -> BpmnWorkflow:
     """A new workflow driven along `path`: each step's task must be READY when its turn comes."""
-    data = {FLOW_VARIABLE: path.flow} if path.flow is not None else None
+    data = {FLOW_VARIABLE: path.flow} if path.flow is not None else {}
+    # Every guarded activity runs (what the runtime writes when each guard's condition holds).
+    data[GUARDS_VARIABLE] = {str(a.n): True for a in definition(code).activities if a.when is not None}
     workflow = workflow_create(specs=specs(code), data=data)
     for step in path.steps:
         complete(workflow, step, definition(code))
