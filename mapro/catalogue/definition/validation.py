@@ -461,6 +461,102 @@ class _Checker:
         if not self.errors:
             _ParallelChecker(self).run()
 
+    # conditions on case data and expiry actions ----------------------------------------------------------
+
+    def check_conditions_and_expiry(self) -> None:
+        index = {a.n: i for i, a in enumerate(self.d.activities)}
+        for activity in self.d.activities:
+            if activity.when is None:
+                continue
+            loc = ("activities", index[activity.n], "when")
+            self._check_guard_shape(activity, loc)
+            self._check_data_path(activity.when.data, (*loc, "data"), before=activity.n, strictly=True)
+        events = {e.id: e for e in self.d.events}
+        for i, rule in enumerate(self.d.time_rules):
+            loc = ("time_rules", i)
+            if rule.when is not None:
+                event = events.get(rule.anchor)
+                # Evaluated when the anchor fires: at the end of its activity that activity's records count.
+                before = event.activity if event is not None else None
+                strictly = event is None or event.moment == EventMoment.START
+                self._check_data_path(
+                    rule.when.data, (*loc, "when", "data"), before=before, strictly=strictly
+                )
+            if rule.on_expiry is not None:
+                self._check_expiry(rule, loc)
+
+    def _check_guard_shape(self, activity: Activity, loc: Loc) -> None:
+        if activity.decision is not None or activity.parallel or activity.kind == ActivityKind.END:
+            self.fail(
+                loc,
+                "una actividad con 'when' se omite pasando a su siguiente: no puede ser una decisión, un fin "
+                "ni abrir ramas paralelas",
+            )
+
+    def _check_data_path(self, path: str, loc: Loc, *, before: int | None, strictly: bool) -> None:
+        """
+        `inputs.<id>` names a declared input; `<record>.<field>` a field of the record's format, recorded by
+        an activity that can run before `before` (or be it, when not `strictly`).
+        """
+        source, _, key = path.partition(".")
+        if source == "inputs":
+            if key not in {i.id for i in self.d.inputs}:
+                self.fail(loc, f"la entrada {key} no está declarada en 'inputs'")
+            return
+        record = next((r for r in self.d.records if r.id == source), None)
+        if record is None:
+            self.fail(loc, f"'{path}': {source} no es 'inputs' ni un registro declarado")
+            return
+        fmt = format_by_id(self.d, record.format) if record.format in self.formats else None
+        if fmt is None or key not in {f.id for f in fmt.fields}:
+            self.fail(loc, f"'{path}': el registro {source} no tiene un formato con el campo {key}")
+            return
+        producers = [a.n for a in self.d.activities if source in a.records]
+        if not producers:
+            self.fail(loc, f"'{path}': ninguna actividad registra {source}")
+        elif before is not None and not any(self._precedes(p, before, strictly=strictly) for p in producers):
+            self.fail(loc, f"'{path}': ninguna actividad que registra {source} puede ocurrir antes")
+
+    def _precedes(self, first: int, then: int, *, strictly: bool) -> bool:
+        """Whether a case can run `first` and later reach `then` (or `then` is `first`, when not strictly)."""
+        if first == then and not strictly:
+            return True
+        seen: set[int] = set()
+        pending = [s for s in self.d.successors(self.d.activity(first)) if s != END]
+        while pending:
+            n = pending.pop()
+            if n == then:
+                return True
+            if n not in seen:
+                seen.add(n)
+                pending.extend(s for s in self.d.successors(self.d.activity(n)) if s != END)
+        return False
+
+    def _check_expiry(self, rule: TimeRule, loc: Loc) -> None:
+        action = rule.on_expiry
+        if action.action == ExpiryAction.CLOSE:
+            return
+        if rule.activity is None:
+            self.fail(
+                (*loc, "on_expiry", "action"),
+                f"la acción '{action.action}' necesita la 'activity' de la regla",
+            )
+            return
+        activity = self.d.activity(rule.activity)
+        if action.action == ExpiryAction.BRANCH:
+            labels = [b.label for b in activity.decision.branches] if activity.decision else []
+            if action.branch not in labels:
+                self.fail(
+                    (*loc, "on_expiry", "branch"),
+                    f"la actividad {activity.n} no tiene la rama '{action.branch}'"
+                    + (f" (ramas: {', '.join(labels)})" if labels else ""),
+                )
+        elif activity.decision is not None:
+            self.fail(
+                (*loc, "on_expiry", "action"),
+                f"la actividad {activity.n} es una decisión: al vencer debe tomar una rama ('branch')",
+            )
+
 
 START = 0  # the virtual node before the first activities (activity numbers start at 1)
 
@@ -633,107 +729,6 @@ def _targets(source: int, refs: object, loc: Loc) -> list[_Edge]:
     if isinstance(refs, list):
         return [_Edge(source, ref, (*loc, k), len(refs) > 1) for k, ref in enumerate(refs)]
     return [_Edge(source, refs, loc, False)]
-
-    # conditions on case data and expiry actions ----------------------------------------------------------
-
-    def check_conditions_and_expiry(self) -> None:
-        index = {a.n: i for i, a in enumerate(self.d.activities)}
-        for activity in self.d.activities:
-            if activity.when is None:
-                continue
-            loc = ("activities", index[activity.n], "when")
-            self._check_guard_shape(activity, loc)
-            self._check_data_path(activity.when.data, (*loc, "data"), before=activity.n, strictly=True)
-        events = {e.id: e for e in self.d.events}
-        for i, rule in enumerate(self.d.time_rules):
-            loc = ("time_rules", i)
-            if rule.when is not None:
-                event = events.get(rule.anchor)
-                # Evaluated when the anchor fires: at the end of its activity that activity's records count.
-                before = event.activity if event is not None else None
-                strictly = event is None or event.moment == EventMoment.START
-                self._check_data_path(
-                    rule.when.data, (*loc, "when", "data"), before=before, strictly=strictly
-                )
-            if rule.on_expiry is not None:
-                self._check_expiry(rule, loc)
-
-    def _check_guard_shape(self, activity: Activity, loc: Loc) -> None:
-        if (
-            activity.decision is not None
-            or activity.parallel
-            or activity.join
-            or activity.kind == ActivityKind.END
-        ):
-            self.fail(
-                loc,
-                "una actividad con 'when' se omite pasando a su siguiente: no puede ser una decisión, un fin "
-                "ni abrir o cerrar ramas paralelas",
-            )
-
-    def _check_data_path(self, path: str, loc: Loc, *, before: int | None, strictly: bool) -> None:
-        """
-        `inputs.<id>` names a declared input; `<record>.<field>` a field of the record's format, recorded by
-        an activity that can run before `before` (or be it, when not `strictly`).
-        """
-        source, _, key = path.partition(".")
-        if source == "inputs":
-            if key not in {i.id for i in self.d.inputs}:
-                self.fail(loc, f"la entrada {key} no está declarada en 'inputs'")
-            return
-        record = next((r for r in self.d.records if r.id == source), None)
-        if record is None:
-            self.fail(loc, f"'{path}': {source} no es 'inputs' ni un registro declarado")
-            return
-        fmt = format_by_id(self.d, record.format) if record.format in self.formats else None
-        if fmt is None or key not in {f.id for f in fmt.fields}:
-            self.fail(loc, f"'{path}': el registro {source} no tiene un formato con el campo {key}")
-            return
-        producers = [a.n for a in self.d.activities if source in a.records]
-        if not producers:
-            self.fail(loc, f"'{path}': ninguna actividad registra {source}")
-        elif before is not None and not any(self._precedes(p, before, strictly=strictly) for p in producers):
-            self.fail(loc, f"'{path}': ninguna actividad que registra {source} puede ocurrir antes")
-
-    def _precedes(self, first: int, then: int, *, strictly: bool) -> bool:
-        """Whether a case can run `first` and later reach `then` (or `then` is `first`, when not strictly)."""
-        if first == then and not strictly:
-            return True
-        seen: set[int] = set()
-        pending = [s for s in self.d.successors(self.d.activity(first)) if s != END]
-        while pending:
-            n = pending.pop()
-            if n == then:
-                return True
-            if n not in seen:
-                seen.add(n)
-                pending.extend(s for s in self.d.successors(self.d.activity(n)) if s != END)
-        return False
-
-    def _check_expiry(self, rule: TimeRule, loc: Loc) -> None:
-        action = rule.on_expiry
-        if action.action == ExpiryAction.CLOSE:
-            return
-        if rule.activity is None:
-            self.fail(
-                (*loc, "on_expiry", "action"),
-                f"la acción '{action.action}' necesita la 'activity' de la regla",
-            )
-            return
-        activity = self.d.activity(rule.activity)
-        if action.action == ExpiryAction.BRANCH:
-            labels = [b.label for b in activity.decision.branches] if activity.decision else []
-            if action.branch not in labels:
-                self.fail(
-                    (*loc, "on_expiry", "branch"),
-                    f"la actividad {activity.n} no tiene la rama '{action.branch}'"
-                    + (f" (ramas: {', '.join(labels)})" if labels else ""),
-                )
-        elif activity.decision is not None:
-            self.fail(
-                (*loc, "on_expiry", "action"),
-                f"la actividad {activity.n} es una decisión: al vencer debe tomar una rama ('branch')",
-            )
 
 
 def format_by_id(definition: Definition, format_id: str) -> Format:

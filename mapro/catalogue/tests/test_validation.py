@@ -195,7 +195,7 @@ CASES = {
         "    when: {data: inputs.motivo_baja, equals: x}\n",
         "when: {data: inputs.motivo_baja",
         "activities[3].when: una actividad con 'when' se omite pasando a su siguiente: no puede ser una "
-        "decisión, un fin ni abrir o cerrar ramas paralelas",
+        "decisión, un fin ni abrir ramas paralelas",
     ),
     "expiry_branch_the_activity_does_not_have": (
         "    anchor: recepcion_correo_baja\n    meaning: deadline\n",
