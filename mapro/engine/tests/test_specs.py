@@ -26,6 +26,7 @@ from mapro.catalogue.compiler import compile_bpmn, process_id
 from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END
+from mapro.engine.runtime import activity_number
 from mapro.engine.specs import BpmnLoadError, ProcessSpecs, process_specs_load, workflow_create
 
 ROOT = FilePath(__file__).resolve().parents[3]
@@ -98,16 +99,22 @@ def run(code: str, path: Path) -> BpmnWorkflow:
 
 
 def complete(workflow: BpmnWorkflow, step: Step) -> None:
-    task = ready(workflow, step.activity)
-    assert task is not None, f"la actividad {step.activity} no está lista: {ready_names(workflow)}"
-    if step.label is not None:
-        task.set_data(**{DECISION_VARIABLE: step.label})
-    task.run()
-    workflow.do_engine_steps()
+    tasks = ready_tasks(workflow, step.activity)  # one per role of an activity each role must complete
+    assert tasks, f"la actividad {step.activity} no está lista: {ready_names(workflow)}"
+    for task in tasks:
+        if step.label is not None:
+            task.set_data(**{DECISION_VARIABLE: step.label})
+        task.run()
+        workflow.do_engine_steps()
+
+
+def ready_tasks(workflow: BpmnWorkflow, n: int) -> list[Task]:
+    tasks = workflow.get_tasks(state=TaskState.READY)
+    return [t for t in tasks if activity_number(t.task_spec.name) == n]
 
 
 def ready(workflow: BpmnWorkflow, n: int) -> Task | None:
-    return workflow.get_next_task(state=TaskState.READY, spec_name=f"Activity_{n}")
+    return next(iter(ready_tasks(workflow, n)), None)
 
 
 def ready_names(workflow: BpmnWorkflow) -> list[str]:
@@ -126,8 +133,8 @@ def test_compiled_bpmn_loads_in_spiffworkflow(code: str) -> None:
     assert loaded.process.name == process_id(code)
     calls = {f"Activity_{a.n}": process_id(a.call.procedure) for a in definition(code).activities if a.call}
     assert loaded.calls == calls
-    for n in (a.n for a in definition(code).activities):
-        assert f"Activity_{n}" in loaded.process.task_specs
+    numbers = {activity_number(name) for name in loaded.process.task_specs}
+    assert {a.n for a in definition(code).activities} <= numbers
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -215,3 +222,13 @@ def test_a_branch_label_with_quotes_routes_in_the_engine() -> None:
         complete(workflow, step)
     target = activity["decision"]["branches"][0]["goto"]
     assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
+
+
+def test_each_roles_task_keeps_its_activity_number() -> None:
+    """`completion: each` compiles one task per role, `Activity_<n>__<role>`: still activity n."""
+    from mapro.engine.runtime import task_role
+
+    assert activity_number("Activity_202__especialista_sd") == 202
+    assert task_role("Activity_202__especialista_sd") == "especialista_sd"
+    assert (activity_number("Activity_6"), task_role("Activity_6")) == (6, None)
+    assert activity_number("Split_Each_6") is None
