@@ -183,13 +183,17 @@ class _Builder:
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
+        self.add_exits(activity, node_id)
+
+    def add_exits(self, activity: Activity, source: str) -> None:
+        """Where the flow goes from the activity's last node (its task, or the join of its tasks)."""
         if activity.decision is None:
             (target,) = self.d.successors(activity)
-            self.add_edge(node_id, self.target_id(target, activity.outcome))
+            self.add_edge(source, self.target_id(target, activity.outcome))
             return
         gateway, question = gateway_id(activity.n), activity.decision.question
         self.nodes.append(Node(gateway, NodeKind.GATEWAY, question, question, activity.role))
-        self.add_edge(node_id, gateway)
+        self.add_edge(source, gateway)
         for branch in activity.decision.branches:
             condition = f"{DECISION_VARIABLE} == {branch.label!r}"
             target = self.target_id(branch.goto, branch.outcome)
@@ -210,8 +214,7 @@ class _Builder:
             self.add_edge(split, task)
             self.add_edge(task, join)
         self.nodes.append(Node(join, NodeKind.PARALLEL, EACH_JOIN_NAME, "", activity.role, activity.n))
-        (target,) = self.d.successors(activity)
-        self.add_edge(join, self.target_id(target, activity.outcome))
+        self.add_exits(activity, join)
 
     def merge_before_split(self, activity: Activity) -> None:
         """
