@@ -153,9 +153,14 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     )
     _decide(manager, "SI", "6. Remitir correo con link de acceso")
     manager.page.get_by_role("button", name="Completar actividad").click()
-    expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
-        "11. Responder requerimiento a la AIP"
-    )
+
+    # Activity 6 is also the user's: their conformity is a task of their own, in their inbox; 11 waits for it.
+    user = open_browser()
+    user.login("usuario_correo")
+    open_task(user, "6. Remitir correo con link de acceso")
+    user.page.get_by_role("button", name="Completar actividad").click()
+    manager.go("/")
+    open_task(manager, "11. Responder requerimiento a la AIP")
     manager.page.get_by_role("button", name="Completar actividad").click()
 
     expect(manager.page.locator(".case-head .status")).to_have_text("Concluido")
@@ -172,6 +177,7 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
         (5, "SI"),
         (7, ""),
         (8, "SI"),
+        (6, ""),
         (6, ""),
         (11, ""),
     ]

@@ -185,12 +185,17 @@ def drive(d: Definition, stop_at: int | None = None) -> Fixture:
             attachments[evidence.pk] = (evidence_restriction(d, task.activity), actor.pk)
         case.refresh_from_db()
         assert case.status == Case.Status.OPEN, f"{d.code}: the case ended before an open task"
-    last_task = next(t for t in reversed(completed) if t.role_code != REQUESTER)  # reserving needs a role
-    last = performer_of(entity, last_task)
+    # Reserving needs a role of the procedure: the last role that acted, else the requester's (chosen above).
+    last_task = next((t for t in reversed(completed) if t.role_code != REQUESTER), None)
+    last, last_role = (
+        (performer_of(entity, last_task), last_task.role_code) if last_task else (requester, first)
+    )
+    if last_role == REQUESTER:
+        last_role = d.roles[0].id
     reserved = services.case_attachment_add(
         case_id=case.pk, actor=last, upload=upload("reservado.pdf"), reserved=True
     )
-    attachments[reserved.pk] = ({last_task.role_code}, last.pk)
+    attachments[reserved.pk] = ({last_role}, last.pk)
     task = next(
         t
         for t in case.tasks.filter(status=CaseTask.Status.OPEN).order_by("created_at")

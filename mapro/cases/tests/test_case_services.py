@@ -226,13 +226,15 @@ class TestPrOti006CallsPrOti005:
             self.complete(case, "SI")
             self.complete(case, "SI")  # a backup exists -> 4
             self.complete(case)  # 4. link generated: 5 calendar days of validity start now
-            self.complete(case, "NO")  # 5. not an ex collaborator -> 6
+            self.complete(case, "NO")  # 5. not an ex collaborator -> 6: the user's conformity task reaches
+            # the user now, and their 24 h run from it (the mail with the link is the manager's task of 6)
+        sent = case.tasks.get(activity=6, role_code="responsable_plataforma_correo")
         with time_machine.travel(t0 + dt.timedelta(hours=2), tick=False):
-            self.complete(case)  # 6. link sent: 24 h for the user's response start now
+            case_task_complete(task_id=sent.pk, actor=self.manager)
 
         due = {d.time_rule: d.due_at for d in case.deadlines.all()}
         assert due["vigencia_link_5d"] == dt.datetime(2026, 7, 29, 23, 59, 59, tzinfo=LIMA)
-        assert due["conformidad_24h"] == dt.datetime(2026, 7, 25, 11, 0, tzinfo=LIMA)
+        assert due["conformidad_24h"] == dt.datetime(2026, 7, 25, 9, 0, tzinfo=LIMA)
 
 
 class TestCancel:

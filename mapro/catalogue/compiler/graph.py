@@ -250,16 +250,20 @@ class _Builder:
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
+        self.add_exits(activity, node_id)
+
+    def add_exits(self, activity: Activity, source: str) -> None:
+        """Where the flow goes from the activity's last node (its task, or the join of its tasks)."""
         if activity.parallel:
-            self.add_targets(node_id, activity.parallel, None, split=split_id(activity.n), role=activity.role)
+            self.add_targets(source, activity.parallel, None, split=split_id(activity.n), role=activity.role)
             return
         if activity.decision is None:
             (target,) = self.d.successors(activity)
-            self.add_edge(node_id, self.target_id(target, activity.outcome, source=activity.n))
+            self.add_edge(source, self.target_id(target, activity.outcome, source=activity.n))
             return
         gateway, question = gateway_id(activity.n), activity.decision.question
         self.nodes.append(Node(gateway, NodeKind.GATEWAY, question, question, activity.role))
-        self.add_edge(node_id, gateway)
+        self.add_edge(source, gateway)
         for k, branch in enumerate(activity.decision.branches, 1):
             condition = f"{DECISION_VARIABLE} == {branch.label!r}"
             split = split_id(activity.n, k)
@@ -317,11 +321,7 @@ class _Builder:
         self.nodes.append(
             Node(join, NodeKind.GATEWAY, EACH_JOIN_NAME, "", activity.role, activity.n, parallel=True)
         )
-        if activity.parallel:
-            self.add_targets(join, activity.parallel, None, split=split_id(activity.n), role=activity.role)
-            return
-        (target,) = self.d.successors(activity)
-        self.add_edge(join, self.target_id(target, activity.outcome, source=activity.n))
+        self.add_exits(activity, join)
 
     def merge_before_split(self, activity: Activity) -> None:
         """

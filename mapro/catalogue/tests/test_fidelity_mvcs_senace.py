@@ -141,8 +141,14 @@ def test_pr_oti_006_consent_window(catalogue):
         "compartir la información de su correo."
     )
     assert (r.activity, r.amount, r.unit) == (6, 24, "clock_hours")
-    assert anchor_of(d, r) == (6, EventMoment.END)
+    # The user's conformity is the user's own task of activity 6 (co_roles, completion each), opened with the
+    # manager's task that sends the link: the user is notified, and their 24 hours run, when 6 starts.
+    assert anchor_of(d, r) == (6, EventMoment.START)
     assert d.activity(6).name == "Remitir correo con link de acceso"
+    assert (d.activity(6).performer_roles, d.activity(6).completion) == (
+        ["responsable_plataforma_correo", "usuario_correo"],
+        "each",
+    )
 
 
 def test_pr_oti_006_generar_backup_calls_pr_oti_005(catalogue):

@@ -26,6 +26,7 @@ from mapro.catalogue.compiler import compile_bpmn, process_id
 from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE, GUARDS_VARIABLE
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END
+from mapro.engine.runtime import activity_number
 from mapro.engine.specs import BpmnLoadError, ProcessSpecs, process_specs_load, workflow_create
 
 ROOT = FilePath(__file__).resolve().parents[3]
@@ -107,12 +108,19 @@ def run(code: str, path: Path) -> BpmnWorkflow:
 
 def complete(workflow: BpmnWorkflow, step: Step, d: Definition) -> None:
     """
-    Complete the step's task. When it waits at a join, the other parallel branches are done first (each
-    decision on them going forward), as their people would: a path follows one branch only.
+    Complete the step's tasks (one per role of an activity each role must complete). When it waits at a
+    join, the other parallel branches are done first (each decision on them going forward), as their people
+    would: a path follows one branch only.
     """
     task = reached(workflow, step.activity, d)
     assert task is not None, f"la actividad {step.activity} no está lista: {ready_names(workflow)}"
-    run_task(workflow, task, step.label)
+    for task in ready_tasks(workflow, step.activity):
+        run_task(workflow, task, step.label)
+
+
+def ready_tasks(workflow: BpmnWorkflow, n: int) -> list[Task]:
+    tasks = workflow.get_tasks(state=TaskState.READY)
+    return [t for t in tasks if activity_number(t.task_spec.name) == n]
 
 
 def reached(workflow: BpmnWorkflow, n: int, d: Definition) -> Task | None:
@@ -120,11 +128,13 @@ def reached(workflow: BpmnWorkflow, n: int, d: Definition) -> Task | None:
     for _ in range(100):
         task = ready(workflow, n)
         others = [
-            t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.name.startswith("Activity_")
+            t
+            for t in workflow.get_tasks(state=TaskState.READY)
+            if activity_number(t.task_spec.name) is not None
         ]
         if task is not None or not others:
             return task
-        other = int(others[0].task_spec.name.removeprefix("Activity_"))
+        other = activity_number(others[0].task_spec.name)
         run_task(workflow, others[0], forward_label(d, other))
     return None
 
@@ -146,7 +156,7 @@ def forward_label(d: Definition, n: int) -> str | None:
 
 
 def ready(workflow: BpmnWorkflow, n: int) -> Task | None:
-    return workflow.get_next_task(state=TaskState.READY, spec_name=f"Activity_{n}")
+    return next(iter(ready_tasks(workflow, n)), None)
 
 
 def ready_names(workflow: BpmnWorkflow) -> list[str]:
@@ -165,8 +175,8 @@ def test_compiled_bpmn_loads_in_spiffworkflow(code: str) -> None:
     assert loaded.process.name == process_id(code)
     calls = {f"Activity_{a.n}": process_id(a.call.procedure) for a in definition(code).activities if a.call}
     assert loaded.calls == calls
-    for n in (a.n for a in definition(code).activities):
-        assert f"Activity_{n}" in loaded.process.task_specs
+    numbers = {activity_number(name) for name in loaded.process.task_specs}
+    assert {a.n for a in definition(code).activities} <= numbers
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -256,3 +266,13 @@ def test_a_branch_label_with_quotes_routes_in_the_engine() -> None:
         complete(workflow, step, d)
     target = activity["decision"]["branches"][0]["goto"]
     assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
+
+
+def test_each_roles_task_keeps_its_activity_number() -> None:
+    """`completion: each` compiles one task per role, `Activity_<n>__<role>`: still activity n."""
+    from mapro.engine.runtime import task_role
+
+    assert activity_number("Activity_202__especialista_sd") == 202
+    assert task_role("Activity_202__especialista_sd") == "especialista_sd"
+    assert (activity_number("Activity_6"), task_role("Activity_6")) == (6, None)
+    assert activity_number("Split_Each_6") is None
