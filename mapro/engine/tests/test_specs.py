@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from mapro.catalogue.compiler import compile_bpmn, process_id
 from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE, GUARDS_VARIABLE
 from mapro.catalogue.definition import Definition, load_catalogue
-from mapro.catalogue.definition.schema import END
+from mapro.catalogue.definition.schema import END, ActivityKind
 from mapro.engine.runtime import activity_number
 from mapro.engine.specs import BpmnLoadError, ProcessSpecs, process_specs_load, workflow_create
 
@@ -78,9 +78,33 @@ def shortest_paths(d: Definition) -> dict[int, Path]:
                 continue
             paths[n] = path
             for label, target in branches(d, n):
-                if target != END:
+                if not is_end(d, target):
                     pending.append((int(target), path.then(Step(n, label))))
     return paths
+
+
+def is_end(d: Definition, target: int | str) -> bool:
+    """The end of the procedure, or a seed's numbered Fin row (an end event, never a task)."""
+    return target == END or d.activity(int(target)).kind == ActivityKind.END_EVENT
+
+
+def end_name(d: Definition, target: int | str, outcome: str | None) -> str:
+    if target == END:
+        return outcome or DEFAULT_OUTCOME
+    fin_row = d.activity(int(target))
+    return fin_row.outcome or fin_row.name
+
+
+def finish(workflow: BpmnWorkflow, d: Definition) -> BpmnWorkflow:
+    """Complete what other parallel branches still have open, going forward, so the workflow can end."""
+    for _ in range(200):
+        open_tasks = [
+            t for t in workflow.get_tasks(state=TaskState.READY) if activity_number(t.task_spec.name)
+        ]
+        if not open_tasks:
+            break
+        run_task(workflow, open_tasks[0], forward_label(d, activity_number(open_tasks[0].task_spec.name)))
+    return workflow
 
 
 def numbers(target: int | str | list[int]) -> list[int | str]:
@@ -163,10 +187,11 @@ def ready_names(workflow: BpmnWorkflow) -> list[str]:
     return [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY)]
 
 
-def outcome_of(workflow: BpmnWorkflow) -> str:
+def outcomes_of(workflow: BpmnWorkflow) -> set[str]:
+    """The ends reached: one, or one per parallel branch that ends on its own."""
     ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.name.startswith("End_")]
-    assert len(ends) == 1
-    return ends[0].task_spec.bpmn_name
+    assert ends
+    return {t.task_spec.bpmn_name for t in ends}
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -176,14 +201,15 @@ def test_compiled_bpmn_loads_in_spiffworkflow(code: str) -> None:
     calls = {f"Activity_{a.n}": process_id(a.call.procedure) for a in definition(code).activities if a.call}
     assert loaded.calls == calls
     numbers = {activity_number(name) for name in loaded.process.task_specs}
-    assert {a.n for a in definition(code).activities} <= numbers
+    tasks = {a.n for a in definition(code).activities if a.kind != ActivityKind.END_EVENT}  # Fin rows: ends
+    assert tasks <= numbers
 
 
 @pytest.mark.parametrize("code", CODES)
 def test_every_activity_is_reached_by_a_run(code: str) -> None:
     d = definition(code)
     paths = shortest_paths(d)
-    assert set(paths) == {a.n for a in d.activities}
+    assert set(paths) == {a.n for a in d.activities if a.kind != ActivityKind.END_EVENT}
     for n, path in paths.items():
         workflow = run(code, path)
         assert reached(workflow, n, d) is not None, f"actividad {n}: listas {ready_names(workflow)}"
@@ -197,9 +223,9 @@ def test_every_branch_leads_where_the_ficha_says(code: str) -> None:
         for branch in activity.decision.branches:
             workflow = run(code, paths[activity.n].then(Step(activity.n, branch.label)))
             where = f"actividad {activity.n}, rama {branch.label!r}"
-            if branch.goto == END:
-                assert workflow.is_completed(), where
-                assert outcome_of(workflow) == (branch.outcome or DEFAULT_OUTCOME), where
+            if not isinstance(branch.goto, list) and is_end(d, branch.goto):
+                assert finish(workflow, d).is_completed(), where
+                assert end_name(d, branch.goto, branch.outcome) in outcomes_of(workflow), where
             else:  # every branch of a parallel start is open at once
                 first, *others = numbers(branch.goto)
                 assert all(ready(workflow, int(n)) is not None for n in others), where
@@ -211,13 +237,13 @@ def test_every_outcome_is_reached_by_a_completed_run(code: str) -> None:
     d = definition(code)
     paths = shortest_paths(d)
     reached: set[str] = set()
-    for activity in d.activities:
+    for activity in (a for a in d.activities if a.kind != ActivityKind.END_EVENT):
         for label, target in branches(d, activity.n):
-            if target != END:
+            if not is_end(d, target):
                 continue
-            workflow = run(code, paths[activity.n].then(Step(activity.n, label)))
+            workflow = finish(run(code, paths[activity.n].then(Step(activity.n, label))), d)
             assert workflow.is_completed(), f"actividad {activity.n}"
-            reached.add(outcome_of(workflow))
+            reached |= outcomes_of(workflow)
     assert reached, "ningún camino termina el procedimiento"
     ends = specs(code).process.task_specs.values()
     assert reached == {spec.bpmn_name for spec in ends if spec.name.startswith("End_")}
@@ -235,7 +261,7 @@ def test_a_call_activity_waits_as_one_task_and_survives_serialization(code: str)
         workflow = serializer.deserialize_json(serializer.serialize_json(workflow))
         complete(workflow, Step(activity.n), d)  # what the runtime does when the called case closes
         ((_, target),) = branches(d, activity.n)
-        assert workflow.is_completed() if target == END else reached(workflow, int(target), d) is not None
+        assert workflow.is_completed() if is_end(d, target) else reached(workflow, int(target), d) is not None
 
 
 @pytest.mark.parametrize("code", CALLING)
@@ -265,7 +291,7 @@ def test_a_branch_label_with_quotes_routes_in_the_engine() -> None:
     for step in (*path.steps, Step(activity["n"], label)):
         complete(workflow, step, d)
     target = activity["decision"]["branches"][0]["goto"]
-    assert workflow.is_completed() if target == END else ready(workflow, int(target)) is not None
+    assert workflow.is_completed() if is_end(d, target) else ready(workflow, int(target)) is not None
 
 
 def test_each_roles_task_keeps_its_activity_number() -> None:
