@@ -141,7 +141,7 @@ def _records(document: DocxDocument, acta: Acta) -> None:
 
 def _signatures(document: DocxDocument, acta: Acta) -> None:
     _heading(document, "Firmas")
-    columns = 2
+    columns = 2 if len(acta.signers) > 1 else 1
     table = document.add_table(rows=0, cols=columns)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for start in range(0, len(acta.signers), columns):
