@@ -24,6 +24,11 @@ urlpatterns = [
         views.AttachmentDownloadApi.as_view(),
         name="api-case-attachment",
     ),
+    re_path(
+        r"^cases/(?P<number>[^/]+)/actas/(?P<document>[a-z][a-z0-9_]*)\.(?P<fmt>pdf|docx)$",
+        views.CaseActaApi.as_view(),
+        name="api-case-acta",
+    ),
     path("tasks/", views.TaskListApi.as_view(), name="api-tasks"),
     path("tasks/<int:task_id>/complete/", views.TaskCompleteApi.as_view(), name="api-task-complete"),
     path("tasks/<int:task_id>/claim/", views.TaskClaimApi.as_view(), name="api-task-claim"),

@@ -12,7 +12,7 @@ start and task completion honour an `Idempotency-Key` header (api/idempotency.py
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -39,6 +39,7 @@ from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
+from mapro.reports.services import FORMATS, acta_render
 
 from . import serializers as s
 from .idempotency import HEADER, REPLAYED_HEADER, idempotent
@@ -245,6 +246,42 @@ class CaseNotificationListApi(ApiView):
     def get(self, request: Request, number: str) -> Response:
         rows = case_notifications(case=case_of(request, number))
         return Response(s.CaseNotificationOut(rows, many=True).data)
+
+
+class CaseActaApi(ApiView):
+    """
+    Un formato de la ficha (acta, anexo) lleno con los registros del expediente que la persona puede ver,
+    en PDF o DOCX: cabecera de la entidad, cada campo con su valor y quién lo registró, y bloques de firma.
+    `document` es el id del formato (`acta_control`) o, para un anexo sin formato en la ficha, el del registro
+    (`registro_actividades`). Responde 404 si el expediente, el documento o sus registros no son visibles.
+    """
+
+    @extend_schema(
+        operation_id="case_acta",
+        parameters=[
+            OpenApiParameter(
+                "document",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=r"^[a-z][a-z0-9_]*$",
+                description="Id del formato en la ficha, o del registro de un anexo sin formato.",
+            ),
+            OpenApiParameter(
+                "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(FORMATS), description="pdf o docx"
+            ),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, FORMATS["docx"]): OpenApiTypes.BINARY,
+        },
+        summary="Acta o formato lleno con los registros del expediente (PDF o DOCX)",
+    )
+    def get(self, request: Request, number: str, document: str, fmt: str) -> HttpResponse:
+        case = case_of(request, number)
+        content, acta = acta_render(case=case, document_id=document, person=person_of(request), fmt=fmt)
+        response = HttpResponse(content, content_type=FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{acta.filename(fmt)}"'
+        return response
 
 
 class TaskListApi(ApiView):

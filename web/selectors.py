@@ -36,6 +36,7 @@ from mapro.catalogue.definition.schema import REQUESTER, REQUESTER_NAME
 from mapro.catalogue.models import ProcedureVersion
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.selectors import person_role_codes
+from mapro.reports.services import acta_documents
 
 SOON = dt.timedelta(hours=24)
 
@@ -387,6 +388,7 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
         "definition": definition,
         "current": current,
         "records": [(record, record_rows(definition=definition, record=record)) for record in visible],
+        "actas": acta_documents(case=case, records=visible),
         "hidden_records": case.records.count() - len(visible),
         "attachments": attachments,
         "hidden_attachments": case.attachments.count() - len(attachments),

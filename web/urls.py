@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import auth, cases, catalogue, dashboard, inbox, start, tasks
 
@@ -17,6 +17,11 @@ urlpatterns = [
     path("expedientes/<str:number>/adjuntos/", cases.case_attachment, name="case-attachment"),
     path(
         "expedientes/<str:number>/adjuntos/<int:attachment_id>/", cases.attachment_download, name="attachment"
+    ),
+    re_path(
+        r"^expedientes/(?P<number>[^/]+)/actas/(?P<document>[a-z][a-z0-9_]*)\.(?P<fmt>pdf|docx)$",
+        cases.case_acta,
+        name="case-acta",
     ),
     path("expedientes/<str:number>/suspender/", cases.case_suspend, name="case-suspend"),
     path("expedientes/<str:number>/reanudar/", cases.case_resume, name="case-resume"),

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mapro.deadlines",
     "mapro.cases",
     "mapro.audit",
+    "mapro.reports",
     "axes",
     "web",
 ]

@@ -1,13 +1,14 @@
 """The case page (expediente) and what can be done from it: comment, attach, suspend, resume, cancel."""
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from mapro.cases import services
 from mapro.cases.access import attachment_for_download
-from mapro.core.errors import ApplicationError
+from mapro.core.errors import ApplicationError, NotFoundError
+from mapro.reports.services import FORMATS, acta_render
 
 from ..selectors import case_for_person, case_page
 from .common import flash_error, person_of, person_required
@@ -73,6 +74,20 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     case = case_for_person(person=person_of(request), number=number)
     attachment = attachment_for_download(case=case, person=person_of(request), attachment_id=attachment_id)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
+
+
+@person_required
+def case_acta(request: HttpRequest, number: str, document: str, fmt: str) -> HttpResponse:
+    """A format of the ficha filled with the case's records the person sees; 404 as for the case."""
+    person = person_of(request)
+    case = case_for_person(person=person, number=number)
+    try:
+        content, acta = acta_render(case=case, document_id=document, person=person, fmt=fmt)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{acta.filename(fmt)}"'
+    return response
 
 
 def _lifecycle(request: HttpRequest, number: str, action: str) -> HttpResponse:
