@@ -102,10 +102,17 @@ def drive(client_for, entity: str, number: str, d: Definition, steps: list[Step]
         if call:  # the case as a whole: its child cases and its completed call tasks
             case = reader.get(f"/api/v1/cases/{number}/").json()
         open_tasks = [t for t in case["tasks"] if t["status"] == "open"]
-        if call and not call.wait:  # the parent went on at once; its call task is already completed
+        sends_request = call and d.activity(n).records  # a person completes it; then the child starts
+        if call and not call.wait and not sends_request:  # the parent went on at once
             assert any(t["activity"] == n and t["status"] == "completed" for t in case["tasks"]), (d.code, n)
         else:
             assert [t["activity"] for t in open_tasks] == [n], f"{d.code}: expected {n}, open {open_tasks}"
+        if sends_request:
+            payload = {"data": record_data(d, n)}
+            response = client.post(f"/api/v1/tasks/{open_tasks[0]['id']}/complete/", payload, format="json")
+            assert response.status_code == 200, (d.code, n, response.json())
+            reader = client
+            case = reader.get(f"/api/v1/cases/{number}/").json()
         if call:
             child_definition = CATALOGUE.definitions[call.procedure].definition
             child_start = child_definition.start_activities()[0]

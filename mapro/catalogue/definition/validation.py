@@ -376,6 +376,12 @@ class _Checker:
     def check_call_inputs(self) -> None:
         for i, activity in enumerate(self.d.activities):
             call = activity.call
+            if call is not None and call.wait and activity.records:
+                self.fail(
+                    ("activities", i, "records"),
+                    "una llamada que espera el cierre del expediente llamado no produce registros: la "
+                    "solicitud que lo inicia es otra actividad (o use wait: false)",
+                )
             callee = self.definitions.get(call.procedure) if call is not None else None
             if callee is None:  # no call, or a procedure known only by its code: nothing to compare
                 continue
@@ -410,7 +416,7 @@ class _Checker:
                     )
 
     def _check_source(self, path: str, loc: Loc) -> None:
-        """`inputs.<id>` names an input of this procedure; `<record>.<field>` a field of a record it produces."""
+        """`inputs.<id>`: an input of this procedure; `<record>.<field>`: a field of a record it produces."""
         head, name = path.split(".", 1)
         if head == "inputs":
             if name not in {item.id for item in self.d.inputs}:

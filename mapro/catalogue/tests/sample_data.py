@@ -33,13 +33,18 @@ def sample(field: FormatField) -> Any:
 
 
 def record_data(d: Definition, activity: int) -> dict:
-    """A value for every field of every formatted record the activity produces."""
+    """
+    What completing the activity requires for each record it produces: a value for every field of the
+    format the activity fills, or observations for a record without a format.
+    """
     data = {}
     for record_id in d.activity(activity).records:
         record = next(r for r in d.records if r.id == record_id)
         if record.format:
             fmt = next(f for f in d.formats if f.id == record.format)
-            data[record_id] = {f.id: sample(f) for f in fmt.fields}
+            data[record_id] = {f.id: sample(f) for f in fmt.fields if f.activity in (None, activity)}
+        else:
+            data[record_id] = {"observaciones": f"Registro {record_id} de prueba"}
     return data
 
 
