@@ -73,7 +73,7 @@ def test_an_input_is_mandatory_only_in_its_flow():
 
 
 class TestAnexo01AcrossActivities:
-    """SENACE-CORREO-SERVICIOS (seed 001:123-124, Anexo 01 at 166): fields 09-12 exist after the backup (9)."""
+    """SENACE-CORREO-SERVICIOS (001:123-124, Anexo 01 at 166): fields 09-12 exist after the backup (9)."""
 
     BACKUP_FIELDS = {"fecha_backup", "tamano_buzon", "servidor_backup", "ruta"}
 
@@ -127,7 +127,7 @@ class TestRequiredDocuments:
         return case, open_task(case)
 
     def test_a_missing_record_is_refused_through_the_api_and_nothing_is_written(self):
-        case, task = self.at_pr_oti_006_activity_10()
+        _case, task = self.at_pr_oti_006_activity_10()
         client = APIClient()
         client.force_authenticate(user=person("MVCS", "responsable_plataforma_correo").user)
         records, events = CaseRecord.objects.count(), AuditEvent.objects.count()

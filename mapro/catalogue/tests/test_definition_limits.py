@@ -37,7 +37,8 @@ def reported(path: Path, line: int, field: str, message: str) -> str:
 
 CALL_003 = (
     "    kind: notification\n    role: especialista_cc\n",
-    "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false, inputs: [{input: software_construido, value: x}]}\n"
+    "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false,"
+    " inputs: [{input: software_construido, value: x}]}\n"
     "    role: especialista_cc\n",
 )
 
@@ -72,7 +73,8 @@ def test_a_call_cycle_among_files_validated_together_is_refused(tmp_path):
     s_04_02_03_calling(
         tmp_path,
         CALL_003[0],
-        "    kind: call\n    call: {procedure: S.04.02.01_P, wait: false, inputs: [{input: requerimiento, value: x}]}\n"
+        "    kind: call\n    call: {procedure: S.04.02.01_P, wait: false,"
+        " inputs: [{input: requerimiento, value: x}]}\n"
         "    role: especialista_cc\n",
     )
 

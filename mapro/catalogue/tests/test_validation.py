@@ -35,6 +35,17 @@ def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().err
 
 
+TASK_3 = "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n"
+
+
+def call_3(extra: str, *, wait: str = "false") -> str:
+    """Activity 3 of PR.OTI.005 as a call to S.04.02.02_P (in the repository), with `extra` call keys."""
+    return (
+        f"    kind: call\n    call: {{procedure: S.04.02.02_P, wait: {wait}{extra}}}\n"
+        "    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n"
+    )
+
+
 CASES = {
     "unknown_role": (
         "    role: analista_mesa_servicios\n    records: [correo_baja]",
@@ -118,39 +129,42 @@ CASES = {
     ),
     # Calls that pass data (issue 11, item 6): checked against the called procedure's definition.
     "call_leaves_a_mandatory_input_unmapped": (
-        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-        "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false}\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        TASK_3,
+        call_3(""),
         "call: {procedure: S.04.02.02_P, wait: false}",
         "activities[2].call.inputs: falta la entrada obligatoria software_construido de S.04.02.02_P "
         "(Software diseñado (construido))",
     ),
     "call_maps_an_input_the_callee_lacks": (
-        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-        "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false, inputs: [{input: software_construido, source: inputs.cuenta_correo}, {input: programa, value: x}]}\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        TASK_3,
+        call_3(
+            ", inputs: [{input: software_construido, source: inputs.cuenta_correo}, "
+            "{input: programa, value: x}]"
+        ),
         "input: programa",
         "activities[2].call.inputs[1].input: S.04.02.02_P no tiene la entrada programa",
     ),
     "call_source_no_activity_produces": (
-        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-        "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false, inputs: [{input: software_construido, source: acta.nombre}]}\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        TASK_3,
+        call_3(", inputs: [{input: software_construido, source: acta.nombre}]"),
         "source: acta.nombre",
         "activities[2].call.inputs[0].source: ninguna actividad produce el registro acta",
     ),
     "call_source_unknown_input": (
-        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-        "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false, inputs: [{input: software_construido, source: inputs.sistema}]}\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        TASK_3,
+        call_3(", inputs: [{input: software_construido, source: inputs.sistema}]"),
         "source: inputs.sistema",
         "activities[2].call.inputs[0].source: el procedimiento no tiene la entrada sistema",
     ),
     "call_to_an_unknown_flow": (
-        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-        "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false, flow: nocturno, inputs: [{input: software_construido, value: x}]}\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        TASK_3,
+        call_3(", flow: nocturno, inputs: [{input: software_construido, value: x}]"),
         "flow: nocturno",
         "activities[2].call.flow: flujo desconocido en S.04.02.02_P: nocturno (no tiene flujos)",
     ),
     "call_that_waits_produces_records": (
-        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-        "    kind: call\n    call: {procedure: S.04.02.02_P, wait: true, inputs: [{input: software_construido, value: x}]}\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        TASK_3,
+        call_3(", inputs: [{input: software_construido, value: x}]", wait="true"),
         "records: [respaldo_pst]",
         "activities[2].records: una llamada que espera el cierre del expediente llamado no produce registros",
     ),
