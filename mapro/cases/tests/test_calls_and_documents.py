@@ -171,3 +171,20 @@ class TestRequiredDocuments:
         case_services.case_task_complete(task_id=task.pk, actor=professional, decision="No")
         assert not case.records.filter(record_id="informe_jefatura_sin_contrato").exists()
         assert open_task(case).activity == 11
+
+
+def test_the_call_mapping_is_written_in_the_bpmn_and_in_the_ficha():
+    from mapro.catalogue.compiler import compile_bpmn
+    from mapro.catalogue.export.content import ficha_content
+    from mapro.catalogue.selectors import catalogue_from_repository
+
+    d = catalogue_from_repository().definitions["S.04.02.05_P"].definition
+    said = (
+        "Ejecuta el procedimiento S.04.02.02_P sin esperar su conclusión. Le pasa: software_construido ← el "
+        "campo denominacion_software de «Correo de solicitud de control de validación del software (Anexo 01)»; "
+        "solicitud_validacion ← el campo solicitud de «Correo de solicitud de control de validación del "
+        "software (Anexo 01)»."
+    )
+    assert said in compile_bpmn(d)
+    row = next(r for r in ficha_content(d).activities if r.n == 8)
+    assert said in row.flow

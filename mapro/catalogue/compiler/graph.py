@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mapro.catalogue.definition.schema import END, Activity, Definition
+from mapro.catalogue.definition.schema import END, Activity, Call, CallInput, Definition
 
 START_ID = "StartEvent_1"
 FLOWS_GATEWAY_ID = "Gateway_Start"
@@ -129,7 +129,7 @@ class _Builder:
                 caption=activity.name,
                 role=activity.role,
                 activity=activity.n,
-                documentation=f"{activity.description}\n\nResponsable: {role_name}",
+                documentation=self.documentation(activity, role_name),
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
@@ -144,6 +144,12 @@ class _Builder:
             condition = f"{DECISION_VARIABLE} == {branch.label!r}"
             target = self.target_id(branch.goto, branch.outcome)
             self.add_edge(gateway, target, label=branch.label, condition=condition)
+
+    def documentation(self, activity: Activity, role_name: str) -> str:
+        text = f"{activity.description}\n\nResponsable: {role_name}"
+        if activity.call is not None:  # what the called case starts with, so the model says it too
+            text += "\n\n" + call_summary(activity.call, {r.id: r.name for r in self.d.records})
+        return text
 
     def target_id(self, target: int | str, outcome: str | None) -> str:
         if target != END:
@@ -167,3 +173,21 @@ class _Builder:
         while edge_id in taken:  # two branches of one decision may lead to the same activity
             edge_id, k = f"{base}_{k}", k + 1
         self.edges.append(Edge(edge_id, source, target, label, condition))
+
+
+def call_summary(call: Call, records: dict[str, str]) -> str:
+    """The call in words: the procedure, its flow, whether the caller waits, and each input it passes."""
+    wait = "y espera su conclusión" if call.wait else "sin esperar su conclusión"
+    flow = f" (flujo {call.flow})" if call.flow else ""
+    text = f"Ejecuta el procedimiento {call.procedure}{flow} {wait}."
+    if call.inputs:
+        text += " Le pasa: " + "; ".join(_call_input(mapping, records) for mapping in call.inputs) + "."
+    return text
+
+
+def _call_input(mapping: CallInput, records: dict[str, str]) -> str:
+    if mapping.source is None:
+        return f"{mapping.input} = {mapping.value}"
+    head, name = mapping.source.split(".", 1)
+    origin = f"la entrada {name}" if head == "inputs" else f"el campo {name} de «{records.get(head, head)}»"
+    return f"{mapping.input} ← {origin}"
