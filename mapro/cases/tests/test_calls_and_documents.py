@@ -180,10 +180,10 @@ def test_the_call_mapping_is_written_in_the_bpmn_and_in_the_ficha():
 
     d = catalogue_from_repository().definitions["S.04.02.05_P"].definition
     said = (
-        "Ejecuta el procedimiento S.04.02.02_P sin esperar su conclusión. Le pasa: software_construido ← el "
-        "campo denominacion_software de «Correo de solicitud de control de validación del software (Anexo 01)»; "
-        "solicitud_validacion ← el campo solicitud de «Correo de solicitud de control de validación del "
-        "software (Anexo 01)»."
+        "Ejecuta el procedimiento S.04.02.02_P sin esperar su conclusión. Le pasa: software_construido ← "
+        "el campo denominacion_software de «Correo de solicitud de control de validación del software "
+        "(Anexo 01)»; solicitud_validacion ← el campo solicitud de «Correo de solicitud de control de "
+        "validación del software (Anexo 01)»."
     )
     assert said in compile_bpmn(d)
     row = next(r for r in ficha_content(d).activities if r.n == 8)
