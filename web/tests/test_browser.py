@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from mapro.cases import services
 from mapro.cases.models import Case, CaseRecord, CaseTask, Notification
+from mapro.catalogue.tests.sample_data import task_complete
 
 from .conftest import person
 
@@ -190,7 +191,7 @@ def _case_at_activity_2(*, started: dt.datetime | None = None) -> Case:
             },
         )
         first = case.tasks.get(activity=1)
-        services.case_task_complete(task_id=first.pk, actor=analyst)
+        task_complete(task_id=first.pk, actor=analyst)
     return case
 
 
@@ -250,7 +251,7 @@ def test_dashboard_counts_match_the_database(open_browser):
     manager = person(MANAGER)
     for activity in (2, 3, 4):
         task = done.tasks.get(activity=activity, status=CaseTask.Status.OPEN)
-        services.case_task_complete(task_id=task.pk, actor=manager)
+        task_complete(task_id=task.pk, actor=manager)
 
     director = open_browser()
     director.login("director_oti")

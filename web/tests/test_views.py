@@ -8,6 +8,7 @@ from django.urls import reverse
 from mapro.cases import services
 from mapro.cases.models import Case, CaseTask
 from mapro.catalogue.models import ProcedureVersion
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.organization.services import DEMO_PASSWORD
 
 from .conftest import person
@@ -90,7 +91,7 @@ def test_decision_buttons_carry_the_branch_labels(login_client):
         requester=person(MANAGER),
         inputs={"identificador_requerimiento": "AIP-1"},
     )
-    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(MANAGER))
+    task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(MANAGER))
     task = case.tasks.get(activity=2)
     client = login_client(MANAGER)
     body = client.get(reverse("web:task", args=[task.pk])).content.decode()
@@ -265,7 +266,7 @@ def test_called_procedure_shows_as_a_child_case(login_client):
     )
     for activity, decision in ((1, None), (2, "SI"), (3, "NO"), (9, "SI")):
         task = parent.tasks.get(activity=activity, status="open")
-        services.case_task_complete(task_id=task.pk, actor=manager, decision=decision)
+        task_complete(task_id=task.pk, actor=manager, decision=decision)
     child = Case.objects.get(parent=parent)
     call_task = parent.tasks.get(activity=10, status="open")
     client = login_client(MANAGER)

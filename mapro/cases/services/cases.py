@@ -268,6 +268,7 @@ def case_task_complete(
     _check_can_act(task=task, actor=actor, action="task.complete")
     definition = case_definition(case=task.case)
     activity = definition.activity(task.activity)
+    _check_task_open(task)  # a late retry hears that the task is done, not what its data lacked
     _check_decision(activity=activity, decision=decision)
     records = _validated_records(definition=definition, activity=activity, task=task, data=data)
     validate_effective_date(

@@ -3,6 +3,7 @@
 import pytest
 
 from mapro.catalogue.services import procedure_versions_load
+from mapro.catalogue.tests.sample_data import task_complete  # noqa: F401 - shared by the case tests
 from mapro.organization.models import Person
 from mapro.organization.services import demo_people_create, demo_username
 
@@ -21,19 +22,3 @@ def person(entity_code: str, role_code: str) -> Person:
     return Person.objects.select_related("entity").get(
         user__username=demo_username(entity=entity, role_code=role_code)
     )
-
-
-def task_complete(*, task_id: int, actor: Person, data: dict | None = None, **kwargs):
-    """
-    Complete a task as a person would: with the records its activity requires (sample values, unless the
-    test gives its own `data`).
-    """
-    from mapro.cases.models import CaseTask
-    from mapro.cases.selectors import case_definition
-    from mapro.cases.services import case_task_complete
-    from mapro.catalogue.tests.sample_data import record_data
-
-    if data is None:
-        task = CaseTask.objects.select_related("case").get(pk=task_id)
-        data = record_data(case_definition(case=task.case), task.activity)
-    return case_task_complete(task_id=task_id, actor=actor, data=data, **kwargs)

@@ -31,6 +31,7 @@ from mapro.audit.models import AuditEvent
 from mapro.cases import services
 from mapro.cases.models import Attachment, Case, CaseTask, Comment
 from mapro.catalogue.definition import Definition
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.services import demo_username
 
@@ -146,7 +147,7 @@ def drive(d: Definition) -> Fixture:
             break
         task = humans[0]
         actor = person(entity, task.role_code)
-        services.case_task_complete(
+        task_complete(
             task_id=task.pk,
             actor=actor,
             decision=label_for(d, task.activity, labels),

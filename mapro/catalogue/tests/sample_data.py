@@ -51,3 +51,18 @@ def record_data(d: Definition, activity: int) -> dict:
 def start_inputs(d: Definition) -> dict:
     fields = [FormatField(id=i.id, label=i.element, type=i.type, choices=i.choices) for i in d.inputs]
     return {f.id: sample(f) for f in fields}
+
+
+def task_complete(*, task_id: int, actor: Any, data: dict | None = None, **kwargs: Any) -> Any:
+    """
+    Complete a task as a person would: with the records its activity requires (these sample values, unless
+    the test gives its own `data`).
+    """
+    from mapro.cases.models import CaseTask
+    from mapro.cases.selectors import case_definition
+    from mapro.cases.services import case_task_complete
+
+    if data is None:
+        task = CaseTask.objects.select_related("case").get(pk=task_id)
+        data = record_data(case_definition(case=task.case), task.activity)
+    return case_task_complete(task_id=task_id, actor=actor, data=data, **kwargs)
