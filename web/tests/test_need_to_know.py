@@ -54,7 +54,8 @@ def test_the_pst_uploaded_with_activity_3_is_only_for_the_mail_platform_manager(
     pst = SimpleUploadedFile(
         "jperez-backup.pst", b"buzon de jperez", content_type="application/vnd.ms-outlook"
     )
-    response = manager.post(reverse("web:task", args=[task.pk]), {"evidencias": pst})
+    # The record's own file field: the .PST is the record (no observations needed), uploaded with the step.
+    response = manager.post(reverse("web:task", args=[task.pk]), {"rec__respaldo_pst__archivo": pst})
     assert response.status_code == 302
     attachment = Attachment.objects.get(case=case)
     assert (attachment.task_id, attachment.record.record_id) == (task.pk, "respaldo_pst")
