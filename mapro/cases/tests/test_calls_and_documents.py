@@ -188,3 +188,23 @@ def test_the_call_mapping_is_written_in_the_bpmn_and_in_the_ficha():
     assert said in compile_bpmn(d)
     row = next(r for r in ficha_content(d).activities if r.n == 8)
     assert said in row.flow
+
+
+def test_a_start_without_its_mandatory_document_is_refused_with_the_field():
+    # S.04.01.02_P: the Matriz de cartera de proyectos (type file) is a mandatory input.
+    d = case_definition_of("S.04.01.02_P")
+    client = APIClient()
+    client.force_authenticate(user=person("SENACE", d.activity(d.start_activities()[0]).role).user)
+    cases = Case.objects.count()
+
+    response = client.post("/api/v1/cases/", {"procedure": "S.04.01.02_P", "inputs": {}}, format="json")
+
+    assert response.status_code == 400
+    assert "matriz_cartera" in response.json()["field_errors"]
+    assert Case.objects.count() == cases
+
+
+def case_definition_of(code: str):
+    from mapro.catalogue.selectors import catalogue_from_repository
+
+    return catalogue_from_repository().definitions[code].definition
