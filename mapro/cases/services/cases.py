@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
 from mapro.catalogue.definition import Activity, Definition
+from mapro.catalogue.definition.schema import FieldType
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
@@ -80,12 +81,14 @@ def case_start(
     inputs: Mapping[str, Any],
     flow: str | None = None,
     parent_task: CaseTask | None = None,
+    documents: Mapping[str, Any] | None = None,
 ) -> Case:
     """
     Open a case (expediente) of the current version of a procedure of the requester's entity.
 
     A procedure with several independent flows (continuity: apagado, encendido…) needs `flow`, the id of
-    the flow this case follows.
+    the flow this case follows. `documents` are the uploaded files of `file` inputs, by input id: each is
+    the input's value (its name) and is stored with the case in the same transaction, or nothing is.
     """
     version = (
         ProcedureVersion.objects.filter(code=procedure_code, is_current=True)
@@ -104,11 +107,14 @@ def case_start(
         )
     definition = procedure_version_definition(version=version)
     _check_flow(definition=definition, flow=flow)
+    documents = dict(documents or {})
+    _check_documents(definition=definition, documents=documents)
+    inputs = {**inputs, **{key: upload.name for key, upload in documents.items()}}
     clean_inputs = (
         validate_inputs(definition.inputs, inputs, flow=flow) if parent_task is None else dict(inputs)
     )
     with transaction.atomic():
-        return _case_create(
+        case = _case_create(
             version=version,
             definition=definition,
             requester=requester,
@@ -116,6 +122,22 @@ def case_start(
             flow=flow,
             parent_task=parent_task,
         )
+        for upload in documents.values():
+            case_attachment_add(case_id=case.pk, actor=requester, upload=upload)
+        return case
+
+
+def _check_documents(*, definition: Definition, documents: Mapping[str, Any]) -> None:
+    """Uploaded start documents go to `file` inputs, each within the attachment size limit."""
+    file_inputs = {item.id for item in definition.inputs if item.type == FieldType.FILE}
+    errors = {}
+    for key, upload in documents.items():
+        if key not in file_inputs:
+            errors[key] = ["Esta entrada no es un documento."]
+        elif upload.size > MAX_ATTACHMENT_BYTES:
+            errors[key] = ["El archivo supera los 25 MB."]
+    if errors:
+        raise InvalidInputError(errors)
 
 
 def _check_flow(*, definition: Definition, flow: str | None) -> None:

@@ -208,3 +208,22 @@ def case_definition_of(code: str):
     from mapro.catalogue.selectors import catalogue_from_repository
 
     return catalogue_from_repository().definitions[code].definition
+
+
+def test_a_start_document_is_the_inputs_value_and_is_stored_with_the_case(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    d = case_definition_of("S.04.01.02_P")
+    requester = person("SENACE", d.activity(d.start_activities()[0]).role)
+    upload = SimpleUploadedFile("matriz-2026.xlsx", b"matriz", content_type="application/vnd.ms-excel")
+    inputs = {i.id: "x" for i in d.inputs if i.mandatory and i.type != "file" and not i.choices}
+
+    case = case_start(
+        procedure_code="S.04.01.02_P",
+        requester=requester,
+        inputs=inputs,
+        documents={"matriz_cartera": upload},
+    )
+
+    assert case.inputs["matriz_cartera"] == "matriz-2026.xlsx"
+    (attachment,) = case.attachments.all()
+    assert (attachment.filename, attachment.task_id) == ("matriz-2026.xlsx", None)
