@@ -237,8 +237,17 @@ class AttachmentIn(StrictInput):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Una tarea que usted completó en este expediente: el archivo es evidencia de esa "
-        "actividad, pertenece a sus registros y hereda su reserva.",
+        help_text="Una tarea de este expediente que usted atiende (abierta) o completó: el archivo es "
+        "evidencia de esa actividad, pertenece a sus registros y hereda su reserva. En una tarea abierta, el "
+        "archivo cuenta como el registro al completarla.",
+    )
+    record = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=60,
+        help_text="El registro de la actividad que el archivo documenta (id de la ficha); necesario si la "
+        "actividad produce varios.",
     )
     reserved = serializers.BooleanField(
         required=False, default=False, help_text="Reservado a los roles del procedimiento que usted ejerce."
@@ -289,6 +298,7 @@ class AttachmentOut(serializers.Serializer):
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
     task = serializers.IntegerField(source="task_id", allow_null=True)
+    record = serializers.CharField(source="record_key", help_text="Registro que documenta (vacío: ninguno).")
     restricted_to = serializers.ListField(
         child=serializers.CharField(), help_text="Roles que lo ven (vacío: quien puede leer el expediente)."
     )

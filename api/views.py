@@ -217,6 +217,7 @@ class CaseAttachmentApi(ApiView):
             actor=person_of(request),
             upload=data["file"],
             task_id=data["task"],
+            record=data["record"],
             reserved=data["reserved"],
         )
         return Response(s.AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)

@@ -147,7 +147,7 @@ def prepare(args: argparse.Namespace) -> dict:
     if template is None:
         case = case_start(procedure_code=PROCEDURE, requester=analyst, inputs=BAJA)
         while (task := case.tasks.filter(status="open").first()) is not None:
-            data = {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task.activity == 3 else None
+            data = completion_payload({"activity": task.activity})["data"]
             case_task_complete(task_id=task.pk, actor=analyst if task.activity == 1 else manager, data=data)
         template = Case.objects.get(pk=case.pk)
         for _ in range(args.open_cases):
@@ -574,8 +574,13 @@ def inbox_latency(args, server: Server, state: dict) -> dict:
     return {"rows": rows, "http": http, "cpu": used, "selector": selector, "selector_cpu": selector_cpu}
 
 
+# The record each activity of PR.OTI.005 produces (a completion without it is refused).
+RECORDS = {1: "correo_baja", 3: "respaldo_pst", 4: "correo_culminacion"}
+
+
 def completion_payload(task: dict) -> dict:
-    return {"data": {"respaldo_pst": {"observaciones": "PST 2 GB"}} if task["activity"] == 3 else {}}
+    record = RECORDS.get(task["activity"])
+    return {"data": {record: {"observaciones": "PST 2 GB"}} if record else {}}
 
 
 def client_loop(client: ApiClient, pool: queue.SimpleQueue | None, stop_at: float, out: dict) -> None:

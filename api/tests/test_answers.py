@@ -70,7 +70,8 @@ def test_a_completion_answers_with_the_task_its_records_the_case_and_the_open_ta
     task_id = case.tasks.get(status=CaseTask.Status.OPEN).pk
     while task_id is not None:
         client = analyst if not answers else manager
-        payload = {"data": {"respaldo_pst": {"observaciones": "PST 2 GB"}}} if len(answers) == 2 else {}
+        record = {0: "correo_baja", 2: "respaldo_pst", 3: "correo_culminacion"}.get(len(answers))
+        payload = {"data": {record: {"observaciones": "PST 2 GB"}}} if record else {}
         response = client.post(f"/api/v1/tasks/{task_id}/complete/", payload, format="json")
         assert response.status_code == 200, response.content
         answer = response.json()

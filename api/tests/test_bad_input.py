@@ -31,12 +31,9 @@ ACTA = {
     "estado": "Activo",
     "nro_correos_enviados": 35000,
     "nro_correos_recibidos": 1503,
-    "fecha_backup": "2026-07-24",
-    "tamano_buzon": "23 GB",
-    "servidor_backup": "SNC-NAS",
-    "ruta": r"\\SNC-NAS\Carpeta_Backup_2026",
     "responsable_control": "Especialista de turno",
-}
+}  # the fields of activity 8; the backup fields (09-12) are filled at activity 9
+CORREO_BAJA = {"correo_baja": {"observaciones": "Correo de OGGRH del 24/07/2026"}}
 
 
 def row_counts() -> dict[str, int]:
@@ -142,7 +139,7 @@ class TestTaskComplete:
             ({**ACTA, "cuenta_correo_servicio": "alertaeva"}, {"acta_control.cuenta_correo_servicio"}),
             ({**ACTA, "nro_correos_recibidos": True}, {"acta_control.nro_correos_recibidos"}),
             ({**ACTA, "estado": {"valor": "Activo"}}, {"acta_control.estado"}),
-            ({k: v for k, v in ACTA.items() if k != "ruta"}, {"acta_control.ruta"}),
+            ({k: v for k, v in ACTA.items() if k != "estado"}, {"acta_control.estado"}),
             ({**ACTA, "color_favorito": "azul"}, {"acta_control.color_favorito"}),
         ],
         ids=["integer", "date", "email", "boolean as integer", "object as text", "required", "unknown field"],
@@ -170,10 +167,10 @@ class TestTaskComplete:
     @pytest.mark.parametrize(
         ("payload", "expected"),
         [
-            ({"data": {"registro_inventado": {"x": 1}}}, {"registro_inventado"}),
+            ({"data": {**CORREO_BAJA, "registro_inventado": {"x": 1}}}, {"registro_inventado"}),
             ({"data": {"correo_baja": "no es un objeto"}}, {"correo_baja"}),
             ({"data": ["no", "es", "un", "objeto"]}, {"data"}),
-            ({"effective_date": "ayer"}, {"effective_date"}),
+            ({"data": CORREO_BAJA, "effective_date": "ayer"}, {"effective_date"}),
         ],
         ids=["record the activity does not produce", "record not an object", "data not an object", "date"],
     )

@@ -13,9 +13,10 @@ import pytest
 from django.test import Client
 
 from mapro.cases.models import Case, CaseTask
-from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services import case_start
 from mapro.cases.services.forms import MAX_LENGTH, validate_fields
 from mapro.catalogue.definition.schema import FieldType, FormatField
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.organization.models import Entity, Person
 from mapro.organization.services import demo_username
 
@@ -43,7 +44,7 @@ def baja_at_activity_3() -> CaseTask:
     case = baja()
     for who in (ANALYST, MANAGER):
         task = case.tasks.get(status=CaseTask.Status.OPEN)
-        case_task_complete(task_id=task.pk, actor=someone(*who))
+        task_complete(task_id=task.pk, actor=someone(*who))
     task = case.tasks.get(status=CaseTask.Status.OPEN)
     assert task.activity == 3
     return task
@@ -210,8 +211,8 @@ class TestBounds:
         ("change", "field"),
         [
             ({"descripcion": "x" * 20_001}, "descripcion"),  # long_text
-            ({"ruta": "x" * 1_001}, "ruta"),  # text
-            ({"ruta": "x" * 1_000_000}, "ruta"),  # the probe's 1 MB
+            ({"responsable_control": "x" * 1_001}, "responsable_control"),  # text
+            ({"responsable_control": "x" * 1_000_000}, "responsable_control"),  # the probe's 1 MB
             ({"cuenta_correo_servicio": "a" * 250 + "@senace.gob.pe"}, "cuenta_correo_servicio"),
             ({"nro_correos_enviados": 2**53}, "nro_correos_enviados"),
             ({"nro_correos_enviados": "9" * 5000}, "nro_correos_enviados"),
@@ -233,7 +234,8 @@ class TestBounds:
         task = baja_at_activity_3()
         client = client_of(*MANAGER)
         before = row_counts()
-        response = client.post(f"/api/v1/tasks/{task.pk}/complete/", {"effective_date": day}, format="json")
+        payload = {"data": {"respaldo_pst": {"observaciones": "PST"}}, "effective_date": day}
+        response = client.post(f"/api/v1/tasks/{task.pk}/complete/", payload, format="json")
         assert_refused(response, {"effective_date"})
         assert row_counts() == before
 

@@ -28,6 +28,7 @@ from .test_bad_input import row_counts
 ANALYST = ("MVCS", "analista_mesa_servicios")
 MANAGER = ("MVCS", "responsable_plataforma_correo")
 START = {"procedure": "PR.OTI.005", "inputs": BAJA}
+DONE_1 = {"data": {"correo_baja": {"observaciones": "Correo de OGGRH"}}}  # activity 1 and its record
 
 
 def key() -> str:
@@ -62,11 +63,11 @@ class TestRetries:
         task_id = case["tasks"][0]["id"]
         client, k = client_of(*ANALYST), key()
         url = f"/api/v1/tasks/{task_id}/complete/"
-        first = client.post(url, {}, format="json", headers={HEADER: k})
+        first = client.post(url, DONE_1, format="json", headers={HEADER: k})
         assert first.status_code == 200, first.content
         before = row_counts()
 
-        retry = client.post(url, {}, format="json", headers={HEADER: k})
+        retry = client.post(url, DONE_1, format="json", headers={HEADER: k})
 
         assert (retry.status_code, retry.json()) == (200, first.json())
         assert row_counts() == before
@@ -112,7 +113,7 @@ class TestRetries:
         assert invalid.status_code == 400
         assert not IdempotencyKey.objects.exists()
         # The key is still free: the person's corrected retry acts, and is stored.
-        ok = client_of(*ANALYST).post(url, {}, format="json", headers={HEADER: k})
+        ok = client_of(*ANALYST).post(url, DONE_1, format="json", headers={HEADER: k})
         assert ok.status_code == 200, ok.content
         assert IdempotencyKey.objects.get().status_code == 200
 
@@ -176,7 +177,7 @@ def test_concurrent_retries_with_one_key_act_exactly_once(api_url):
         assert Case.objects.count() == cases_before + 1
 
         task = Case.objects.get(number=started[0].json()["number"]).tasks.get()
-        done = post_at_once(f"{api_url}/api/v1/tasks/{task.pk}/complete/", sessions, {}, key())
+        done = post_at_once(f"{api_url}/api/v1/tasks/{task.pk}/complete/", sessions, DONE_1, key())
         assert [r.status_code for r in done] == [200] * PARALLEL, [r.text[:200] for r in done]
         assert len({r.text for r in done}) == 1
         assert AuditEvent.objects.filter(action="task.completed", object_id=str(task.pk)).count() == 1

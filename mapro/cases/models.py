@@ -200,6 +200,9 @@ class Attachment(BaseModel):
     record = models.ForeignKey(
         CaseRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
     )
+    # The definition's record id the file documents, named when it is uploaded to a task still open (its
+    # CaseRecord is written when the task is completed, and then linked in `record`).
+    record_key = models.CharField("registro", max_length=60, blank=True, default="")
     file = models.FileField(upload_to="evidencias/%Y/%m/")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)

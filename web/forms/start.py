@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from mapro.catalogue.definition import Definition
-from mapro.catalogue.definition.schema import FieldType
+from mapro.catalogue.definition.schema import FieldType, Input
 
 from .fields import FieldSpec, read_fields
 
@@ -39,9 +39,9 @@ def start_form(definition: Definition) -> StartForm:
             key=item.id,
             label=item.element,
             type=item.type.value,
-            required=item.mandatory,
+            required=item.mandatory and not item.flows,
             choices=list(item.choices),
-            help=item.provider and f"Lo proporciona: {item.provider}",
+            help=_input_help(item, definition),
         )
         for item in inputs
     ]
@@ -56,6 +56,15 @@ def start_form(definition: Definition) -> StartForm:
         )
         flow.choice_labels = {f.id: f.name for f in definition.flows}  # type: ignore[attr-defined]
     return StartForm(inputs=specs, flow=flow)
+
+
+def _input_help(item: Input, definition: Definition) -> str | None:
+    """Who provides the input and, for an input of some flows, where it is mandatory."""
+    parts = [f"Lo proporciona: {item.provider}"] if item.provider else []
+    if item.flows and item.mandatory:
+        names = [f.name for f in definition.flows if f.id in item.flows]
+        parts.append(f"Obligatoria en el flujo: {'; '.join(names)}.")
+    return " ".join(parts) or None
 
 
 def read_start_form(

@@ -14,12 +14,14 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from mapro.cases.services.forms import fields_at
 from mapro.catalogue.definition import Activity, Definition
 from mapro.catalogue.definition.schema import END, FieldType
 
 from .fields import FieldSpec, read_fields, spec_from_format_field
 
 OBSERVATIONS = "observaciones"
+DOCUMENT = "archivo"
 
 
 @dataclass
@@ -28,6 +30,7 @@ class RecordFieldset:
     name: str
     restricted: bool
     fields: list[FieldSpec]
+    file: FieldSpec | None = None  # the document itself, which can stand for the record's fields
     errors: list[str] = field(default_factory=list)
 
 
@@ -47,7 +50,7 @@ class TaskForm:
 
     @property
     def fields(self) -> list[FieldSpec]:
-        specs = [spec for record in self.records for spec in record.fields]
+        specs = [spec for record in self.records for spec in [*record.fields, record.file] if spec]
         return specs + ([self.effective_date] if self.effective_date else [])
 
 
@@ -59,7 +62,7 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
             fmt = next(f for f in definition.formats if f.id == record.format)
             specs = [
                 spec_from_format_field(f, prefix=f"rec__{record_id}__", key_prefix=f"{record_id}.")
-                for f in fmt.fields
+                for f in fields_at(fmt.fields, activity.n)
             ]
         else:
             specs = [
@@ -69,12 +72,26 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
                     label="Observaciones",
                     type=FieldType.LONG_TEXT.value,
                     required=False,
-                    help="Opcional: número de documento, enlace o lo que sirva para ubicar el registro.",
+                    help="Número de documento, enlace o lo que sirva para ubicar el registro (o adjunte el "
+                    "archivo).",
                 )
             ]
+        optional = record_id in activity.optional_records
+        document = FieldSpec(
+            name=f"rec__{record_id}__{DOCUMENT}",
+            key=record_id,
+            label="Archivo del registro",
+            type=FieldType.FILE.value,
+            required=False,
+            help="Opcional." if optional else "El registro es obligatorio: sus datos o este archivo.",
+        )
         records.append(
             RecordFieldset(
-                record_id=record_id, name=record.name, restricted=bool(record.restricted_to), fields=specs
+                record_id=record_id,
+                name=record.name + (" (opcional)" if optional else ""),
+                restricted=bool(record.restricted_to),
+                fields=specs,
+                file=document,
             )
         )
     effective = None
@@ -106,6 +123,15 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
         decision_hints=hints,
         effective_date=effective,
     )
+
+
+def task_form_documents(form: TaskForm, files: MultiValueDict) -> dict[str, Any]:
+    """The uploads that document records, by record id."""
+    return {
+        record.record_id: files[record.file.name]
+        for record in form.records
+        if record.file is not None and files.get(record.file.name) is not None
+    }
 
 
 def read_task_form(form: TaskForm, post: QueryDict, files: MultiValueDict) -> tuple[dict[str, Any], Any]:

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from mapro.cases import services
 from mapro.cases.models import Case, CaseRecord, CaseTask, Notification
+from mapro.catalogue.tests.sample_data import task_complete
 
 from .conftest import person
 
@@ -74,6 +75,11 @@ def test_pr_oti_005_complete_case_across_its_three_roles(open_browser):
     manager.page.get_by_label("Observaciones").fill("BACKUP_CORREOS/jperez.pst")
     manager.page.get_by_role("button", name="Completar actividad").click()
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text("4. Eliminar")
+    manager.page.get_by_role("button", name="Completar actividad").click()  # without its record: refused
+    expect(
+        manager.page.get_by_text(re.compile("Registro obligatorio: Correo electrónico indicando"))
+    ).to_be_visible()
+    manager.page.get_by_label("Observaciones").fill("Correo de culminación a la Mesa de Servicios")
     manager.page.get_by_role("button", name="Completar actividad").click()
 
     # Closed: the case page says so and lists the records.
@@ -120,7 +126,7 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     manager.page.get_by_label(re.compile("Usuario o cuenta")).fill("ex.colaborador@vivienda.gob.pe")
     manager.page.get_by_role("button", name="Iniciar expediente").click()
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text("1. Recepción del requerimiento")
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_observations(manager)
 
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
         "2. Validación si es usuario del MVCS"
@@ -131,7 +137,7 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     manager.screenshot("11-formulario-decision")
     _decide(manager, "SI", "3. Validación si existe Backup")
     _decide(manager, "SI", "4. Generación de Link de Acceso")
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_observations(manager)
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
         "5. Validación si es un ex colaborador"
     )
@@ -147,12 +153,12 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     manager.screenshot("12-expediente-aip-en-curso")
     manager.page.get_by_role("link", name="Atender esta actividad").click()
 
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_observations(manager)
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
         "8. Validación de la cuenta de correo"
     )
     _decide(manager, "SI", "6. Remitir correo con link de acceso")
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_observations(manager)
 
     # Activity 6 is also the user's: their conformity is a task of their own, in their inbox; 11 waits for it.
     user = open_browser()
@@ -161,7 +167,7 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     user.page.get_by_role("button", name="Completar actividad").click()
     manager.go("/")
     open_task(manager, "11. Responder requerimiento a la AIP")
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_observations(manager)
 
     expect(manager.page.locator(".case-head .status")).to_have_text("Concluido")
     expect(manager.page.get_by_text("Requerimiento de AIP respondido").first).to_be_visible()
@@ -183,6 +189,13 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     ]
 
 
+def _complete_with_observations(browser) -> None:
+    """Every record of the activity documented by its observations (records are required), then complete."""
+    for box in browser.page.get_by_label("Observaciones").all():
+        box.fill("Constancia en el expediente físico")
+    browser.page.get_by_role("button", name="Completar actividad").click()
+
+
 def _case_at_activity_2(*, started: dt.datetime | None = None) -> Case:
     """A PR.OTI.005 case whose activity 1 was done at `started` (now by default): activity 2 is open."""
     analyst = person(ANALYST)
@@ -196,7 +209,7 @@ def _case_at_activity_2(*, started: dt.datetime | None = None) -> Case:
             },
         )
         first = case.tasks.get(activity=1)
-        services.case_task_complete(task_id=first.pk, actor=analyst)
+        task_complete(task_id=first.pk, actor=analyst)
     return case
 
 
@@ -256,7 +269,7 @@ def test_dashboard_counts_match_the_database(open_browser):
     manager = person(MANAGER)
     for activity in (2, 3, 4):
         task = done.tasks.get(activity=activity, status=CaseTask.Status.OPEN)
-        services.case_task_complete(task_id=task.pk, actor=manager)
+        task_complete(task_id=task.pk, actor=manager)
 
     director = open_browser()
     director.login("director_oti")
@@ -324,7 +337,7 @@ def test_a_help_desk_analyst_on_a_phone_starts_and_sends_the_notice(open_browser
     phone.page.get_by_label(re.compile("Cuenta de correo")).fill("movil@vivienda.gob.pe")
     phone.page.get_by_label("Culminación de la orden de servicio").check()
     phone.page.get_by_role("button", name="Iniciar expediente").click()
-    phone.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_observations(phone)
     expect(phone.page.get_by_text(re.compile("Pasa a: 2. Deshabilitar usuario"))).to_be_visible()
     # Every section of the navigation is reachable without scrolling sideways.
     for name in ("Mi bandeja", "Iniciar trámite", "Tablero", "Catálogo"):

@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.template import Context, Template
 from django.utils.datastructures import MultiValueDict
 
-from mapro.cases.services.forms import validate_fields
+from mapro.cases.services.forms import fields_at, validate_fields
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.definition.schema import FieldType
 from web.forms.fields import FieldSpec, read_value
@@ -38,7 +38,8 @@ POSTED = {
 }
 FIELDS = Template(
     '{% for record in form.records %}{% for f in record.fields %}{% include "web/partials/_field.html" %}'
-    "{% endfor %}{% endfor %}"
+    '{% endfor %}{% if record.file %}{% include "web/partials/_field.html" with f=record.file %}{% endif %}'
+    "{% endfor %}"
 )
 
 
@@ -78,7 +79,7 @@ def test_task_form_renders_and_what_it_posts_validates(code, n):
             continue
         fmt = next(f for f in definition.formats if f.id == record.format)
         errors: dict[str, list[str]] = {}
-        validate_fields(fmt.fields, values, errors, prefix="")
+        validate_fields(fields_at(fmt.fields, n), values, errors, prefix="")  # the fields this activity fills
         assert errors == {}, f"{code} actividad {n}: {errors}"
 
 

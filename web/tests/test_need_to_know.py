@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from mapro.cases import services
 from mapro.cases.models import Attachment, Case
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.organization.models import Delegation, Person, Role
 
 from .conftest import person
@@ -39,8 +40,8 @@ def no_role(mvcs, django_user_model) -> Person:
 def case_at_backup() -> Case:
     """A PR.OTI.005 case whose activity 3 (the backup) is open."""
     case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
-    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(ANALYST))
-    services.case_task_complete(task_id=case.tasks.get(activity=2).pk, actor=person(MANAGER))
+    task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(ANALYST))
+    task_complete(task_id=case.tasks.get(activity=2).pk, actor=person(MANAGER))
     return case
 
 
@@ -53,7 +54,8 @@ def test_the_pst_uploaded_with_activity_3_is_only_for_the_mail_platform_manager(
     pst = SimpleUploadedFile(
         "jperez-backup.pst", b"buzon de jperez", content_type="application/vnd.ms-outlook"
     )
-    response = manager.post(reverse("web:task", args=[task.pk]), {"evidencias": pst})
+    # The record's own file field: the .PST is the record (no observations needed), uploaded with the step.
+    response = manager.post(reverse("web:task", args=[task.pk]), {"rec__respaldo_pst__archivo": pst})
     assert response.status_code == 302
     attachment = Attachment.objects.get(case=case)
     assert (attachment.task_id, attachment.record.record_id) == (task.pk, "respaldo_pst")
@@ -107,11 +109,11 @@ def test_the_mailbox_owner_cannot_cancel_the_deletion_of_their_account(client, m
 
 def test_the_requester_withdraws_only_until_someone_else_worked_on_the_case(client, mvcs):
     case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
-    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(ANALYST))
+    task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(ANALYST))
     client.force_login(person(ANALYST).user)
     page = client.get(reverse("web:case", args=[case.number])).content.decode()
     assert "Anular expediente" in page  # only their own activity 1 is done
-    services.case_task_complete(task_id=case.tasks.get(activity=2).pk, actor=person(MANAGER))
+    task_complete(task_id=case.tasks.get(activity=2).pk, actor=person(MANAGER))
     page = client.get(reverse("web:case", args=[case.number])).content.decode()
     assert "Anular expediente" not in page
     client.post(reverse("web:case-cancel", args=[case.number]), {"reason": "Error"})

@@ -8,6 +8,7 @@ from django.urls import reverse
 from mapro.cases import services
 from mapro.cases.models import Case, CaseTask
 from mapro.catalogue.models import ProcedureVersion
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.organization.services import DEMO_PASSWORD
 
 from .conftest import person
@@ -90,7 +91,7 @@ def test_decision_buttons_carry_the_branch_labels(login_client):
         requester=person(MANAGER),
         inputs={"identificador_requerimiento": "AIP-1"},
     )
-    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(MANAGER))
+    task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(MANAGER))
     task = case.tasks.get(activity=2)
     client = login_client(MANAGER)
     body = client.get(reverse("web:task", args=[task.pk])).content.decode()
@@ -258,23 +259,37 @@ def test_start_with_a_document_attaches_it(login_client):
     assert list(case.attachments.values_list("filename", flat=True)) == ["requerimiento.pdf"]
 
 
-def test_called_procedure_shows_as_a_child_case(login_client):
-    manager = person(MANAGER)
+def test_called_procedure_shows_as_a_child_case(client, mvcs):
+    # S.04.02.05_P 8 sends the request (its Anexo 01): the coordinator completes it, then S.04.02.02_P starts.
+    from mapro.cases.selectors import case_definition
+    from mapro.catalogue.definition import Catalogue
+    from mapro.catalogue.selectors import catalogue_from_repository
+    from mapro.catalogue.services import procedure_versions_load
+    from mapro.organization.services import demo_people_create
+
+    chain = ("S.04.02.05_P", "S.04.02.02_P", "S.04.02.03_P")
+    definitions = catalogue_from_repository().definitions
+    procedure_versions_load(catalogue=Catalogue(definitions={code: definitions[code] for code in chain}))
+    demo_people_create()
     parent = services.case_start(
-        procedure_code="PR.OTI.006", requester=manager, inputs={"identificador_requerimiento": "AIP-9"}
+        procedure_code="S.04.02.05_P",
+        requester=person("especialista_uuoo", "SENACE"),
+        inputs={"requerimiento_mantenimiento": "Agregar un filtro al reporte"},
     )
-    for activity, decision in ((1, None), (2, "SI"), (3, "NO"), (9, "SI")):
+    route = ((1, None), (2, None), (3, None), (4, None), (5, None), (6, "Conforme"), (7, "Sí"))
+    for activity, decision in route:
         task = parent.tasks.get(activity=activity, status="open")
-        services.case_task_complete(task_id=task.pk, actor=manager, decision=decision)
-    child = Case.objects.get(parent=parent)
-    call_task = parent.tasks.get(activity=10, status="open")
-    client = login_client(MANAGER)
-    body = client.get(reverse("web:case", args=[parent.number])).content.decode()
-    assert "Expedientes derivados" in body
-    assert "Espera que concluya el expediente" in body and child.number in body
+        role = case_definition(case=parent).activity(activity).role
+        task_complete(task_id=task.pk, actor=person(role, "SENACE"), decision=decision)
+    call_task = parent.tasks.get(activity=8, status="open")
+    coordinator = person("coordinador_proyectos", "SENACE")
+    client.force_login(coordinator.user)
     body = client.get(reverse("web:task", args=[call_task.pk])).content.decode()
-    assert "se completa sola cuando concluye su expediente" in body
-    assert "Completar actividad" not in body
+    assert "Completar actividad" in body and "se completa sola" not in body  # the request is a person's task
+    task_complete(task_id=call_task.pk, actor=coordinator)
+    child = Case.objects.get(parent=parent)
+    body = client.get(reverse("web:case", args=[parent.number])).content.decode()
+    assert "Expedientes derivados" in body and child.number in body
     body = client.get(reverse("web:case", args=[child.number])).content.decode()
     assert "Expediente padre" in body and parent.number in body
 

@@ -41,17 +41,18 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
     form = start_form(definition)
     if request.method == "POST":
         inputs, flow = read_start_form(form, request.POST, request.FILES)
+        documents = {
+            spec.key: request.FILES[spec.name]
+            for spec in form.inputs
+            if request.FILES.get(spec.name) is not None
+        }
         try:
             case = services.case_start(
-                procedure_code=version.code, requester=person, inputs=inputs, flow=flow
+                procedure_code=version.code, requester=person, inputs=inputs, flow=flow, documents=documents
             )
         except ApplicationError as exc:
             form.errors = errors_to_fields(exc, form.fields)
         else:
-            for spec in form.inputs:
-                upload = request.FILES.get(spec.name)
-                if upload is not None:
-                    services.case_attachment_add(case_id=case.pk, actor=person, upload=upload)
             messages.success(request, f"Expediente {case.number} iniciado ({version.code}).")
             # The next useful screen: the first task when it is the requester's own, else the case.
             mine, _ = case_next_step(case=case, person=person)

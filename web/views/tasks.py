@@ -1,6 +1,7 @@
 """The task form: typed record fields, evidence, decision buttons; then the next useful screen."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES, TaskCompletion
 from mapro.catalogue.definition import ActivityKind
 from mapro.core.errors import ApplicationError
 
-from ..forms.task import read_task_form, task_form
+from ..forms.task import read_task_form, task_form, task_form_documents
 from ..selectors import case_next_step, raci_of_activity, role_label, task_for_person, task_permission
 from .common import errors_to_fields, flash_error, person_of, person_required
 
@@ -30,19 +31,30 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and permission.can_act:
         data, effective_date = read_task_form(form, request.POST, request.FILES)
+        documents = task_form_documents(form, request.FILES)
         uploads = request.FILES.getlist("evidencias")
-        too_big = [u.name for u in uploads if u.size > MAX_ATTACHMENT_BYTES]
+        too_big = [u.name for u in [*uploads, *documents.values()] if u.size > MAX_ATTACHMENT_BYTES]
         if too_big:
             form.errors.append(f"Supera los 25 MB: {', '.join(too_big)}.")
         if not form.errors and not any(spec.errors for spec in form.fields):
             try:
-                completion = services.case_task_complete(
-                    task_id=task.pk,
-                    actor=person,
-                    decision=request.POST.get("decision") or None,
-                    data=data,
-                    effective_date=effective_date,
-                )
+                # A record's document goes in with the completion it stands for, or not at all.
+                with transaction.atomic():
+                    for record_id, upload in documents.items():
+                        services.case_attachment_add(
+                            case_id=task.case_id,
+                            actor=person,
+                            upload=upload,
+                            task_id=task.pk,
+                            record=record_id,
+                        )
+                    completion = services.case_task_complete(
+                        task_id=task.pk,
+                        actor=person,
+                        decision=request.POST.get("decision") or None,
+                        data=data,
+                        effective_date=effective_date,
+                    )
             except ApplicationError as exc:
                 form.errors = errors_to_fields(exc, form.fields)
             else:
@@ -68,7 +80,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
         "permission": permission,
         "role_name": " o ".join(role_label(definition=definition, role_id=r) for r in task.roles),
         "raci": raci_of_activity(definition=definition, activity=task.activity),
-        "is_call": activity.kind == ActivityKind.CALL,
+        # A call that sends a request (its records) is completed by a person; the others by themselves.
+        "is_call": activity.kind == ActivityKind.CALL and (not activity.records or task.child_cases.exists()),
         "child_cases": list(task.child_cases.all()),
         "time_rules": [r for r in definition.time_rules if r.activity == activity.n],
     }

@@ -9,10 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mapro.audit.deep import audit_state_verify
 from mapro.cases.models import Case, CaseTask
-from mapro.cases.services import case_cancel, case_start, case_task_complete
+from mapro.cases.services import case_cancel, case_start
 from mapro.cases.services.cases import case_attachment_add
 from mapro.cases.services.lifecycle import case_suspend
 from mapro.cases.tests.conftest import person
+from mapro.catalogue.tests.sample_data import task_complete
 
 from .conftest import sql, unprotect
 
@@ -30,7 +31,7 @@ def start() -> Case:
 def complete_next(case: Case, **kwargs) -> CaseTask:
     task = case.tasks.get(status=CaseTask.Status.OPEN)
     role = "analista_mesa_servicios" if task.activity == 1 else "responsable_plataforma_correo"
-    case_task_complete(task_id=task.pk, actor=person("MVCS", role), **kwargs)
+    task_complete(task_id=task.pk, actor=person("MVCS", role), **kwargs)
     return task
 
 

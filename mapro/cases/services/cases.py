@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
 from mapro.catalogue.definition import Activity, Definition
+from mapro.catalogue.definition.schema import FieldType
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
@@ -29,8 +30,8 @@ from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Commen
 from ..performers import task_activity, task_performable_by, who_may_act
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
-from .conditions import guards_evaluate, latest_records
-from .forms import validate_effective_date, validate_fields, validate_inputs, validate_observations
+from .conditions import MISSING, case_data_value, guards_evaluate, latest_records
+from .forms import fields_at, validate_effective_date, validate_fields, validate_inputs, validate_observations
 from .lifecycle import cancel_tree
 from .locking import case_lock, locked_cases, locked_tasks
 
@@ -82,12 +83,14 @@ def case_start(
     inputs: Mapping[str, Any],
     flow: str | None = None,
     parent_task: CaseTask | None = None,
+    documents: Mapping[str, Any] | None = None,
 ) -> Case:
     """
     Open a case (expediente) of the current version of a procedure of the requester's entity.
 
     A procedure with several independent flows (continuity: apagado, encendido…) needs `flow`, the id of
-    the flow this case follows.
+    the flow this case follows. `documents` are the uploaded files of `file` inputs, by input id: each is
+    the input's value (its name) and is stored with the case in the same transaction, or nothing is.
     """
     version = (
         ProcedureVersion.objects.filter(code=procedure_code, is_current=True)
@@ -105,10 +108,15 @@ def case_start(
             message=f"{procedure_code} es un procedimiento de {version.entity.code}: no puede iniciarlo.",
         )
     definition = procedure_version_definition(version=version)
-    clean_inputs = validate_inputs(definition.inputs, inputs) if parent_task is None else dict(inputs)
     _check_flow(definition=definition, flow=flow)
+    documents = dict(documents or {})
+    _check_documents(definition=definition, documents=documents)
+    inputs = {**inputs, **{key: upload.name for key, upload in documents.items()}}
+    clean_inputs = (
+        validate_inputs(definition.inputs, inputs, flow=flow) if parent_task is None else dict(inputs)
+    )
     with transaction.atomic():
-        return _case_create(
+        case = _case_create(
             version=version,
             definition=definition,
             requester=requester,
@@ -116,6 +124,22 @@ def case_start(
             flow=flow,
             parent_task=parent_task,
         )
+        for upload in documents.values():
+            case_attachment_add(case_id=case.pk, actor=requester, upload=upload)
+        return case
+
+
+def _check_documents(*, definition: Definition, documents: Mapping[str, Any]) -> None:
+    """Uploaded start documents go to `file` inputs, each within the attachment size limit."""
+    file_inputs = {item.id for item in definition.inputs if item.type == FieldType.FILE}
+    errors = {}
+    for key, upload in documents.items():
+        if key not in file_inputs:
+            errors[key] = ["Esta entrada no es un documento."]
+        elif upload.size > MAX_ATTACHMENT_BYTES:
+            errors[key] = ["El archivo supera los 25 MB."]
+    if errors:
+        raise InvalidInputError(errors)
 
 
 def _check_flow(*, definition: Definition, flow: str | None) -> None:
@@ -195,24 +219,55 @@ def _open_children(case: Case):
 
 def _children_start(*, case: Case, definition: Definition, tasks: list[CaseTask], actor: Person) -> bool:
     """
-    Start the called procedures as child cases; a call that does not wait lets the parent go on.
-    Returns whether any was started.
+    Start the called procedures as child cases; a call that does not wait lets the parent go on. A call
+    activity that produces records (the request it sends) is a person's task first: its child starts when
+    that person completes it (_task_finish). Returns whether any was started.
     """
-    calls = sync.call_activities(definition=definition, tasks=tasks)
-    for task, code in calls:
-        child_version = ProcedureVersion.objects.get(code=code, is_current=True)
-        child_definition = procedure_version_definition(version=child_version)
-        _case_create(
-            version=child_version,
-            definition=child_definition,
-            requester=actor,
-            inputs={k: v for k, v in case.inputs.items() if k in {i.id for i in child_definition.inputs}},
-            flow=child_definition.flows[0].id if child_definition.flows else None,
-            parent_task=task,
-        )
-        if not definition.activity(task.activity).call.wait:
+    started = False
+    for task, _code in sync.call_activities(definition=definition, tasks=tasks):
+        activity = definition.activity(task.activity)
+        if activity.records:
+            continue
+        _child_start(case=case, activity=activity, task=task, actor=actor)
+        started = True
+        if not activity.call.wait:
             _task_finish(case=case, task=task, actor=None, decision=None, records={}, effective_date=None)
-    return bool(calls)
+    return started
+
+
+def _child_start(*, case: Case, activity: Activity, task: CaseTask, actor: Person) -> Case:
+    """
+    The child case of a call activity, on the flow the call names, with the inputs it maps from the parent's
+    data (its inputs and latest records), validated as a person's start would be. A value the parent lacks
+    is reported on the parent's field it comes from.
+    """
+    call = activity.call
+    child_version = ProcedureVersion.objects.get(code=call.procedure, is_current=True)
+    child_definition = procedure_version_definition(version=child_version)
+    flow = call.flow or (child_definition.flows[0].id if child_definition.flows else None)
+    values, origin = {}, {}
+    for mapping in call.inputs:
+        value = mapping.value if mapping.source is None else case_data_value(case=case, path=mapping.source)
+        if value is not MISSING and value is not None:
+            values[mapping.input] = value
+        origin[mapping.input] = mapping.source or mapping.input
+    try:
+        inputs = validate_inputs(child_definition.inputs, values, flow=flow)
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            {
+                origin.get(key, key): [f"{call.procedure}: {message}" for message in messages]
+                for key, messages in exc.field_errors.items()
+            }
+        ) from None
+    return _case_create(
+        version=child_version,
+        definition=child_definition,
+        requester=actor,
+        inputs=inputs,
+        flow=flow,
+        parent_task=task,
+    )
 
 
 def _task_for_checks(task_id: int) -> CaseTask:
@@ -242,14 +297,15 @@ def case_task_complete(
     _check_can_act(task=task, actor=actor, action="task.complete")
     definition = case_definition(case=task.case)
     activity = task_activity(definition=definition, task=task)
+    _check_task_open(task)  # a late retry hears that the task is done, not what its data lacked
     _check_decision(activity=activity, decision=decision)
-    records = _validated_records(definition=definition, activity=activity, data=data)
+    records = _validated_records(definition=definition, activity=activity, task=task, data=data)
     validate_effective_date(
         effective_date,
         case_started=timezone.localdate(task.case.started_at),
         today=timezone.localdate(),
     )
-    if activity.call is not None:
+    if activity.call is not None and (not activity.records or task.child_cases.exists()):
         raise ConflictError("Esta actividad espera que concluya el expediente del procedimiento llamado.")
 
     with transaction.atomic():
@@ -290,6 +346,10 @@ def _task_finish(
     written = _records_create(
         case=case, task=task, definition=definition, records=records, actor=actor, day=effective_date
     )
+    _attachments_link(task=task, written=written)
+    activity = definition.activity(task.activity)
+    if activity.call is not None and actor is not None:  # the request is sent: the called case starts
+        _child_start(case=case, activity=activity, task=task, actor=actor)
     step = sync.step_begin(case=case, definition=definition, open_tasks=None if others_ready else [])
     sync.activity_completed_settle(step, task=task)
     new_tasks = sync.case_tasks_sync(step, workflow=workflow)
@@ -457,27 +517,75 @@ def _check_decision(*, activity: Activity, decision: str | None) -> None:
         raise InvalidInputError({"decision": [f"Elija una de las opciones: {', '.join(labels)}."]})
 
 
-def _validated_records(*, definition: Definition, activity: Activity, data: dict[str, Any]) -> dict[str, Any]:
-    """Record data keyed by record id; each formatted record is checked against its typed fields."""
+def _validated_records(
+    *, definition: Definition, activity: Activity, task: CaseTask, data: dict[str, Any]
+) -> dict[str, Any]:
+    """
+    Record data keyed by record id; each formatted record is checked against the typed fields this activity
+    fills. A record the activity produces must exist (some field, observations, or a file attached to the
+    task for it) unless the definition lists it in `optional_records`; an optional one left empty is not
+    written.
+    """
     errors: dict[str, list[str]] = {}
     records: dict[str, Any] = {}
-    allowed = set(activity.records)
-    for key in set(data) - allowed:
+    for key in set(data) - set(activity.records):
         errors[key] = ["Esta actividad no produce ese registro."]
+    documented = _records_with_files(task=task, activity=activity)
     for record_id in activity.records:
         record = next(r for r in definition.records if r.id == record_id)
         values = data.get(record_id) or {}
         if not isinstance(values, Mapping):
             errors[record_id] = ["Debe ser un objeto con los campos del formato."]
             continue
+        prefix = f"{record_id}."
         if record.format is None:
-            records[record_id] = validate_observations(values, prefix=f"{record_id}.", errors=errors)
-            continue
-        fmt = next(f for f in definition.formats if f.id == record.format)
-        records[record_id] = validate_fields(fmt.fields, values, errors, prefix=f"{record_id}.")
+            clean = validate_observations(values, prefix=prefix, errors=errors)
+        else:
+            fmt = next(f for f in definition.formats if f.id == record.format)
+            clean = _validated_format_fields(fmt.fields, activity.n, values, errors, prefix=prefix)
+        if clean or record_id in documented:
+            records[record_id] = clean
+        elif record_id not in activity.optional_records and not any(k.startswith(prefix) for k in errors):
+            what = "sus campos" if record.format else "observaciones"
+            errors[record_id] = [
+                f"Registro obligatorio: {record.name}. Complete {what} o adjunte el archivo."
+            ]
     if errors:
         raise InvalidInputError(errors)
     return records
+
+
+def _validated_format_fields(
+    fields: list, activity: int, values: Mapping[str, Any], errors: dict[str, list[str]], *, prefix: str
+) -> dict[str, Any]:
+    """The fields this activity fills; a field another activity fills is refused here, naming that one."""
+    own = fields_at(fields, activity)
+    elsewhere = {f.id: f.activity for f in fields if f not in own}
+    for key in sorted(set(values) & set(elsewhere)):
+        errors.setdefault(f"{prefix}{key}", []).append(
+            f"Este campo se llena en la actividad {elsewhere[key]}."
+        )
+    mine = {k: v for k, v in values.items() if k not in elsewhere}
+    return validate_fields(own, mine, errors, prefix=prefix)
+
+
+def _records_with_files(*, task: CaseTask, activity: Activity) -> set[str]:
+    """Records of the activity documented by a file attached to its (open) task."""
+    keys = set(Attachment.objects.filter(task=task, record__isnull=True).values_list("record_key", flat=True))
+    documented = keys & set(activity.records)
+    if "" in keys and len(activity.records) == 1:  # a file of the task, when the task has one record
+        documented.add(activity.records[0])
+    return documented
+
+
+def _attachments_link(*, task: CaseTask, written: list[CaseRecord]) -> None:
+    """Files attached to the task before it was completed now belong to the records it wrote."""
+    by_id = {row.record_id: row for row in written}
+    for attachment in Attachment.objects.filter(task=task, record__isnull=True):
+        key = attachment.record_key or (next(iter(by_id)) if len(by_id) == 1 else "")
+        if key in by_id:
+            attachment.record = by_id[key]
+            attachment.save(update_fields=["record", "updated_at"])
 
 
 def _check_task_open(task: CaseTask) -> None:
@@ -591,14 +699,22 @@ MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 
 def case_attachment_add(
-    *, case_id: int, actor: Person, upload: Any, task_id: int | None = None, reserved: bool = False
+    *,
+    case_id: int,
+    actor: Person,
+    upload: Any,
+    task_id: int | None = None,
+    record: str = "",
+    reserved: bool = False,
 ) -> Attachment:
     """
     Store an evidence file on the case, with its SHA-256 so the audit trail can vouch for it.
 
-    With `task_id` (a task the actor completed on this case) the file is evidence of that activity: it
-    belongs to its records and inherits their restriction. `reserved` (an upload on the case page) restricts
-    it to the roles of the procedure the actor holds.
+    With `task_id` the file is evidence of that activity: of a task the actor may complete (still open: the
+    file documents its records, and counts when it is completed) or one the actor completed. `record` names
+    which of the activity's records it documents (needed when the activity has several). It inherits their
+    restriction. `reserved` (an upload on the case page) restricts it to the roles of the procedure the actor
+    holds.
     """
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise InvalidInputError({"file": ["El archivo supera los 25 MB."]})
@@ -607,13 +723,16 @@ def case_attachment_add(
         digest.update(chunk)
     with transaction.atomic():
         case = _case_for_writing(case_id=case_id, actor=actor)
-        task, record, restricted_to = _attachment_owner(case=case, actor=actor, task_id=task_id)
+        task, case_record, restricted_to = _attachment_owner(
+            case=case, actor=actor, task_id=task_id, record=record
+        )
         if reserved:
             restricted_to = sorted(set(restricted_to) | _reserving_roles(case=case, actor=actor))
         attachment = Attachment.objects.create(
             case=case,
             task=task,
-            record=record,
+            record=case_record,
+            record_key=record,
             restricted_to=restricted_to,
             file=upload,
             filename=upload.name[:255],
@@ -632,6 +751,7 @@ def case_attachment_add(
                 "filename": attachment.filename,
                 "sha256": attachment.sha256,
                 "size": attachment.size,
+                "record": record,
                 "restricted_to": attachment.restricted_to,
             },
         )
@@ -639,20 +759,43 @@ def case_attachment_add(
 
 
 def _attachment_owner(
-    *, case: Case, actor: Person, task_id: int | None
+    *, case: Case, actor: Person, task_id: int | None, record: str
 ) -> tuple[CaseTask | None, CaseRecord | None, list[str]]:
     """
     The task and record an evidence file belongs to, and the roles it is restricted to: those of the
     activity's restricted records (a file of an activity that writes a reserved record is reserved too).
     """
     if task_id is None:
+        if record:
+            raise InvalidInputError({"record": ["Indique la tarea cuyo registro documenta el archivo."]})
         return None, None, []
-    task = case.tasks.filter(pk=task_id, completed_by=actor).first()
-    if task is None:
-        raise InvalidInputError({"task": ["Solo quien completó la actividad adjunta su evidencia."]})
+    task = case.tasks.filter(pk=task_id).first()
+    if task is not None and task.status == CaseTask.Status.OPEN and _may_complete(task=task, actor=actor):
+        definition = case_definition(case=case)
+        activity = definition.activity(task.activity)
+        if record and record not in activity.records:
+            raise InvalidInputError({"record": ["Esta actividad no produce ese registro."]})
+        named = [record] if record else activity.records
+        restricted = sorted({role for r in definition.records if r.id in named for role in r.restricted_to})
+        return task, None, restricted
+    if task is None or task.completed_by_id != actor.pk:
+        raise InvalidInputError(
+            {"task": ["Solo quien atiende o completó la actividad adjunta su evidencia."]}
+        )
     records = list(task.records.all())
-    restricted = sorted({role for record in records for role in record.restricted_to})
+    if record:
+        records = [r for r in records if r.record_id == record]
+        if not records:
+            raise InvalidInputError({"record": ["La actividad no produjo ese registro."]})
+    restricted = sorted({role for row in records for role in row.restricted_to})
     return task, records[0] if len(records) == 1 else None, restricted
+
+
+def _may_complete(*, task: CaseTask, actor: Person) -> bool:
+    """Whether the actor holds the open task's role (and it is not claimed by someone else)."""
+    if task.assignee_id not in (None, actor.pk):
+        return False
+    return task.role_code in person_role_codes(person=actor, entity=task.case.entity)
 
 
 def _reserving_roles(*, case: Case, actor: Person) -> set[str]:

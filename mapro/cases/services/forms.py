@@ -200,8 +200,23 @@ def validate_fields(
     return clean
 
 
-def validate_inputs(inputs: list[Input], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Start data of a case against the definition's inputs; raises with every field error at once."""
+def input_mandatory(item: Input, *, flow: str | None) -> bool:
+    """An input is mandatory in the flows it names (in every flow when it names none)."""
+    return item.mandatory and (not item.flows or flow in item.flows)
+
+
+def fields_at(fields: Iterable[FormatField], activity: int) -> list[FormatField]:
+    """The fields of a format an activity fills: its own and those not tied to an activity."""
+    return [f for f in fields if f.activity is None or f.activity == activity]
+
+
+def validate_inputs(
+    inputs: list[Input], data: Mapping[str, Any], *, flow: str | None = None
+) -> dict[str, Any]:
+    """
+    Start data of a case (following `flow`) against the definition's inputs; raises with every field error
+    at once.
+    """
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for name in sorted(set(data) - {i.id for i in inputs}):
@@ -209,7 +224,7 @@ def validate_inputs(inputs: list[Input], data: Mapping[str, Any]) -> dict[str, A
     for item in inputs:
         value = data.get(item.id)
         if _is_blank(value):
-            if item.mandatory:
+            if input_mandatory(item, flow=flow):
                 errors[item.id] = [f"Entrada obligatoria: {item.element}."]
             continue
         try:

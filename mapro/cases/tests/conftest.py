@@ -3,6 +3,7 @@
 import pytest
 
 from mapro.catalogue.services import procedure_versions_load
+from mapro.catalogue.tests.sample_data import task_complete  # noqa: F401 - shared by the case tests
 from mapro.organization.models import Person
 from mapro.organization.services import demo_people_create, demo_username
 

@@ -33,6 +33,7 @@ from mapro.cases.models import Attachment, Case, CaseTask, Comment
 from mapro.cases.performers import activity_for_role
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import REQUESTER
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.services import demo_username
 
@@ -170,7 +171,7 @@ def drive(d: Definition, stop_at: int | None = None) -> Fixture:
         records = activity_for_role(
             definition=d, activity=d.activity(task.activity), role=task.role_code
         ).records
-        services.case_task_complete(
+        task_complete(
             task_id=task.pk,
             actor=actor,
             decision=label_for(d, task.activity, labels),

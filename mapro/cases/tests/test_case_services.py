@@ -8,12 +8,12 @@ import time_machine
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask, Deadline, Notification
 from mapro.cases.selectors import case_records_visible, tasks_for_person
-from mapro.cases.services import case_cancel, case_start, case_task_complete
+from mapro.cases.services import case_cancel, case_start
 from mapro.cases.services import cases as case_services
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError
 from mapro.deadlines.calendar import LIMA
 
-from .conftest import person
+from .conftest import person, task_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ class TestPrOti005:
         )
         with time_machine.travel(received, tick=False):
             case = start_baja()
-            case_task_complete(task_id=open_task(case).pk, actor=analyst)
+            task_complete(task_id=open_task(case).pk, actor=analyst)
 
         deadlines = {d.time_rule: d.due_at for d in case.deadlines.all()}
         assert deadlines == {
@@ -77,16 +77,16 @@ class TestPrOti005:
         assert open_task(case).due_at == dt.datetime(2026, 7, 24, 20, 10, tzinfo=LIMA)
 
         with time_machine.travel(received + dt.timedelta(hours=5), tick=False):  # one hour late
-            case_task_complete(task_id=open_task(case).pk, actor=manager)
+            task_complete(task_id=open_task(case).pk, actor=manager)
         assert case.deadlines.get(time_rule="suspension_4h").status == Deadline.Status.MISSED
 
         with time_machine.travel(received + dt.timedelta(days=2), tick=False):
-            case_task_complete(
+            task_complete(
                 task_id=open_task(case).pk,
                 actor=manager,
                 data={"respaldo_pst": {"observaciones": "PST 2 GB"}},
             )
-            case_task_complete(task_id=open_task(case).pk, actor=manager)
+            task_complete(task_id=open_task(case).pk, actor=manager)
 
         case.refresh_from_db()
         assert case.status == Case.Status.CLOSED
@@ -100,7 +100,7 @@ class TestPrOti005:
         case = start_baja()
         intruder = person("MVCS", "responsable_plataforma_correo")
         with pytest.raises(NotAllowedError, match="Analista de Mesa de Servicios"):
-            case_task_complete(task_id=open_task(case).pk, actor=intruder)
+            task_complete(task_id=open_task(case).pk, actor=intruder)
         assert AuditEvent.objects.filter(action="permission.denied", case=case, actor=intruder).exists()
         assert open_task(case).activity == 1
 
@@ -110,9 +110,9 @@ class TestPrOti005:
             person("MVCS", "responsable_plataforma_correo"),
         )
         case = start_baja()
-        case_task_complete(task_id=open_task(case).pk, actor=analyst)
-        case_task_complete(task_id=open_task(case).pk, actor=manager)
-        case_task_complete(
+        task_complete(task_id=open_task(case).pk, actor=analyst)
+        task_complete(task_id=open_task(case).pk, actor=manager)
+        task_complete(
             task_id=open_task(case).pk, actor=manager, data={"respaldo_pst": {"observaciones": "x"}}
         )
 
@@ -126,9 +126,9 @@ class TestPrOti005:
         analyst = person("MVCS", "analista_mesa_servicios")
         case = start_baja()
         task = open_task(case)
-        case_task_complete(task_id=task.pk, actor=analyst)
+        task_complete(task_id=task.pk, actor=analyst)
         with pytest.raises(ConflictError, match="ya fue completada"):
-            case_task_complete(task_id=task.pk, actor=analyst)
+            task_complete(task_id=task.pk, actor=analyst)
 
     def test_a_task_reassigned_while_the_completion_was_checked_is_refused_and_nothing_changes(
         self, monkeypatch
@@ -147,7 +147,7 @@ class TestPrOti005:
 
         monkeypatch.setattr(case_services, "case_lock", reassigned_then_locked)
         with pytest.raises(ConflictError, match="asignada a"):
-            case_task_complete(task_id=task.pk, actor=analyst)
+            task_complete(task_id=task.pk, actor=analyst)
         task.refresh_from_db()
         assert (task.status, task.completed_by) == (CaseTask.Status.OPEN, None)
         assert list(case.tasks.values_list("activity", flat=True)) == [1]
@@ -171,17 +171,18 @@ class TestPrOti005:
             definition=old.definition,
             bpmn_xml=old.bpmn_xml,
         )
-        case_task_complete(task_id=open_task(case).pk, actor=person("MVCS", "analista_mesa_servicios"))
+        task_complete(task_id=open_task(case).pk, actor=person("MVCS", "analista_mesa_servicios"))
         case.refresh_from_db()
         assert case.procedure_version_id == old.pk
         assert start_baja().procedure_version_id == newer.pk
 
 
-class TestPrOti006CallsPrOti005:
+class TestPrOti006Backup:
     def complete(self, case: Case, decision: str | None = None) -> None:
-        case_task_complete(task_id=open_task(case).pk, actor=self.manager, decision=decision)
+        task_complete(task_id=open_task(case).pk, actor=self.manager, decision=decision)
 
-    def test_call_activity_runs_pr_oti_005_as_a_child_case_and_the_parent_waits(self):
+    def test_activity_10_generates_the_backup_itself_and_starts_no_pr_oti_005_case(self):
+        # 000:506: the backup "de acuerdo al" PR.OTI.005 is its .PST export, not a baja of the mailbox.
         self.manager = person("MVCS", "responsable_plataforma_correo")
         parent = case_start(
             procedure_code="PR.OTI.006",
@@ -191,27 +192,18 @@ class TestPrOti006CallsPrOti005:
         self.complete(parent)  # 1. reception
         self.complete(parent, "SI")  # 2. is a user of the MVCS
         self.complete(parent, "NO")  # 3. no backup exists
-        self.complete(parent, "SI")  # 9. a backup can be generated -> 10. call PR.OTI.005
+        self.complete(parent, "SI")  # 9. a backup can be generated -> 10. generate it
 
-        call_task = open_task(parent)
-        assert call_task.activity == 10
-        child = parent.children.get()
-        assert child.procedure_version.code == "PR.OTI.005"
-        assert child.parent_task == call_task
-        with pytest.raises(ConflictError, match="espera"):
-            self.complete(parent)
-
-        analyst = person("MVCS", "analista_mesa_servicios")
-        case_task_complete(task_id=open_task(child).pk, actor=analyst)
-        for _ in range(3):
-            case_task_complete(task_id=open_task(child).pk, actor=self.manager)
-        child.refresh_from_db()
-        assert child.status == Case.Status.CLOSED
-
-        # The parent resumed by itself at activity 4 (link generation), as the ficha routes 10 -> 4.
-        call_task.refresh_from_db()
-        assert call_task.status == CaseTask.Status.COMPLETED
-        assert open_task(parent).activity == 4
+        backup = open_task(parent)
+        assert backup.activity == 10
+        with pytest.raises(InvalidInputError) as refused:
+            case_services.case_task_complete(task_id=backup.pk, actor=self.manager)
+        assert "backup_correo_pst" in refused.value.field_errors
+        self.complete(parent)  # 10. with its record
+        assert not parent.children.exists()
+        assert not Case.objects.filter(procedure_version__code="PR.OTI.005", parent=parent).exists()
+        assert parent.records.filter(record_id="backup_correo_pst").exists()
+        assert open_task(parent).activity == 4  # 10 -> 4, as the seed routes
 
     def test_link_validity_and_consent_window_run_from_their_events(self):
         self.manager = person("MVCS", "responsable_plataforma_correo")
@@ -230,7 +222,7 @@ class TestPrOti006CallsPrOti005:
             # the user now, and their 24 h run from it (the mail with the link is the manager's task of 6)
         sent = case.tasks.get(activity=6, role_code="responsable_plataforma_correo")
         with time_machine.travel(t0 + dt.timedelta(hours=2), tick=False):
-            case_task_complete(task_id=sent.pk, actor=self.manager)
+            task_complete(task_id=sent.pk, actor=self.manager)
 
         due = {d.time_rule: d.due_at for d in case.deadlines.all()}
         assert due["vigencia_link_5d"] == dt.datetime(2026, 7, 29, 23, 59, 59, tzinfo=LIMA)
@@ -259,7 +251,7 @@ def test_validity_windows_expire_by_themselves():
             procedure_code="PR.OTI.006", requester=manager, inputs={"identificador_requerimiento": "B"}
         )
         for decision in (None, "SI", "SI", None):
-            case_task_complete(task_id=open_task(case).pk, actor=manager, decision=decision)
+            task_complete(task_id=open_task(case).pk, actor=manager, decision=decision)
     link = case.deadlines.get(time_rule="vigencia_link_5d")
 
     assert deadlines_expire(now=link.due_at) == 0
@@ -275,7 +267,7 @@ def test_a_notification_is_marked_read_once_and_only_by_its_person():
 
     analyst = person("MVCS", "analista_mesa_servicios")
     case = start_baja()
-    case_task_complete(task_id=open_task(case).pk, actor=analyst)
+    task_complete(task_id=open_task(case).pk, actor=analyst)
     oficial = person("MVCS", "oficial_seguridad")
     notification = Notification.objects.get(person=oficial, case=case)
 

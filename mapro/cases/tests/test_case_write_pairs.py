@@ -35,7 +35,8 @@ Write = Callable[[str, dict[str, requests.Session], Case, CaseTask], requests.Re
 
 
 def _complete(url, sessions, case, task):
-    return sessions["analista"].post(f"{url}/api/v1/tasks/{task.pk}/complete/", json={}, timeout=60)
+    body = {"data": {"correo_baja": {"observaciones": "Correo de OGGRH"}}}  # activity 1 and its record
+    return sessions["analista"].post(f"{url}/api/v1/tasks/{task.pk}/complete/", json=body, timeout=60)
 
 
 def _claim(url, sessions, case, task):

@@ -68,8 +68,17 @@ def api_session(someone: Person) -> requests.Session:
     return session
 
 
+# What completing each activity of PR.OTI.005 requires: the record it produces.
+RECORDS = {
+    1: {"correo_baja": {"observaciones": "Correo de OGGRH"}},
+    2: {},
+    3: {"respaldo_pst": {"observaciones": "PST 2 GB"}},
+    4: {"correo_culminacion": {"observaciones": "Correo de culminación"}},
+}
+
+
 def complete_at_once(
-    url: str, sessions: list[requests.Session]
+    url: str, sessions: list[requests.Session], body: dict | None = None
 ) -> list[tuple[float, float, requests.Response]]:
     """POST the same completion from every session at the same instant."""
     barrier = threading.Barrier(len(sessions))
@@ -78,7 +87,7 @@ def complete_at_once(
     def post(i: int) -> None:
         barrier.wait()
         sent = time.monotonic()
-        response = sessions[i].post(url, json={}, timeout=60)
+        response = sessions[i].post(url, json=body or {}, timeout=60)
         results[i] = (sent, time.monotonic(), response)
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(len(sessions))]
@@ -103,7 +112,8 @@ def test_two_holders_complete_the_same_task_at_once_and_only_one_advances_the_ca
         case = case_start(procedure_code="PR.OTI.005", requester=first, inputs=BAJA)
         task = case.tasks.get(status=CaseTask.Status.OPEN)
 
-        results = complete_at_once(f"{api_url}/api/v1/tasks/{task.pk}/complete/", sessions)
+        body = {"data": RECORDS[task.activity]}
+        results = complete_at_once(f"{api_url}/api/v1/tasks/{task.pk}/complete/", sessions, body)
 
         (sent_a, answered_a, _), (sent_b, answered_b, _) = results
         assert sent_a < answered_b and sent_b < answered_a, "the two requests did not overlap"
@@ -177,7 +187,7 @@ def test_clients_on_different_cases_of_one_entity_never_fail_each_other(api_url)
                 (task,) = case["open_tasks"] if "open_tasks" in case else case["tasks"]
                 role = "analista_mesa_servicios" if op == 1 else "responsable_plataforma_correo"
                 response = sessions[role].post(
-                    f"{api_url}/api/v1/tasks/{task['id']}/complete/", json={"data": {}}, timeout=60
+                    f"{api_url}/api/v1/tasks/{task['id']}/complete/", json={"data": RECORDS[op]}, timeout=60
                 )
                 expected = 200
             if response.status_code != expected:

@@ -28,8 +28,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask
-from mapro.cases.services import case_start, case_task_complete, sync
+from mapro.cases.services import case_start, sync
 from mapro.cases.services import cases as case_services
+from mapro.catalogue.tests.sample_data import task_complete
 from mapro.core.errors import ConflictError
 
 from .conftest import person
@@ -75,7 +76,9 @@ def killed_before_commit(**event):
 
 
 case_services.audit_event_record = killed_before_commit
-case_services.case_task_complete(task_id=task_id, actor=Person.objects.get(pk=actor_id))
+from mapro.catalogue.tests.sample_data import task_complete  # with the records the activity requires
+
+task_complete(task_id=task_id, actor=Person.objects.get(pk=actor_id))
 sys.exit("case_task_complete returned: the process was not killed")
 """
 
@@ -187,9 +190,9 @@ def test_a_process_killed_before_the_commit_leaves_the_case_as_it_was(dedicated_
     assert "OK" in capsys.readouterr().out
 
     # Completing it again works, once.
-    case_task_complete(task_id=task.pk, actor=analyst)
+    task_complete(task_id=task.pk, actor=analyst)
     with pytest.raises(ConflictError, match="ya fue completada"):
-        case_task_complete(task_id=task.pk, actor=analyst)
+        task_complete(task_id=task.pk, actor=analyst)
     assert_completed_once(case=case, task=task)
     call_command("audit", "verify")
     assert "OK" in capsys.readouterr().out
@@ -241,8 +244,8 @@ def test_an_exception_in_the_middle_of_a_completion_changes_nothing(where, monke
     with monkeypatch.context() as patch:
         patch.setattr(module, name, failing(getattr(module, name)))
         with pytest.raises(Boom):
-            case_task_complete(task_id=task.pk, actor=analyst)
+            task_complete(task_id=task.pk, actor=analyst)
 
     assert database_state(case=case) == before
-    case_task_complete(task_id=task.pk, actor=analyst)
+    task_complete(task_id=task.pk, actor=analyst)
     assert_completed_once(case=case, task=task)

@@ -14,6 +14,7 @@ from mapro.cases import services
 from mapro.cases.access import procedure_access
 from mapro.cases.models import Attachment
 from mapro.catalogue.models import ProcedureVersion
+from mapro.catalogue.tests.sample_data import task_complete
 
 from .conftest import person
 
@@ -81,7 +82,7 @@ def test_evidence_uploaded_before_the_migration_gets_its_activitys_restriction(s
     analyst, manager = person("MVCS", "analista_mesa_servicios"), person("MVCS", MANAGER)
     case = services.case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=INPUTS)
     for activity, actor in ((1, analyst), (2, manager), (3, manager)):
-        services.case_task_complete(task_id=case.tasks.get(activity=activity).pk, actor=actor)
+        task_complete(task_id=case.tasks.get(activity=activity).pk, actor=actor)
     # As the task page stored it before: right after the completion, without its task.
     old = services.case_attachment_add(
         case_id=case.pk, actor=manager, upload=SimpleUploadedFile("a.pst", b"x")
@@ -102,10 +103,10 @@ def test_attachments_through_the_api_follow_their_activitys_restriction(settings
         person("MVCS", role) for role in ("analista_mesa_servicios", MANAGER, "oficial_seguridad")
     )
     case = services.case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=INPUTS)
-    services.case_task_complete(task_id=case.tasks.get(activity=1).pk, actor=analyst)
-    services.case_task_complete(task_id=case.tasks.get(activity=2).pk, actor=manager)
+    task_complete(task_id=case.tasks.get(activity=1).pk, actor=analyst)
+    task_complete(task_id=case.tasks.get(activity=2).pk, actor=manager)
     backup_task = case.tasks.get(activity=3)
-    services.case_task_complete(task_id=backup_task.pk, actor=manager)
+    task_complete(task_id=backup_task.pk, actor=manager)
     url = f"/api/v1/cases/{case.number}/attachments/"
 
     backup = api(manager).post(

@@ -17,6 +17,8 @@ from mapro.catalogue.definition.schema import (
     END,
     Activity,
     ActivityKind,
+    Call,
+    CallInput,
     Completion,
     Definition,
     ExpiryAction,
@@ -246,7 +248,7 @@ class _Builder:
                 caption=activity.name,
                 role=activity.role,
                 activity=activity.n,
-                documentation=f"{activity.description}\n\n{self.responsibles(activity)}",
+                documentation=self.documentation(activity),
                 called_process=process_id(activity.call.procedure) if activity.call is not None else None,
             )
         )
@@ -394,6 +396,12 @@ class _Builder:
         for target in targets:
             self.add_edge(node_id, target, label=action.branch)
 
+    def documentation(self, activity: Activity) -> str:
+        text = f"{activity.description}\n\n{self.responsibles(activity)}"
+        if activity.call is not None:  # what the called case starts with, so the model says it too
+            text += "\n\n" + call_summary(activity.call, {r.id: r.name for r in self.d.records})
+        return text
+
     def target_id(self, target: int | str, outcome: str | None, *, source: int | None = None) -> str:
         """The node an arrow from activity `source` enters: the join gateway, when `source` ends a branch."""
         if target != END:
@@ -452,3 +460,21 @@ def _iso_duration(rule: TimeRule) -> str:
     if rule.unit == TimeUnit.MONTHS:
         return f"P{n}M"
     return f"P{n}Y"
+
+
+def call_summary(call: Call, records: dict[str, str]) -> str:
+    """The call in words: the procedure, its flow, whether the caller waits, and each input it passes."""
+    wait = "y espera su conclusión" if call.wait else "sin esperar su conclusión"
+    flow = f" (flujo {call.flow})" if call.flow else ""
+    text = f"Ejecuta el procedimiento {call.procedure}{flow} {wait}."
+    if call.inputs:
+        text += " Le pasa: " + "; ".join(_call_input(mapping, records) for mapping in call.inputs) + "."
+    return text
+
+
+def _call_input(mapping: CallInput, records: dict[str, str]) -> str:
+    if mapping.source is None:
+        return f"{mapping.input} = {mapping.value}"
+    head, name = mapping.source.split(".", 1)
+    origin = f"la entrada {name}" if head == "inputs" else f"el campo {name} de «{records.get(head, head)}»"
+    return f"{mapping.input} ← {origin}"

@@ -74,13 +74,15 @@ def load_catalogue(
     *,
     known_codes: Iterable[str] = (),
     known_calls: Mapping[str, Iterable[str]] | None = None,
+    known_definitions: Mapping[str, Definition] | None = None,
 ) -> Catalogue:
     """
     Read every definition under `paths` and check it, alone and against the others.
 
     `known_codes` are procedure codes that exist outside `paths` (already in the database, or the rest of
     the repository), so a file can be validated on its own and still call another procedure; `known_calls`
-    are the procedures each of those calls, so a cycle that closes through them is found too.
+    are the procedures each of those calls, so a cycle that closes through them is found too;
+    `known_definitions` are those procedures' definitions, so a call's input mapping is checked against them.
     """
     catalogue = Catalogue()
     loaded: list[LoadedDefinition] = []
@@ -103,8 +105,10 @@ def load_catalogue(
         seen.setdefault(code, item.source.path)
     all_codes = set(seen) | set(known_codes)
 
+    by_code = dict(known_definitions or {})
+    by_code.update({item.definition.code: item.definition for item in loaded})
     for item in loaded:
-        errors = definition_errors(item.source, item.definition, all_codes)
+        errors = definition_errors(item.source, item.definition, all_codes, by_code)
         if errors:
             catalogue.errors.extend(errors)
         elif seen[item.definition.code] == item.source.path:
@@ -162,8 +166,14 @@ def call_cycle_errors(
     return errors
 
 
-def definition_errors(source: SourceFile, d: Definition, all_codes: set[str]) -> list[DefinitionError]:
-    checker = _Checker(source, d, all_codes)
+def definition_errors(
+    source: SourceFile,
+    d: Definition,
+    all_codes: set[str],
+    definitions: Mapping[str, Definition] | None = None,
+) -> list[DefinitionError]:
+    """Errors of one definition; `definitions` (by code) lets its calls be checked against the callee."""
+    checker = _Checker(source, d, all_codes, definitions or {})
     checker.run()
     return checker.errors
 
@@ -188,10 +198,17 @@ def process_map_errors(item: LoadedProcessMap, all_codes: set[str]) -> list[Defi
 
 
 class _Checker:
-    def __init__(self, source: SourceFile, definition: Definition, all_codes: set[str]) -> None:
+    def __init__(
+        self,
+        source: SourceFile,
+        definition: Definition,
+        all_codes: set[str],
+        definitions: Mapping[str, Definition],
+    ) -> None:
         self.source = source
         self.d = definition
         self.all_codes = all_codes
+        self.definitions = definitions
         self.errors: list[DefinitionError] = []
         self.numbers = {a.n for a in definition.activities}
         self.roles = {r.id for r in definition.roles}
@@ -212,6 +229,8 @@ class _Checker:
         self.check_activity_references()
         self.check_events_and_time_rules()
         self.check_records_and_formats()
+        self.check_flows_of_inputs_and_periodicity()
+        self.check_call_inputs()
         self.check_raci()
         self.check_indicators()
         if not self.errors:  # the graph is only meaningful once every reference resolves
@@ -398,6 +417,98 @@ class _Checker:
         for i, fmt in enumerate(self.d.formats):
             if fmt.id not in used:
                 self.fail(("formats", i, "id"), f"el formato {fmt.id} no lo produce ningún registro")
+            self._check_field_activities(fmt, ("formats", i, "fields"))
+
+    def _check_field_activities(self, fmt: Format, loc: Loc) -> None:
+        """A field filled at a given activity: that activity produces a record of this format."""
+        records = {r.id for r in self.d.records if r.format == fmt.id}
+        producers = {a.n for a in self.d.activities if records & set(a.records)}
+        for j, f in enumerate(fmt.fields):
+            if f.activity is not None and f.activity not in producers:
+                shown = ", ".join(map(str, sorted(producers))) or "ninguna"
+                self.fail(
+                    (*loc, j, "activity"),
+                    f"la actividad {f.activity} no produce un registro del formato {fmt.id} "
+                    f"(lo producen: {shown})",
+                )
+
+    def check_flows_of_inputs_and_periodicity(self) -> None:
+        flows = {f.id for f in self.d.flows}
+        known = ", ".join(sorted(flows)) or "el procedimiento no tiene flujos"
+        for i, item in enumerate(self.d.inputs):
+            for j, flow in enumerate(item.flows):
+                if flow not in flows:
+                    self.fail(("inputs", i, "flows", j), f"flujo desconocido: {flow} ({known})")
+        seen: set[str | None] = set()
+        for i, periodicity in enumerate(self.d.periodicity):
+            if periodicity.flow is not None and periodicity.flow not in flows:
+                self.fail(("periodicity", i, "flow"), f"flujo desconocido: {periodicity.flow} ({known})")
+            if periodicity.flow in seen:
+                which = f"el flujo {periodicity.flow}" if periodicity.flow else "el procedimiento"
+                self.fail(("periodicity", i, "flow"), f"{which} ya tiene periodicidad: una por flujo")
+            seen.add(periodicity.flow)
+        if len(self.d.periodicity) > 1 and None in seen:
+            self.fail(("periodicity",), "con varias periodicidades, cada una indica su 'flow'")
+
+    def check_call_inputs(self) -> None:
+        for i, activity in enumerate(self.d.activities):
+            call = activity.call
+            if call is not None and call.wait and activity.records:
+                self.fail(
+                    ("activities", i, "records"),
+                    "una llamada que espera el cierre del expediente llamado no produce registros: la "
+                    "solicitud que lo inicia es otra actividad (o use wait: false)",
+                )
+            callee = self.definitions.get(call.procedure) if call is not None else None
+            if callee is None:  # no call, or a procedure known only by its code: nothing to compare
+                continue
+            loc: Loc = ("activities", i, "call")
+            flows = {f.id for f in callee.flows}
+            if call.flow is None and flows:
+                self.fail(
+                    (*loc, "flow"),
+                    f"{callee.code} tiene varios flujos: indique cuál inicia ({', '.join(sorted(flows))})",
+                )
+            elif call.flow is not None and call.flow not in flows:
+                known = ", ".join(sorted(flows)) or "no tiene flujos"
+                self.fail((*loc, "flow"), f"flujo desconocido en {callee.code}: {call.flow} ({known})")
+            callee_inputs = {item.id: item for item in callee.inputs}
+            mapped = set()
+            for j, mapping in enumerate(call.inputs):
+                if mapping.input not in callee_inputs:
+                    self.fail(
+                        (*loc, "inputs", j, "input"), f"{callee.code} no tiene la entrada {mapping.input}"
+                    )
+                if mapping.input in mapped:
+                    self.fail((*loc, "inputs", j, "input"), f"entrada asignada dos veces: {mapping.input}")
+                mapped.add(mapping.input)
+                if mapping.source is not None:
+                    self._check_source(mapping.source, (*loc, "inputs", j, "source"))
+            for item in callee.inputs:
+                in_flow = not item.flows or call.flow in item.flows
+                if item.mandatory and in_flow and item.id not in mapped:
+                    self.fail(
+                        (*loc, "inputs"),
+                        f"falta la entrada obligatoria {item.id} de {callee.code} ({item.element})",
+                    )
+
+    def _check_source(self, path: str, loc: Loc) -> None:
+        """`inputs.<id>`: an input of this procedure; `<record>.<field>`: a field of a record it produces."""
+        head, name = path.split(".", 1)
+        if head == "inputs":
+            if name not in {item.id for item in self.d.inputs}:
+                self.fail(loc, f"el procedimiento no tiene la entrada {name}")
+            return
+        produced = {r for a in self.d.activities for r in a.records}
+        record = next((r for r in self.d.records if r.id == head), None)
+        if record is None or head not in produced:
+            self.fail(loc, f"ninguna actividad produce el registro {head}")
+            return
+        fields = {"observaciones"}
+        if record.format is not None and record.format in self.formats:
+            fields = {f.id for f in format_by_id(self.d, record.format).fields}
+        if name not in fields:
+            self.fail(loc, f"el registro {head} no tiene el campo {name}")
 
     def check_raci(self) -> None:
         for i, row in enumerate(self.d.raci):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from mapro.catalogue.compiler import render_svg
+from mapro.catalogue.compiler.graph import call_summary
 from mapro.catalogue.definition.schema import (
     END,
     REQUESTER,
@@ -30,6 +31,7 @@ from mapro.catalogue.definition.schema import (
     FormatField,
     Frequency,
     Indicator,
+    Input,
     RaciLetter,
     TimeRule,
     TimeRuleMeaning,
@@ -334,7 +336,7 @@ def ficha_content(definition: Definition) -> FichaContent:
             InputRow(
                 element=i.element,
                 provider=i.provider or "—",
-                mandatory=_yes_no(i.mandatory),
+                mandatory=_input_mandatory(d, i),
                 type=FIELD_TYPE_LABELS[i.type],
                 choices=i.choices,
                 note=i.note,
@@ -454,7 +456,10 @@ def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityR
         description=activity.description,
         role=_responsibles(names, activity),
         unit=names.unit(activity.unit or role.unit) if activity.unit or role.unit else "—",
-        records=[names.records.get(r, r) for r in activity.records],
+        records=[
+            names.records.get(r, r) + (" (opcional)" if r in activity.optional_records else "")
+            for r in activity.records
+        ],
         systems=[*activity.systems, *channel],
         time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == activity.n],
         flow=[*_flow_notes(d, names, activity), *_informs_notes(names, activity)],
@@ -486,8 +491,7 @@ def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
     if activity.when is not None:
         notes.append(f"Solo se realiza si: {condition_text(activity.when)}; si no, el sistema la omite.")
     if activity.call is not None:
-        wait = "y espera su conclusión" if activity.call.wait else "sin esperar su conclusión"
-        notes.append(f"Ejecuta el procedimiento {activity.call.procedure} {wait}.")
+        notes.append(call_summary(activity.call, names.records))
     if activity.decision is not None:
         notes.append(f"Decisión: {activity.decision.question} (ver sección Decisiones).")
         return notes
@@ -513,6 +517,13 @@ def _flow_start(start: int | list[int]) -> str:
         return f"Inicia en la actividad {numbers[0]}"
     listed = ", ".join(str(n) for n in numbers[:-1])
     return f"Inicia a la vez (en paralelo) en las actividades {listed} y {numbers[-1]}"
+
+
+def _input_mandatory(d: Definition, item: Input) -> str:
+    if not item.mandatory or not item.flows:
+        return _yes_no(item.mandatory)
+    names = {f.id: f.name for f in d.flows}
+    return "Sí, en el flujo: " + "; ".join(names.get(flow, flow) for flow in item.flows)
 
 
 def _amount(rule: TimeRule) -> str:
@@ -677,7 +688,7 @@ def _field_rows(fields: list[FormatField], *, depth: int) -> list[FieldRow]:
             FieldRow(
                 label=f.label,
                 type=FIELD_TYPE_LABELS[f.type],
-                required=_yes_no(f.required),
+                required=_yes_no(f.required) + (f", en la actividad {f.activity}" if f.activity else ""),
                 choices="; ".join(f.choices) or "—",
                 help=f.help or "",
                 depth=depth,

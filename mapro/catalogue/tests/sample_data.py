@@ -33,16 +33,36 @@ def sample(field: FormatField) -> Any:
 
 
 def record_data(d: Definition, activity: int) -> dict:
-    """A value for every field of every formatted record the activity produces."""
+    """
+    What completing the activity requires for each record it produces: a value for every field of the
+    format the activity fills, or observations for a record without a format.
+    """
     data = {}
     for record_id in d.activity(activity).records:
         record = next(r for r in d.records if r.id == record_id)
         if record.format:
             fmt = next(f for f in d.formats if f.id == record.format)
-            data[record_id] = {f.id: sample(f) for f in fmt.fields}
+            data[record_id] = {f.id: sample(f) for f in fmt.fields if f.activity in (None, activity)}
+        else:
+            data[record_id] = {"observaciones": f"Registro {record_id} de prueba"}
     return data
 
 
 def start_inputs(d: Definition) -> dict:
     fields = [FormatField(id=i.id, label=i.element, type=i.type, choices=i.choices) for i in d.inputs]
     return {f.id: sample(f) for f in fields}
+
+
+def task_complete(*, task_id: int, actor: Any, data: dict | None = None, **kwargs: Any) -> Any:
+    """
+    Complete a task as a person would: with the records its activity requires (these sample values, unless
+    the test gives its own `data`).
+    """
+    from mapro.cases.models import CaseTask
+    from mapro.cases.selectors import case_definition
+    from mapro.cases.services import case_task_complete
+
+    if data is None:
+        task = CaseTask.objects.select_related("case").get(pk=task_id)
+        data = record_data(case_definition(case=task.case), task.activity)
+    return case_task_complete(task_id=task_id, actor=actor, data=data, **kwargs)

@@ -37,13 +37,13 @@ from hypothesis import strategies as st
 
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.selectors import case_definition
-from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services import case_start
 from mapro.catalogue.definition import Definition, LoadedDefinition, load_catalogue
 from mapro.catalogue.definition.schema import END
 from mapro.catalogue.definition.validation import procedure_calls
 from mapro.catalogue.selectors import catalogue_from_repository
 from mapro.catalogue.services import CatalogueInvalidError, procedure_versions_load
-from mapro.catalogue.tests.sample_data import record_data, start_inputs
+from mapro.catalogue.tests.sample_data import record_data, start_inputs, task_complete
 from mapro.organization.models import Entity, Person, Role, RoleAssignment
 
 FUZZ_EXAMPLES = int(os.environ.get("MAPRO_FUZZ_EXAMPLES", "150"))
@@ -242,7 +242,7 @@ def run_case(d: Definition) -> str | None:
         if task is None:
             return f"el expediente quedó {case.status} sin tareas abiertas"
         task_definition = case_definition(case=task.case)
-        case_task_complete(
+        task_complete(
             task_id=task.pk,
             actor=actor_for(task.case.entity),
             decision=branch_to_end(task_definition, task.activity),

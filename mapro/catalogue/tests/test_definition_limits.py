@@ -35,40 +35,47 @@ def reported(path: Path, line: int, field: str, message: str) -> str:
 
 # --- calls in a cycle ------------------------------------------------------------------------------------
 
-CALL_006 = (
-    "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
-    "    kind: call\n    call: {procedure: PR.OTI.006}\n    role: responsable_plataforma_correo\n"
-    "    records: [respaldo_pst]\n",
+CALL_003 = (
+    "    kind: notification\n    role: especialista_cc\n",
+    "    kind: call\n    call: {procedure: S.04.02.02_P, wait: false,"
+    " inputs: [{input: software_construido, value: x}]}\n"
+    "    role: especialista_cc\n",
 )
 
 
+def s_04_02_03_calling(tmp_path: Path, old: str, new: str) -> Path:
+    """S.04.02.03_P whose first activity is a call (wait: false, its request is the activity's records)."""
+    text = (PROCEDURES / "senace" / "S_04_02_03_P.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "S_04_02_03_P.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
 def test_a_call_cycle_through_the_repository_is_refused(tmp_path, capsys):
-    # PR.OTI.006 (in the repository) calls PR.OTI.005: 005 calling 006 would start child cases for ever.
-    path = broken(tmp_path, *CALL_006)
+    # S.04.02.02_P (in the repository) calls S.04.02.03_P: 03 calling 02 would start child cases for ever.
+    path = s_04_02_03_calling(tmp_path, *CALL_003)
 
     err = validate(path, capsys)
 
-    line = line_of(path, "call: {procedure: PR.OTI.006}")
+    line = line_of(path, "call: {procedure: S.04.02.02_P")
     message = (
-        "llamadas en ciclo: PR.OTI.005 → PR.OTI.006 → PR.OTI.005 "
+        "llamadas en ciclo: S.04.02.03_P → S.04.02.02_P → S.04.02.03_P "
         "(un procedimiento no puede volver a llamarse)"
     )
-    assert reported(path, line, "activities[2].call.procedure", message) in err, err
+    assert reported(path, line, "activities[0].call.procedure", message) in err, err
 
 
 def test_a_call_cycle_among_files_validated_together_is_refused(tmp_path):
     # S.04.02.01_P calls 02, which calls 03; 03 calling 01 closes a cycle of three procedures.
-    for name in ("S_04_02_01_P.yaml", "S_04_02_02_P.yaml", "S_04_02_03_P.yaml"):
+    for name in ("S_04_02_01_P.yaml", "S_04_02_02_P.yaml"):
         shutil.copy(PROCEDURES / "senace" / name, tmp_path / name)
-    path = tmp_path / "S_04_02_03_P.yaml"
-    text = path.read_text(encoding="utf-8")
-    old = "  - n: 1\n"
-    start = text.index(old)
-    kind_at = text.index("    kind: ", start)
-    kind_end = text.index("\n", kind_at) + 1
-    path.write_text(
-        text[:kind_at] + "    kind: call\n    call: {procedure: S.04.02.01_P}\n" + text[kind_end:],
-        encoding="utf-8",
+    s_04_02_03_calling(
+        tmp_path,
+        CALL_003[0],
+        "    kind: call\n    call: {procedure: S.04.02.01_P, wait: false,"
+        " inputs: [{input: requerimiento, value: x}]}\n"
+        "    role: especialista_cc\n",
     )
 
     catalogue = load_catalogue([tmp_path])
@@ -81,12 +88,14 @@ def test_a_call_cycle_among_files_validated_together_is_refused(tmp_path):
 
 @pytest.mark.django_db
 def test_a_call_cycle_through_the_loaded_catalogue_is_not_loaded(tmp_path):
-    procedure_versions_load()  # PR.OTI.006, which calls PR.OTI.005, is in the database
-    path = broken(tmp_path, *CALL_006)
-    catalogue = load_catalogue([path], known_codes={"PR.OTI.006"})  # validated as if 006 had no calls
+    procedure_versions_load()  # S.04.02.02_P, which calls S.04.02.03_P, is in the database
+    path = s_04_02_03_calling(tmp_path, *CALL_003)
+    catalogue = load_catalogue([path], known_codes={"S.04.02.02_P"})  # validated as if 02 had no calls
     assert catalogue.ok, catalogue.errors
 
-    with pytest.raises(CatalogueInvalidError, match=re.escape("llamadas en ciclo: PR.OTI.005 → PR.OTI.006")):
+    with pytest.raises(
+        CatalogueInvalidError, match=re.escape("llamadas en ciclo: S.04.02.03_P → S.04.02.02_P")
+    ):
         procedure_versions_load(catalogue=catalogue)
 
 
@@ -94,7 +103,11 @@ def test_a_call_cycle_through_the_loaded_catalogue_is_not_loaded(tmp_path):
 def test_a_call_to_a_procedure_not_loaded_is_not_loaded(tmp_path):
     # Validated against codes said to exist, loaded into a database that lacks them: the case would fail
     # when it reached the call. (A code no database of the suite holds: other tests load the catalogue.)
-    path = broken(tmp_path, CALL_006[0], CALL_006[1].replace("PR.OTI.006", "PR.OTI.999"))
+    path = broken(
+        tmp_path,
+        "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n",
+        "    kind: call\n    call: {procedure: PR.OTI.999}\n    role: responsable_plataforma_correo\n",
+    )
     catalogue = load_catalogue([path], known_codes={"PR.OTI.999"})
 
     with pytest.raises(

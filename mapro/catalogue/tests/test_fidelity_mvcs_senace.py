@@ -151,14 +151,23 @@ def test_pr_oti_006_consent_window(catalogue):
     )
 
 
-def test_pr_oti_006_generar_backup_calls_pr_oti_005(catalogue):
+def test_pr_oti_006_generar_backup_is_the_pst_export_not_a_call_to_pr_oti_005(catalogue):
+    # 000:506 "de acuerdo al" PR.OTI.005: its activity 3 (.PST export), not the baja (000:220, 446).
     d = definition(catalogue, "PR.OTI.006")
     activity = d.activity(10)
     assert activity.name == "Generar Backup"
-    assert activity.kind == ActivityKind.CALL
-    assert activity.call.procedure == "PR.OTI.005"
+    assert activity.kind == ActivityKind.TASK and activity.call is None
+    assert activity.records == ["backup_correo_pst"]
     assert activity.next == 4  # "Pasa a la actividad 04"
-    assert "PR.OTI.005" in catalogue.definitions
+
+
+def test_pr_oti_006_supervision(catalogue):
+    # 000:515-517 (the seed's last line has no newline).
+    supervision = definition(catalogue, "PR.OTI.006").supervision
+    assert supervision.role == "oficial_seguridad"
+    assert supervision.frequency == "quarterly"
+    assert "cada tres (03) meses un informe a la OTI" in supervision.text
+    assert "presentar a la OGEI un informe de cumplimiento" in supervision.text
 
 
 def test_pr_oti_006_raci(catalogue):

@@ -36,6 +36,17 @@ def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 KIND_TASK_2 = "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n"
+TASK_3 = "    kind: task\n    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n"
+
+
+def call_3(extra: str, *, wait: str = "false") -> str:
+    """Activity 3 of PR.OTI.005 as a call to S.04.02.02_P (in the repository), with `extra` call keys."""
+    return (
+        f"    kind: call\n    call: {{procedure: S.04.02.02_P, wait: {wait}{extra}}}\n"
+        "    role: responsable_plataforma_correo\n    records: [respaldo_pst]\n"
+    )
+
+
 CASES = {
     "unknown_role": (
         "    role: analista_mesa_servicios\n    records: [correo_baja]",
@@ -209,6 +220,66 @@ CASES = {
         "    amount: 4\n    on_expiry: {action: complete}\n",
         "on_expiry: {action: complete}",
         "time_rules[0].on_expiry.action: la acción 'complete' necesita la 'activity' de la regla",
+    ),
+    # Calls that pass data (issue 11, item 6): checked against the called procedure's definition.
+    "call_leaves_a_mandatory_input_unmapped": (
+        TASK_3,
+        call_3(""),
+        "call: {procedure: S.04.02.02_P, wait: false}",
+        "activities[2].call.inputs: falta la entrada obligatoria software_construido de S.04.02.02_P "
+        "(Software diseñado (construido))",
+    ),
+    "call_maps_an_input_the_callee_lacks": (
+        TASK_3,
+        call_3(
+            ", inputs: [{input: software_construido, source: inputs.cuenta_correo}, "
+            "{input: programa, value: x}]"
+        ),
+        "input: programa",
+        "activities[2].call.inputs[1].input: S.04.02.02_P no tiene la entrada programa",
+    ),
+    "call_source_no_activity_produces": (
+        TASK_3,
+        call_3(", inputs: [{input: software_construido, source: acta.nombre}]"),
+        "source: acta.nombre",
+        "activities[2].call.inputs[0].source: ninguna actividad produce el registro acta",
+    ),
+    "call_source_unknown_input": (
+        TASK_3,
+        call_3(", inputs: [{input: software_construido, source: inputs.sistema}]"),
+        "source: inputs.sistema",
+        "activities[2].call.inputs[0].source: el procedimiento no tiene la entrada sistema",
+    ),
+    "call_to_an_unknown_flow": (
+        TASK_3,
+        call_3(", flow: nocturno, inputs: [{input: software_construido, value: x}]"),
+        "flow: nocturno",
+        "activities[2].call.flow: flujo desconocido en S.04.02.02_P: nocturno (no tiene flujos)",
+    ),
+    "call_that_waits_produces_records": (
+        TASK_3,
+        call_3(", inputs: [{input: software_construido, value: x}]", wait="true"),
+        "records: [respaldo_pst]",
+        "activities[2].records: una llamada que espera el cierre del expediente llamado no produce registros",
+    ),
+    # Inputs and schedules per flow (item 7).
+    "input_of_an_unknown_flow": (
+        "    mandatory: true\n",
+        "    mandatory: true\n    flows: [nocturno]\n",
+        "flows: [nocturno]",
+        "inputs[0].flows[0]: flujo desconocido: nocturno (el procedimiento no tiene flujos)",
+    ),
+    "periodicity_of_an_unknown_flow": (
+        "periodicity: []\n",
+        "periodicity:\n  - {flow: nocturno, frequency: daily, text: Cada noche}\n",
+        "flow: nocturno",
+        "periodicity[0].flow: flujo desconocido: nocturno (el procedimiento no tiene flujos)",
+    ),
+    "two_periodicities_for_the_procedure": (
+        "periodicity: []\n",
+        "periodicity:\n  - {frequency: daily, text: Diario}\n  - {frequency: monthly, text: Mensual}\n",
+        "frequency: monthly",
+        "periodicity[1].flow: el procedimiento ya tiene periodicidad: una por flujo",
     ),
 }
 YAML_SYNTAX = (
@@ -480,3 +551,20 @@ def test_a_time_rule_condition_on_a_record_made_only_later_is_refused(tmp_path, 
         "ocurrir antes"
     )
     assert f"{path}:{line}: {message}" in err, err
+
+
+def test_a_format_field_names_an_activity_that_produces_its_record(tmp_path, capsys):
+    # Item 7: a field filled at an activity that does not produce a record of its format.
+    path = broken(tmp_path, "  - id: respaldo_pst\n", "  - id: respaldo_pst\n    format: acta_respaldo\n")
+    text = path.read_text(encoding="utf-8").replace(
+        "periodicity: []\n",
+        "periodicity: []\nformats:\n  - id: acta_respaldo\n    name: Acta de respaldo\n    fields:\n"
+        "      - {id: tamano, label: Tamaño, activity: 2}\n",
+    )
+    path.write_text(text, encoding="utf-8")
+
+    err = validate(path, capsys)
+
+    line = line_of(path, "{id: tamano, label: Tamaño, activity: 2}")
+    message = "la actividad 2 no produce un registro del formato acta_respaldo (lo producen: 3)"
+    assert f"{path}:{line}: formats[0].fields[0].activity: {message}" in err, err

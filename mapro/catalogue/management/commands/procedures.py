@@ -70,7 +70,12 @@ class Command(BaseCommand):
         # Files given alone are checked against the rest of the repository: calls to it, cycles through it.
         repository = {} if not paths else catalogue_from_repository().definitions
         known_calls = {code: procedure_calls(item.definition) for code, item in repository.items()}
-        catalogue = load_catalogue(targets, known_codes=set(repository), known_calls=known_calls)
+        catalogue = load_catalogue(
+            targets,
+            known_codes=set(repository),
+            known_calls=known_calls,
+            known_definitions={code: item.definition for code, item in repository.items()},
+        )
         for error in catalogue.errors:
             self.stderr.write(str(error))
         count = len(catalogue.definitions)
