@@ -15,13 +15,13 @@ from rest_framework.test import APIClient
 
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.selectors import tasks_for_person
-from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services import case_start
 from mapro.cases.services import cases as case_services
 from mapro.catalogue.tests.sample_data import start_inputs
 from mapro.core.errors import InvalidInputError, NotAllowedError
 from mapro.organization.models import Person
 
-from .conftest import person
+from .conftest import person, task_complete
 from .test_every_branch_api import CATALOGUE
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def open_tasks(case: Case) -> list[CaseTask]:
 
 
 def complete(task: CaseTask, actor: Person, decision: str | None = None) -> None:
-    case_task_complete(task_id=task.pk, actor=actor, decision=decision)
+    task_complete(task_id=task.pk, actor=actor, decision=decision)
 
 
 def start(code: str, requester: Person, flow: str | None = None) -> Case:

@@ -18,13 +18,14 @@ from django.db import transaction
 
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask, Deadline
+from mapro.cases.performers import activity_for_role
 from mapro.cases.selectors import case_definition, tasks_for_person
 from mapro.cases.services import case_resume, case_start, case_suspend, case_task_complete
 from mapro.cases.services.cases import case_close_by_system
 from mapro.cases.services.conditions import MISSING, case_data_value, condition_holds
 from mapro.cases.services.deadlines import deadlines_expire
 from mapro.cases.services.locking import case_lock
-from mapro.catalogue.definition.schema import Condition
+from mapro.catalogue.definition.schema import REQUESTER, Condition
 from mapro.catalogue.tests.sample_data import record_data, start_inputs
 from mapro.deadlines.calendar import LIMA
 from mapro.deadlines.models import NonWorkingDay
@@ -56,10 +57,15 @@ def start(code: str, *, flow: str | None = None, **inputs: Any) -> Case:
 
 
 def complete(case: Case, n: int, label: str | None = None, **records: dict) -> None:
+    """Complete activity n: each of its open tasks (one per role of an `each` activity), by its role."""
     d = case_definition(case=case)
-    task = case.tasks.get(status=CaseTask.Status.OPEN, activity=n)
-    actor = person(d.entity.value, d.activity(n).role)
-    case_task_complete(task_id=task.pk, actor=actor, decision=label, data={**record_data(d, n), **records})
+    tasks = list(case.tasks.filter(status=CaseTask.Status.OPEN, activity=n))
+    assert tasks, f"la actividad {n} no está abierta: {open_activities(case)}"
+    for task in tasks:
+        produced = activity_for_role(definition=d, activity=d.activity(n), role=task.role_code).records
+        data = {k: v for k, v in {**record_data(d, n), **records}.items() if k in produced}
+        actor = case.requester if task.role_code == REQUESTER else person(d.entity.value, task.role_code)
+        case_task_complete(task_id=task.pk, actor=actor, decision=label, data=data)
 
 
 def open_activities(case: Case) -> list[int]:
@@ -71,6 +77,9 @@ def drive_to(case: Case, n: int) -> None:
     d = case_definition(case=case)
     first = case.tasks.get(status=CaseTask.Status.OPEN).activity
     for step, label in shortest(d, [first], lambda a: a == n)[:-1]:
+        while step not in open_activities(case):  # a join: finish the other parallel branches first
+            other = d.activity(next(a for a in open_activities(case) if a != step))
+            complete(case, other.n, other.decision.branches[0].label if other.decision else None)
         complete(case, step, label)
 
 

@@ -1,8 +1,8 @@
 """
-The 24-hour auto-close of S.04.04.02_P (seed 004:2212) racing a person who answers at the same instant:
-exactly one wins. The person's completion goes over real HTTP (its own connection, `api_url`), the expiry
-runs in the test's own connection; both take the case lock, so the loser finds the task completed (409) or
-the window settled (nothing to do).
+The 24-hour auto-close of S.04.04.02_P (seed 004:2212) racing the requester answering at the same instant:
+exactly one wins. Only the ticket's requester may give the conformity (activity 6, role requester); their
+completion goes over real HTTP (its own connection, `api_url`), the expiry runs in the test's own connection;
+both take the case lock, so the loser finds the task completed (409) or the window settled (nothing to do).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from django.core.management import call_command
 
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask, Deadline
-from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services import case_start
 from mapro.cases.services.deadlines import deadlines_expire
-from mapro.catalogue.tests.sample_data import start_inputs
+from mapro.catalogue.tests.sample_data import record_data, start_inputs
 
-from .conftest import person
+from .conftest import person, task_complete
 from .test_concurrency import api_session, procedures_load
 from .test_every_branch_api import CATALOGUE
 
@@ -37,16 +37,18 @@ def at_conformity() -> tuple[Case, CaseTask]:
     case = case_start(procedure_code="S.04.04.02_P", requester=server, inputs=inputs)
     for decision, actor in ((None, server), ("Sí", specialist), ("Sí", specialist)):
         task = case.tasks.get(status=CaseTask.Status.OPEN)
-        case_task_complete(task_id=task.pk, actor=actor, decision=decision)
+        task_complete(task_id=task.pk, actor=actor, decision=decision)
     task = case.tasks.get(status=CaseTask.Status.OPEN)
     assert task.activity == 5, task.activity
-    case_task_complete(task_id=task.pk, actor=specialist)
+    task_complete(task_id=task.pk, actor=specialist)
     return case, case.tasks.get(status=CaseTask.Status.OPEN, activity=6)
 
 
 def test_the_expiry_and_a_person_answering_at_once_never_both_win(api_url):
     procedures_load("S.04.04.02_P")
-    session = api_session(person("SENACE", "especialista_mesa_ayuda"))
+    requester = person("SENACE", "servidor")  # who opens each ticket (at_conformity), so who answers it
+    session = api_session(requester)
+    conformity = record_data(CATALOGUE.definitions["S.04.04.02_P"].definition, 6)  # the record it requires
     assert session.get(f"{api_url}/api/v1/tasks/", timeout=60).status_code == 200  # warm up
     winners = set()
     for round_ in range(ROUNDS):
@@ -58,7 +60,7 @@ def test_the_expiry_and_a_person_answering_at_once_never_both_win(api_url):
         def person_answers(task_id: int = task.pk, barrier=barrier, answer=answer) -> None:
             barrier.wait()
             url = f"{api_url}/api/v1/tasks/{task_id}/complete/"
-            answer["response"] = session.post(url, json={"decision": "Sí"}, timeout=60)
+            answer["response"] = session.post(url, json={"decision": "Sí", "data": conformity}, timeout=60)
 
         thread = threading.Thread(target=person_answers)
         thread.start()
@@ -71,12 +73,13 @@ def test_the_expiry_and_a_person_answering_at_once_never_both_win(api_url):
         case.refresh_from_db()
         task.refresh_from_db()
         window.refresh_from_db()
-        if response.status_code == 200:  # the person won: the window settled as met, nothing acted
+        if response.status_code == 200:  # the requester won: the window settled as met, nothing acted
             winners.add("person")
             assert settled == 0
+            assert task.completed_by_id == requester.pk
             assert window.status == Deadline.Status.MET
             assert (task.decision, case.outcome) == ("Sí", CONFORMING)
-        else:  # the system won: the person is told the task is already done
+        else:  # the system won: the requester is told the task is already done
             winners.add("system")
             assert response.status_code == 409, response.text
             assert settled == 1 and window.status == Deadline.Status.EXPIRED

@@ -15,7 +15,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from mapro.cases.models import CaseTask
+from mapro.cases.selectors import case_definition
 from mapro.cases.services import case_start
+from mapro.catalogue.tests.sample_data import record_data
 from mapro.deadlines.calendar import LIMA
 from mapro.organization.models import Person
 from mapro.organization.selectors import people_ids_holding_roles
@@ -34,6 +36,10 @@ def client(someone: Person) -> APIClient:
 
 
 def complete(someone: Person, task_id: int, **body) -> dict:
+    """Complete through the API, with the sample records the activity requires unless `data` is given."""
+    if "data" not in body:
+        task = CaseTask.objects.select_related("case").get(pk=task_id)
+        body["data"] = record_data(case_definition(case=task.case), task.activity)
     response = client(someone).post(f"/api/v1/tasks/{task_id}/complete/", body, format="json")
     assert response.status_code == 200, response.json()
     return response.json()

@@ -59,10 +59,14 @@ def task_complete(*, task_id: int, actor: Any, data: dict | None = None, **kwarg
     the test gives its own `data`).
     """
     from mapro.cases.models import CaseTask
+    from mapro.cases.performers import activity_for_role
     from mapro.cases.selectors import case_definition
     from mapro.cases.services import case_task_complete
 
-    if data is None:
+    if data is None:  # of an activity each of whose roles completes it, the records of the task's role
         task = CaseTask.objects.select_related("case").get(pk=task_id)
-        data = record_data(case_definition(case=task.case), task.activity)
+        d = case_definition(case=task.case)
+        activity = d.activity(task.activity)
+        records = activity_for_role(definition=d, activity=activity, role=task.role_code).records
+        data = {k: v for k, v in record_data(d, task.activity).items() if k in records}
     return case_task_complete(task_id=task_id, actor=actor, data=data, **kwargs)

@@ -126,7 +126,7 @@ def test_pr_oti_006_decision_questions(catalogue):
 
 def test_pr_oti_006_link_validity(catalogue):
     d = definition(catalogue, "PR.OTI.006")
-    (r,) = [r for r in d.time_rules if r.meaning == "validity"]
+    (r,) = [r for r in d.time_rules if r.meaning == "validity" and r.activity == 4]
     assert r.text == "El link tendrá una vigencia de cinco (05) días calendario."
     assert (r.activity, r.amount, r.unit) == (4, 5, "calendar_days")
     assert anchor_of(d, r) == (4, EventMoment.END)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from docx import Document
@@ -20,9 +21,10 @@ from rest_framework.test import APIClient
 
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.selectors import case_definition
-from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services import case_attachment_add, case_start, case_task_complete
 from mapro.cases.tests.conftest import person
 from mapro.catalogue.definition.schema import FieldType, FormatField
+from mapro.catalogue.tests.sample_data import record_data
 from mapro.core.errors import NotFoundError
 from mapro.deadlines.calendar import LIMA
 from mapro.reports.services import BLANK, acta_build, acta_render, display, document_specs
@@ -112,7 +114,10 @@ def anexo_01() -> Case:
             task_id=open_task(case).pk,
             actor=specialist,
             decision="Sí",
-            data={"acta_control": only(BACKUP, fields_of(case, "acta_control", 9))},
+            data={
+                **record_data(case_definition(case=case), 9),  # the backup itself (observations)
+                "acta_control": only(BACKUP, fields_of(case, "acta_control", 9)),
+            },
         )
     return case
 
@@ -227,7 +232,8 @@ class TestInterfaces:
 
 
 class TestMincetur:
-    def test_daily_registro_de_actividades_and_the_directorio(self):
+    def test_daily_registro_de_actividades_and_the_directorio(self, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
         operator = person("MINCETUR", "operador_backup")
         with time_machine.travel(dt.datetime(2026, 3, 9, 8, 45, tzinfo=LIMA), tick=False):
             daily = case_start(
@@ -265,30 +271,53 @@ class TestMincetur:
         )
         assert "Trabajos de respaldo del 08/03 conformes." in docx and daily.number in docx
 
+        # The Directorio is drawn up by the head of infrastructure and the backup operator, each in a task of
+        # their own (co_roles, completion each); each documents it with the file, writing no observations.
         infra = person("MINCETUR", "responsable_infraestructura")
         directory = case_start(
             procedure_code="MINCETUR-DIR-002-2023-7.1.1", requester=infra, inputs={}, flow="directorio"
         )
-        case_task_complete(task_id=open_task(directory).pk, actor=infra)  # no observations written
+        tasks = {t.role_code: t for t in directory.tasks.filter(status=CaseTask.Status.OPEN)}
+        assert set(tasks) == {"responsable_infraestructura", "operador_backup"}
+        for role, actor in (("responsable_infraestructura", infra), ("operador_backup", operator)):
+            case_attachment_add(
+                case_id=directory.pk,
+                actor=actor,
+                upload=SimpleUploadedFile("directorio.xlsx", b"Directorio de prueba"),
+                task_id=tasks[role].pk,
+            )
+            case_task_complete(task_id=tasks[role].pk, actor=actor)  # no observations written
         acta = acta_build(case=directory, document_id="directorio_respaldo", person=infra)
         assert acta.code == "Anexo N° 01" and acta.name.startswith("Directorio de Información a Respaldar")
         assert [(f.label, f.text) for f in acta.fields] == [("Observaciones", BLANK)]  # never invented
-        assert [s.title for s in acta.signers] == ["Responsable de infraestructura"]
+        assert [(s.title, s.name) for s in acta.signers] == [
+            ("Responsable de infraestructura", infra.full_name),
+            ("Operador de backup", operator.full_name),
+        ]
 
 
 class TestSoftwareInstallation:
     def test_signature_fields_become_signature_blocks(self):
         specialist = person("SENACE", "especialista_cc")
+        coordinator = person("SENACE", "coordinador_is")
         case = case_start(
             procedure_code="S.04.02.03_P", requester=specialist, inputs={"software_validado": "SIGEA v2"}
         )
         definition = case_definition(case=case)
-        data = {
-            r.id: sample(next(f for f in definition.formats if f.id == r.format).fields)
-            for r in definition.records
-            if r.id in definition.activity(1).records
+        formats = {r.id: r.format for r in definition.records}
+        data = {  # activity 1 fills the request fields of the Anexo 02 (its signatures come later)
+            record_id: sample(fields_of(case, formats[record_id], 1))
+            for record_id in definition.activity(1).records
         }
         case_task_complete(task_id=open_task(case).pk, actor=specialist, data=data)
+        # The coordinator's signature (optional) is recorded with the approval (activity 2); the quality, BD
+        # and IS specialists sign at activities 14, 15 and 16, not reached here.
+        case_task_complete(
+            task_id=open_task(case).pk,
+            actor=coordinator,
+            decision="Sí",
+            data={"acta_instalacion": {"firma_coordinador_is": coordinator.full_name}},
+        )
         assert "acta_instalacion_produccion" in document_specs(definition)
         content, acta = acta_render(
             case=case, document_id="acta_instalacion_produccion", person=specialist, fmt="pdf"
@@ -300,13 +329,18 @@ class TestSoftwareInstallation:
         assert "ACTA DE INSTALACIÓN DE SOFTWARE" in text.upper() and case.number in text
         for label in signature_labels:
             assert flat(label) in text
+        assert coordinator.full_name in text
         tables = [f for f in acta.fields if f.table is not None]
         assert tables and all(f.table.rows for f in tables)
         assert [f.text for f in acta.fields if f.label == "N° Help Desk"] == [BLANK]  # optional, not recorded
-        # A signature the activity recorded is printed under its block; one not recorded leaves it blank.
-        given = data["acta_instalacion"]
+        # A signature recorded is printed under its block, from the activity that recorded it; one not
+        # recorded yet leaves it blank.
+        signed = {f.id: coordinator.full_name for f in fmt.fields if f.id == "firma_coordinador_is"}
         assert [s.name for s in acta.signers] == [
-            given.get(f.id, "") for f in fmt.fields if f.type == FieldType.SIGNATURE
+            signed.get(f.id, "") for f in fmt.fields if f.type == FieldType.SIGNATURE
+        ]
+        assert [s.source.activity if s.source else None for s in acta.signers] == [
+            2 if f.id in signed else None for f in fmt.fields if f.type == FieldType.SIGNATURE
         ]
 
 
