@@ -274,7 +274,11 @@ def test_roles_reuse_the_mindef_ids_and_names(catalogue):
             else:
                 new.add(role.id)
     # The cybersecurity and statistics coordinators are also named in S04.01.00.01-03 (issue 11, co-roles).
-    assert new == {"oficial_seguridad_digital", "especialista_estadistico", "responsables_organos_estadisticos"}
+    assert new == {
+        "oficial_seguridad_digital",
+        "especialista_estadistico",
+        "responsables_organos_estadisticos",
+    }
     assert {name: ids for name, ids in ids_by_name.items() if len(ids) > 1} == {}
     # The cybersecurity team's technician (2011-2034, 2115-2143, 2213-2231) is one role in the three S04.04
     # fichas.
