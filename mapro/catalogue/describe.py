@@ -22,6 +22,7 @@ from .definition.schema import (
     Input,
     Recipient,
     TimeRule,
+    activity_numbers,
 )
 
 
@@ -39,7 +40,7 @@ def procedure_describe(*, definition: Definition, revision: int) -> dict[str, An
             {
                 "id": flow.id,
                 "name": flow.name,
-                "start": _numbers(flow.start),
+                "start": activity_numbers(flow.start),
                 "trigger": flow.trigger,
                 "inputs": [i.id for i in d.inputs if not i.flows or flow.id in i.flows],
             }
@@ -51,10 +52,6 @@ def procedure_describe(*, definition: Definition, revision: int) -> dict[str, An
         "activities": [_activity(d, a) for a in d.activities],
         "time_rules": [_time_rule(t) for t in d.time_rules],
     }
-
-
-def _numbers(target: Any) -> list[int]:
-    return [int(n) for n in (target if isinstance(target, list) else [target])]
 
 
 def _input(i: Input) -> dict[str, Any]:
@@ -104,7 +101,7 @@ def _decision(a: Activity) -> dict[str, Any] | None:
         "branches": [
             {
                 "label": b.label,
-                "targets": [] if b.goto == END else _numbers(b.goto),
+                "targets": [] if b.goto == END else activity_numbers(b.goto),
                 "ends": b.goto == END,
                 "outcome": b.outcome,
             }

@@ -30,14 +30,13 @@ from rest_framework.test import APIClient
 from mapro.audit.models import AuditEvent
 from mapro.cases import services
 from mapro.cases.models import Attachment, Case, CaseTask, Comment
-from mapro.cases.performers import activity_for_role
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import REQUESTER
-from mapro.catalogue.tests.sample_data import task_complete
+from mapro.catalogue.tests.sample_data import role_record_data, task_complete
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.services import demo_username
 
-from .test_every_branch_api import CATALOGUE, record_data, shortest, start_inputs, to_end
+from .test_every_branch_api import CATALOGUE, shortest, start_inputs, to_end
 
 ALLOWED, FORBIDDEN, ABSENT = "permitido", "403", "404"
 CHECKS: list[int] = []  # checks made per procedure, summed in the last test
@@ -168,14 +167,11 @@ def drive(d: Definition, stop_at: int | None = None) -> Fixture:
             break
         task = humans[0]
         actor = performer_of(entity, task)
-        records = activity_for_role(
-            definition=d, activity=d.activity(task.activity), role=task.role_code
-        ).records
         task_complete(
             task_id=task.pk,
             actor=actor,
             decision=label_for(d, task.activity, labels),
-            data={k: v for k, v in record_data(d, task.activity).items() if k in records},
+            data=role_record_data(d, task.activity, task.role_code),
         )
         task.refresh_from_db()
         completed.append(task)

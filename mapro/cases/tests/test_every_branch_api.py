@@ -21,10 +21,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from mapro.cases.performers import activity_for_role
 from mapro.catalogue.definition import Definition, load_catalogue
-from mapro.catalogue.definition.schema import END, REQUESTER, ActivityKind
-from mapro.catalogue.tests.sample_data import record_data, start_inputs
+from mapro.catalogue.definition.schema import END, REQUESTER, ActivityKind, activity_numbers
+from mapro.catalogue.tests.sample_data import role_record_data, start_inputs
 
 from .conftest import person
 
@@ -33,15 +32,11 @@ Step = tuple[int, str | None]  # (activity, branch label taken there)
 FIRST, LAST = "first-branch-first", "last-branch-first"
 
 
-def numbers(target: int | str | list[int]) -> list:
-    return list(target) if isinstance(target, list) else [target]
-
-
 def edges(d: Definition, n: int) -> list[tuple[int | str, str | None]]:
     """(target, label) of every way out of n; a branch to several activities gives one per target."""
     activity = d.activity(n)
     if activity.decision:
-        return [(t, b.label) for b in activity.decision.branches for t in numbers(b.goto)]
+        return [(t, b.label) for b in activity.decision.branches for t in activity_numbers(b.goto)]
     return [(target, None) for target in d.successors(activity)]
 
 
@@ -80,7 +75,7 @@ def to_end(d: Definition, n: int) -> list[Step]:
 def flow_starts(d: Definition) -> dict[int, str | None]:
     """Each start activity, with the flow it begins (None without flows)."""
     if d.flows:
-        return {n: f.id for f in d.flows for n in numbers(f.start)}
+        return {n: f.id for f in d.flows for n in activity_numbers(f.start)}
     return dict.fromkeys(d.start_activities())
 
 
@@ -89,7 +84,7 @@ def covering_paths(d: Definition) -> list[tuple[int, list[Step]]]:
     paths: list[tuple[int, list[Step]]] = []
     covered: set[Step] = set()
     starts = list(flow_starts(d))
-    firsts = [numbers(f.start)[0] for f in d.flows] or starts[:1]
+    firsts = [activity_numbers(f.start)[0] for f in d.flows] or starts[:1]
     for start in firsts:
         steps = to_end(d, start)
         paths.append((start, steps))
@@ -184,7 +179,7 @@ class Driver:
         if self.plan.get(n):
             return self.plan[n].popleft()
         nearest = {
-            b.label: min(0 if t == END else self.distance[t] for t in numbers(b.goto))
+            b.label: min(0 if t == END else self.distance[t] for t in activity_numbers(b.goto))
             for b in decision.branches
         }
         return min(decision.branches, key=lambda b: nearest[b.label]).label
@@ -218,11 +213,7 @@ class Driver:
                 continue
             client, label = self.client(task), self.label(n)
             # Of an `each` activity, each role's task writes the records its role may read.
-            records = activity_for_role(
-                definition=self.d, activity=self.d.activity(n), role=task["role_code"]
-            )
-            data = {k: v for k, v in record_data(self.d, n).items() if k in records.records}
-            payload = {"decision": label, "data": data}
+            payload = {"decision": label, "data": role_record_data(self.d, n, task["role_code"])}
             response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
             assert response.status_code == 200, (self.d.code, n, response.json())
             progress = response.json()  # the completion answers with the case's state and open tasks

@@ -576,15 +576,17 @@ class Definition(Strict):
     def start_activities(self) -> list[int]:
         """Every activity a case can begin with (all flows; all branches of a parallel start)."""
         if self.flows:
-            return [n for flow in self.flows for n in _numbers(flow.start)]
+            return [n for flow in self.flows for n in activity_numbers(flow.start)]
         if self.start is None:
             return [min(a.n for a in self.activities)]
-        return _numbers(self.start)
+        return activity_numbers(self.start)
 
     def successors(self, activity: Activity) -> list[ActivityRef]:
         """Where the flow can go after `activity`: branch targets, parallel branches, `next`, or n+1."""
         if activity.decision is not None:
-            return [target for branch in activity.decision.branches for target in _numbers(branch.goto)]
+            return [
+                target for branch in activity.decision.branches for target in activity_numbers(branch.goto)
+            ]
         if activity.parallel:
             return list(activity.parallel)
         if activity.kind in (ActivityKind.END, ActivityKind.END_EVENT):
@@ -595,7 +597,8 @@ class Definition(Strict):
         return [following[0] if following else END]
 
 
-def _numbers(target: ActivityRef | list[int]) -> list:
+def activity_numbers(target: ActivityRef | list[int]) -> list:
+    """A target as a list: one activity (or `end`), or the several a parallel split opens."""
     return list(target) if isinstance(target, list) else [target]
 
 

@@ -36,6 +36,7 @@ from mapro.catalogue.definition.schema import (
     TimeRule,
     TimeRuleMeaning,
     TimeUnit,
+    activity_numbers,
 )
 from mapro.catalogue.definition.validation import CASE_START
 
@@ -483,7 +484,7 @@ def _informs_notes(names: _Names, activity: Activity) -> list[str]:
 
 def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
     """How the flow leaves an activity, when that is not simply the next number."""
-    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if activity.n in _numbers(f.start)]
+    notes = [f"Inicia el flujo «{f.name}»." for f in d.flows if activity.n in activity_numbers(f.start)]
     if not d.flows and isinstance(d.start, list) and len(d.start) > 1 and activity.n in d.start:
         notes.append(f"Inicia el procedimiento junto con: {names.parallel(d.start)}.")
     if activity.join:
@@ -507,12 +508,8 @@ def _flow_notes(d: Definition, names: _Names, activity: Activity) -> list[str]:
     return notes
 
 
-def _numbers(ref: int | list[int]) -> list[int]:
-    return list(ref) if isinstance(ref, list) else [ref]
-
-
 def _flow_start(start: int | list[int]) -> str:
-    numbers = _numbers(start)
+    numbers = activity_numbers(start)
     if len(numbers) == 1:
         return f"Inicia en la actividad {numbers[0]}"
     listed = ", ".join(str(n) for n in numbers[:-1])

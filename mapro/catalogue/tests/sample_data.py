@@ -53,20 +53,24 @@ def start_inputs(d: Definition) -> dict:
     return {f.id: sample(f) for f in fields}
 
 
+def role_record_data(d: Definition, n: int, role: str) -> dict:
+    """The sample records of activity n a task of `role` writes (of an `each` activity, its role's share)."""
+    from mapro.cases.performers import activity_for_role
+
+    records = activity_for_role(definition=d, activity=d.activity(n), role=role).records
+    return {k: v for k, v in record_data(d, n).items() if k in records}
+
+
 def task_complete(*, task_id: int, actor: Any, data: dict | None = None, **kwargs: Any) -> Any:
     """
     Complete a task as a person would: with the records its activity requires (these sample values, unless
     the test gives its own `data`).
     """
     from mapro.cases.models import CaseTask
-    from mapro.cases.performers import activity_for_role
     from mapro.cases.selectors import case_definition
     from mapro.cases.services import case_task_complete
 
     if data is None:  # of an activity each of whose roles completes it, the records of the task's role
         task = CaseTask.objects.select_related("case").get(pk=task_id)
-        d = case_definition(case=task.case)
-        activity = d.activity(task.activity)
-        records = activity_for_role(definition=d, activity=activity, role=task.role_code).records
-        data = {k: v for k, v in record_data(d, task.activity).items() if k in records}
+        data = role_record_data(case_definition(case=task.case), task.activity, task.role_code)
     return case_task_complete(task_id=task_id, actor=actor, data=data, **kwargs)

@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from mapro.catalogue.compiler import compile_bpmn, process_id
 from mapro.catalogue.compiler.graph import DECISION_VARIABLE, DEFAULT_OUTCOME, FLOW_VARIABLE, GUARDS_VARIABLE
 from mapro.catalogue.definition import Definition, load_catalogue
-from mapro.catalogue.definition.schema import END, ActivityKind
+from mapro.catalogue.definition.schema import END, ActivityKind, activity_numbers
 from mapro.engine.runtime import activity_number
 from mapro.engine.specs import BpmnLoadError, ProcessSpecs, process_specs_load, workflow_create
 
@@ -68,7 +68,7 @@ def called_bpmn(d: Definition) -> list[str]:
 def shortest_paths(d: Definition) -> dict[int, Path]:
     """Breadth-first from each start in turn (each flow, in order): the first path found to each activity."""
     paths: dict[int, Path] = {}
-    starts = [(flow.id, n) for flow in d.flows for n in numbers(flow.start)]
+    starts = [(flow.id, n) for flow in d.flows for n in activity_numbers(flow.start)]
     starts = starts or [(None, n) for n in d.start_activities()]
     for flow, start in starts:
         pending = deque([(start, Path(flow, ()))])
@@ -107,15 +107,11 @@ def finish(workflow: BpmnWorkflow, d: Definition) -> BpmnWorkflow:
     return workflow
 
 
-def numbers(target: int | str | list[int]) -> list[int | str]:
-    return list(target) if isinstance(target, list) else [target]
-
-
 def branches(d: Definition, n: int) -> list[tuple[str | None, int | str]]:
     """(label, target) of every way out of n; a branch to several activities at once gives one per target."""
     activity = d.activity(n)
     if activity.decision is not None:
-        return [(b.label, t) for b in activity.decision.branches for t in numbers(b.goto)]
+        return [(b.label, t) for b in activity.decision.branches for t in activity_numbers(b.goto)]
     return [(None, target) for target in d.successors(activity)]
 
 
@@ -175,7 +171,10 @@ def forward_label(d: Definition, n: int) -> str | None:
     decision = d.activity(n).decision
     if decision is None:
         return None
-    ahead = [(max((t for t in numbers(b.goto) if t != END), default=0), b.label) for b in decision.branches]
+    ahead = [
+        (max((t for t in activity_numbers(b.goto) if t != END), default=0), b.label)
+        for b in decision.branches
+    ]
     return max(ahead)[1]
 
 
@@ -227,7 +226,7 @@ def test_every_branch_leads_where_the_ficha_says(code: str) -> None:
                 assert finish(workflow, d).is_completed(), where
                 assert end_name(d, branch.goto, branch.outcome) in outcomes_of(workflow), where
             else:  # every branch of a parallel start is open at once
-                first, *others = numbers(branch.goto)
+                first, *others = activity_numbers(branch.goto)
                 assert all(ready(workflow, int(n)) is not None for n in others), where
                 assert reached(workflow, int(first), d) is not None, where
 
