@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything (system packages, Python packages) and runs every check and the whole test suite:
-# once on SQLite (in memory), then the engine/database tests (everything but the browser tests) again on
-# the local PostgreSQL server started by scripts/postgres.sh. Both runs must pass. Arguments go to both
-# pytest runs; the PostgreSQL run always adds -m "not browser" last, so browser tests never run twice.
-# The PostgreSQL server is left running so the next run is fast: scripts/postgres.sh stop stops it.
+# once on SQLite (in memory) and, side by side, the engine/database tests (everything but the browser
+# tests) again on the local PostgreSQL server started by scripts/postgres.sh. Both runs must pass.
+# Arguments go to both pytest runs; the PostgreSQL run always adds -m "not browser" last, so browser tests
+# never run twice. The PostgreSQL server is left running so the next run is fast: scripts/postgres.sh stop
+# stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --dev
@@ -34,17 +35,38 @@ run_pytest() {
     return "$status"
 }
 
-echo "== pytest (SQLite) =="
+# The two runs go side by side (one per core of a two-core machine), each into its own log, printed whole
+# when both are done; MAPRO_TEST_SERIAL=1 runs them one after the other instead.
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+sqlite_run() { (unset MAPRO_DB_ENGINE; run_pytest SQLite 0 "$@"); }
+pg_run() {
+    local pg_env
+    if ! pg_env="$(scripts/postgres.sh start)"; then
+        echo "no se pudo iniciar PostgreSQL" >&2
+        return 1
+    fi
+    (eval "$pg_env"; run_pytest PostgreSQL "$(($# > 0))" "$@" -m "not browser")
+}
 sqlite_status=0
-(unset MAPRO_DB_ENGINE; run_pytest SQLite 0 "$@") || sqlite_status=$?
-
-echo "== pytest (PostgreSQL) =="
 pg_status=0
-if pg_env="$(scripts/postgres.sh start)"; then
-    (eval "$pg_env"; run_pytest PostgreSQL "$(($# > 0))" "$@" -m "not browser") || pg_status=$?
+if [ "${MAPRO_TEST_SERIAL:-0}" = 1 ]; then
+    echo "== pytest (SQLite) =="
+    sqlite_run "$@" || sqlite_status=$?
+    echo "== pytest (PostgreSQL) =="
+    pg_run "$@" || pg_status=$?
 else
-    echo "no se pudo iniciar PostgreSQL" >&2
-    pg_status=1
+    echo "== pytest: SQLite y PostgreSQL en paralelo (registros completos al terminar) =="
+    sqlite_run "$@" >"$logs/sqlite.log" 2>&1 &
+    sqlite_pid=$!
+    pg_run "$@" >"$logs/postgresql.log" 2>&1 &
+    pg_pid=$!
+    wait "$sqlite_pid" || sqlite_status=$?
+    wait "$pg_pid" || pg_status=$?
+    echo "== pytest (SQLite) =="
+    cat "$logs/sqlite.log"
+    echo "== pytest (PostgreSQL) =="
+    cat "$logs/postgresql.log"
 fi
 
 echo "pytest: SQLite $([ "$sqlite_status" = 0 ] && echo ok || echo "FALLÓ ($sqlite_status)")," \
