@@ -1,0 +1,173 @@
+"""
+Indicators and deadline compliance computed from a known set of Senace help-desk cases (S.04.04.02_P), each
+driven through the case services at its own date; every figure is checked against one counted by hand.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from mapro.cases.models import Case, CaseTask
+from mapro.cases.services import case_cancel, case_start
+from mapro.cases.services.deadlines import deadlines_expire
+from mapro.cases.tests.conftest import person, task_complete
+from mapro.deadlines.calendar import LIMA
+from mapro.organization.models import Entity
+from mapro.reports.indicators import (
+    CUMPLE,
+    DENTRO,
+    NO_CUMPLE,
+    SIN_DATOS,
+    deadline_compliance,
+    deadline_compliance_rows,
+    indicator_cases,
+    indicator_values,
+    judge,
+)
+
+CODE = "S.04.04.02_P"
+INPUTS = {"tipo_solicitud": "Incidente", "solicitud": "La impresora del piso 3 no imprime."}
+MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+# The known set: (name, when it starts, the decisions of its tasks in order; None = a task without decision).
+# Activities: 2 ¿por Helpdesk?, 4 ¿solución por Helpdesk?, 6 ¿conforme? (requester), 9 ¿tiene solución?,
+# 10 categoría, 12 ¿conforme? (requester). "open" leaves the case waiting at 6.
+SOLVED_AT_6 = [None, "Sí", "Sí", None, "Sí"]  # 1, 2, 4, 5, 6
+AT_6 = [None, "Sí", "Sí", None]  # 1, 2, 4, 5: waits for the answer at 6
+SOLVED_AT_12 = [None, "No", None, "No", None, None, "Sí", "Mantenimiento del software", None, "Sí"]
+NOT_ATTENDED = [None, "Sí", "No", None, None, "No", None]  # … 9 No → 13 justifies and closes
+CASES = {
+    "a": (dt.datetime(2026, 3, 3, 9, 0, tzinfo=LIMA), SOLVED_AT_6),
+    "b": (dt.datetime(2026, 3, 10, 9, 0, tzinfo=LIMA), SOLVED_AT_12),
+    "c": (dt.datetime(2026, 3, 20, 9, 0, tzinfo=LIMA), NOT_ATTENDED),
+    "d": (dt.datetime(2026, 3, 25, 9, 0, tzinfo=LIMA), AT_6),  # no answer: closed at 24 h
+    "e": (dt.datetime(2026, 3, 30, 9, 0, tzinfo=LIMA), AT_6),  # waits for the answer
+    "f": (dt.datetime(2026, 3, 31, 16, 0, tzinfo=LIMA), AT_6),  # answered "Sí" on 1 April
+    "g": (dt.datetime(2026, 2, 28, 9, 0, tzinfo=LIMA), AT_6),  # February; "Sí" on 1 March
+    "h": (dt.datetime(2026, 3, 15, 9, 0, tzinfo=LIMA), []),  # annulled
+}
+
+
+def drive(case: Case, decisions: list[str | None]) -> None:
+    requester = case.requester
+    for decision in decisions:
+        task = case.tasks.get(status=CaseTask.Status.OPEN)
+        actor = requester if task.role_code == "requester" else person("SENACE", task.role_code)
+        task_complete(task_id=task.pk, actor=actor, decision=decision)
+
+
+def answer_yes(case: Case, at: dt.datetime) -> None:
+    with time_machine.travel(at, tick=False):
+        drive(case, ["Sí"])
+
+
+@pytest.fixture(scope="module")
+def known_cases(django_db_setup, django_db_blocker):
+    """
+    The cases above, for the module's tests, inside one transaction rolled back at the end (the audit
+    trail refuses deletes); each test's own transaction nests in it as a savepoint.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        cases = {}
+        for name, (at, decisions) in CASES.items():
+            with time_machine.travel(at, tick=False):
+                cases[name] = case_start(
+                    procedure_code=CODE, requester=person("SENACE", "servidor"), inputs=INPUTS
+                )
+                drive(cases[name], decisions)
+        answer_yes(cases["g"], dt.datetime(2026, 3, 1, 8, 0, tzinfo=LIMA))
+        with time_machine.travel(dt.datetime(2026, 3, 26, 10, 0, tzinfo=LIMA), tick=False):
+            deadlines_expire()  # d: 25 h after the request for conformity, the system closes the ticket
+        answer_yes(cases["f"], dt.datetime(2026, 4, 1, 8, 0, tzinfo=LIMA))
+        with time_machine.travel(dt.datetime(2026, 3, 15, 10, 0, tzinfo=LIMA), tick=False):
+            case_cancel(
+                case_id=cases["h"].pk, actor=person("SENACE", "jefe_oti"), reason="Registrado por error"
+            )
+        yield {name: Case.objects.get(pk=case.pk) for name, case in cases.items()}
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_help_desk_indicator_from_known_cases(known_cases):
+    senace = Entity.objects.get(code="SENACE")
+    assert {name: case.status for name, case in known_cases.items()} == {
+        "a": "closed", "b": "closed", "c": "closed", "d": "closed",
+        "e": "open", "f": "closed", "g": "closed", "h": "cancelled",
+    }  # fmt: skip
+
+    # March by hand: received a b c d e f (g started in February, h annulled) = 6; solved and closed by 31
+    # March: a (6 "Sí"), b (12 "Sí") = 2 (f said "Sí" on 1 April); 2/6 = 33.33 %, target 100 %, deviation 1 %.
+    [value] = indicator_values(entity=senace, start=MARCH[0], end=MARCH[1])
+    assert (value.procedure_code, value.indicator_id) == (CODE, "tickets_atendidos")
+    assert value.formula == "Número de tickets solucionados cerrados/ Número de tickets recibidos"
+    assert (value.numerator, value.denominator, value.value) == (2, 6, Decimal("33.33"))
+    assert (value.baseline, value.target, value.deviation) == (Decimal(99), Decimal(100), Decimal(1))
+    assert value.verdict == NO_CUMPLE
+    assert value.responsible == "Especialista en Servicios Digitales"
+    # Beside it: closed at 24 h without answer (d), closed without attention (c).
+    assert [(c.label[:30], c.count) for c in value.also] == [
+        ("Tickets cerrados automáticamen", 1),
+        ("Tickets cerrados sin atención,", 1),
+    ]
+    # The drill-down lists exactly the cases counted.
+    numbers = {name: case.number for name, case in known_cases.items()}
+
+    def drilled(key, start=MARCH[0], end=MARCH[1]):
+        cases = indicator_cases(
+            entity=senace,
+            start=start,
+            end=end,
+            procedure_code=CODE,
+            indicator_id="tickets_atendidos",
+            key=key,
+        )
+        return [c.number for c in cases]
+
+    assert drilled("numerator") == [numbers["a"], numbers["b"]]
+    assert drilled("denominator") == [numbers[n] for n in "abcdef"]
+    assert drilled("also-0") == [numbers["d"]] and drilled("also-1") == [numbers["c"]]
+
+    # March and April together: f is closed by the end now → 3/6 = 50 %.
+    [both] = indicator_values(entity=senace, start=MARCH[0], end=dt.date(2026, 4, 30))
+    assert (both.numerator, both.denominator, both.value) == (3, 6, Decimal("50.00"))
+    # February: g is received, but solved only on 2 March → 0/1 = 0 %, a true zero.
+    [february] = indicator_values(entity=senace, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
+    assert (february.numerator, february.denominator, february.value) == (0, 1, Decimal("0.00"))
+    # April: no ticket received → "sin datos" with the reason, never 0.
+    [april] = indicator_values(entity=senace, start=dt.date(2026, 4, 1), end=dt.date(2026, 4, 30))
+    assert (april.value, april.verdict, april.denominator) == (None, SIN_DATOS, 0)
+    assert "Tickets recibidos" in april.reason
+    # Other entities have no indicator fichas; a filter on other procedures leaves it out.
+    assert indicator_values(entity=Entity.objects.get(code="MVCS"), start=MARCH[0], end=MARCH[1]) == []
+    assert (
+        indicator_values(entity=senace, start=MARCH[0], end=MARCH[1], procedure_codes=["S.04.01.01_P"]) == []
+    )
+
+    # Deadline compliance: the 24-hour window of activity 6 (cierre_automatico_24h, role requester), due
+    # 24 h after 5 asks for conformity, in March: a (due 4 March, answered at once: met), g (due 1 March
+    # 09:00, answered 08:00: met), d (due 26 March: ran out, expired), e (due 31 March, no tick since:
+    # pending); f's is due 1 April. By hand: met 2, missed 0, pending 1, expired 1; 2 / (2 + 0) = 100 %.
+    rows = {
+        r.key: r for r in deadline_compliance(entity=senace, start=MARCH[0], end=MARCH[1], by="procedure")
+    }
+    [row] = rows.values()
+    assert (row.key, row.met, row.missed, row.pending, row.expired) == (CODE, 2, 0, 1, 1)
+    assert row.compliance == Decimal("100.00")
+    [by_role] = deadline_compliance(entity=senace, start=MARCH[0], end=MARCH[1], by="role")
+    assert (by_role.key, by_role.label, by_role.total) == ("requester", "Solicitante", 4)
+    listed = deadline_compliance_rows(entity=senace, start=MARCH[0], end=MARCH[1], by="role", key="requester")
+    assert sorted(d.case.number for d in listed) == sorted(numbers[n] for n in "adeg")
+
+
+def test_verdict_against_target_and_deviation():
+    target, deviation, baseline = Decimal(100), Decimal(1), Decimal(99)
+    assert judge(Decimal(100), baseline, target, deviation)[0] == CUMPLE
+    assert judge(Decimal("99.00"), baseline, target, deviation)[0] == DENTRO
+    assert judge(Decimal("98.99"), baseline, target, deviation)[0] == NO_CUMPLE
+    # A value to bring down (baseline above target): below the target is good.
+    assert judge(Decimal(4), Decimal(10), Decimal(5), Decimal(1))[0] == CUMPLE
+    assert judge(Decimal("5.5"), Decimal(10), Decimal(5), Decimal(1))[0] == DENTRO
+    assert judge(Decimal(50), None, None, None)[0] == SIN_DATOS
