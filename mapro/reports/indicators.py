@@ -24,7 +24,8 @@ from django.db.models import QuerySet
 from mapro.cases.models import Case, Deadline
 from mapro.cases.selectors import definition_of
 from mapro.catalogue.definition import Definition
-from mapro.catalogue.definition.schema import CaseCount, Indicator
+from mapro.catalogue.definition.schema import CaseCount, Frequency, Indicator
+from mapro.catalogue.export.content import FREQUENCY_LABELS
 from mapro.catalogue.models import ProcedureVersion
 from mapro.catalogue.selectors import catalogue_from_repository
 from mapro.core.errors import NotFoundError
@@ -94,6 +95,10 @@ class IndicatorValue:
             CountValue("denominator", self.denominator_label, self.denominator or 0),
             *self.also,
         ]
+
+    @property
+    def frequency_label(self) -> str:
+        return FREQUENCY_LABELS.get(Frequency(self.frequency), self.frequency)
 
     @property
     def value_text(self) -> str:
@@ -205,6 +210,53 @@ def indicator_values(
         _value(entity, source, period)
         for source in indicator_sources(entity=entity, procedure_codes=procedure_codes)
     ]
+
+
+def indicator_series(
+    *, entity: Entity, procedure_code: str, indicator_id: str, end: dt.date, count: int = 12
+) -> list[IndicatorValue]:
+    """The indicator over its last `count` periods of its frequency (a monthly one: months) up to `end`."""
+    source = indicator_source(entity=entity, procedure_code=procedure_code, indicator_id=indicator_id)
+    return [
+        _value(entity, source, period) for period in periods_ending(end, source.indicator.frequency, count)
+    ]
+
+
+def periods_ending(end: dt.date, frequency: str, count: int) -> list[Period]:
+    """
+    The `count` calendar periods of a frequency, the last one holding `end` (cut at `end`): days, weeks
+    (Monday to Sunday), fortnights (1-15, 16-end), months, quarters, semesters, years. An indicator measured
+    on demand is shown by month.
+    """
+    periods: list[Period] = []
+    day = end
+    for _ in range(count):
+        start, stop = _period_around(day, frequency)
+        periods.append(Period(start, min(stop, end)))
+        day = start - dt.timedelta(days=1)
+    return periods[::-1]
+
+
+def _period_around(day: dt.date, frequency: str) -> tuple[dt.date, dt.date]:
+    if frequency == "daily":
+        return day, day
+    if frequency == "weekly":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    if frequency == "biweekly":
+        if day.day <= 15:
+            return day.replace(day=1), day.replace(day=15)
+        return day.replace(day=16), _month_end(day)
+    months = {"quarterly": 3, "semiannual": 6, "annual": 12}.get(frequency, 1)
+    first_month = (day.month - 1) // months * months + 1
+    start = dt.date(day.year, first_month, 1)
+    last = dt.date(day.year, first_month + months - 1, 1)
+    return start, _month_end(last)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
 
 
 def indicator_cases(
