@@ -171,3 +171,66 @@ def test_verdict_against_target_and_deviation():
     assert judge(Decimal(4), Decimal(10), Decimal(5), Decimal(1))[0] == CUMPLE
     assert judge(Decimal("5.5"), Decimal(10), Decimal(5), Decimal(1))[0] == DENTRO
     assert judge(Decimal(50), None, None, None)[0] == SIN_DATOS
+
+
+@pytest.mark.django_db
+def test_tablero_chart_drilldown_and_exports(known_cases, client):
+    """The March figures through the Tablero: value, verdict, chart, drill-down (need-to-know), exports."""
+    import csv
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    numbers = {name: case.number for name, case in known_cases.items()}
+    march = {"desde": "2026-03-01", "hasta": "2026-03-31"}
+    client.force_login(person("SENACE", "especialista_mesa_ayuda").user)
+
+    page = client.get(reverse("web:dashboard"), march)
+    assert page.status_code == 200
+    [panel] = page.context["indicators"].indicators
+    assert (panel.value.value, panel.value.verdict) == (Decimal("33.33"), NO_CUMPLE)
+    # Twelve months up to March 2026 on the chart: February 0 % (a true zero), March 33.33 %, the ten before
+    # without tickets "s/d" (no bar), against the target and baseline lines.
+    assert [v.value for v in panel.series][-2:] == [Decimal("0.00"), Decimal("33.33")]
+    assert [v.verdict for v in panel.series[:10]] == [SIN_DATOS] * 10
+    body = page.content.decode()
+    chart = body[body.index('data-indicator="S.04.04.02_P/tickets_atendidos"') :]
+    assert chart.count(">s/d</text>") == 10 + 4  # the wide chart's ten, the narrow one's last six minus two
+    assert "meta 100%" in chart and "base 99%" in chart and "33.33%" in chart
+    assert "<script" not in chart and "style=" not in chart  # CSP: no inline script or style
+
+    url = reverse("web:indicator-cases", args=[CODE, "tickets_atendidos", "numerator"])
+    listed = client.get(url, march).content.decode()
+    assert numbers["a"] in listed and numbers["b"] in listed and numbers["c"] not in listed
+    # Someone of another procedure of the entity sees the figure but not the cases behind it.
+    client.force_login(person("SENACE", "especialista_td").user)
+    hidden = client.get(url, march)
+    assert hidden.context["hidden"] == 2 and hidden.context["cases"] == []
+    deadlines = client.get(reverse("web:deadline-cases", args=["rol", "requester"]), march)
+    assert deadlines.context["line"].met == 2
+
+    exported = client.get(reverse("web:indicators-export", args=["indicadores", "csv"]), march)
+    assert exported["Content-Disposition"].endswith('_indicadores_20260301_20260331.csv"')
+    [header, row] = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    figures = dict(zip(header, row, strict=True))
+    assert (figures["Numerador"], figures["Denominador"], figures["Valor"]) == ("2", "6", "33.33")
+    assert (figures["Frecuencia"], figures["Resultado"]) == ("Mensual", NO_CUMPLE)
+    april = client.get(reverse("web:indicators-export", args=["indicadores", "csv"]), {"desde": "2026-04-01"})
+    [_, row] = list(csv.reader(io.StringIO(april.content.decode("utf-8-sig"))))
+    assert (row[header.index("Valor")], row[header.index("Resultado")]) == ("", SIN_DATOS)  # never 0
+
+    xlsx = client.get(reverse("web:indicators-export", args=["indicadores", "xlsx"]), march)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["Indicadores", "Plazos por procedimiento", "Plazos por rol"]
+    sheet = [[c.value for c in r] for r in book["Indicadores"].iter_rows()]
+    assert sheet[1][header.index("Valor")] == 33.33 and sheet[1][header.index("Denominador")] == 6
+    by_procedure = [[c.value for c in r] for r in book["Plazos por procedimiento"].iter_rows()]
+    assert by_procedure[1][:2] == [CODE, f"{CODE} Mesa de ayuda"] and by_procedure[1][4:10] == [
+        2,
+        0,
+        1,
+        1,
+        4,
+        100,
+    ]
