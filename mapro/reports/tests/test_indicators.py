@@ -234,3 +234,25 @@ def test_tablero_chart_drilldown_and_exports(known_cases, client):
         4,
         100,
     ]
+
+
+@pytest.mark.django_db
+def test_reports_indicators_command(known_cases, tmp_path, capsys):
+    from django.core.management import call_command
+    from openpyxl import load_workbook
+
+    call_command("reports", "indicators", "--entity", "SENACE", "--from", "2026-03-01", "--to", "2026-03-31")
+    table = capsys.readouterr().out
+    assert "Porcentaje de tickets de mesa de ayuda atendidos" in table
+    assert "Valor: 33.33 %  [2 / 6]  NO CUMPLE" in table
+    assert "Tickets cerrados automáticamente sin respuesta del solicitante (24 horas): 1" in table
+    call_command("reports", "indicators", "--entity", "SENACE", "--from", "2026-04-01", "--to", "2026-04-30")
+    assert "Valor: sin datos  [0 / 0]  SIN DATOS" in capsys.readouterr().out
+
+    path = tmp_path / "senace.xlsx"
+    call_command(
+        "reports", "indicators", "--entity", "SENACE", "--from", "2026-03-01", "--to", "2026-03-31",
+        "--format", "xlsx", "--output", str(path),
+    )  # fmt: skip
+    rows = list(load_workbook(path)["Plazos por rol"].iter_rows(values_only=True))
+    assert rows[1][:2] == ("requester", "Solicitante") and rows[1][4:9] == (2, 0, 1, 1, 4)
