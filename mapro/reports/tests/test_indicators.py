@@ -256,3 +256,13 @@ def test_reports_indicators_command(known_cases, tmp_path, capsys):
     )  # fmt: skip
     rows = list(load_workbook(path)["Plazos por rol"].iter_rows(values_only=True))
     assert rows[1][:2] == ("requester", "Solicitante") and rows[1][4:9] == (2, 0, 1, 1, 4)
+
+
+def test_the_ficha_export_says_how_the_indicator_is_computed():
+    from mapro.catalogue.export.content import ficha_content
+    from mapro.catalogue.selectors import catalogue_from_repository
+
+    [block] = ficha_content(catalogue_from_repository().definitions[CODE].definition).indicators
+    computed = {item.label: item.value for item in block.items}["Cálculo con los expedientes"]
+    assert "Numerador: Tickets solucionados cerrados: expedientes iniciados en el periodo" in computed
+    assert "la rama «Sí» de la actividad 6 o la rama «Sí» de la actividad 12" in computed
