@@ -7,6 +7,9 @@ it is not a test.
     .venv/bin/python bench/indicators_query.py --db sqlite --cases 100000
     .venv/bin/python bench/indicators_query.py --db postgresql --reuse      # measure again, no fill
 
+On PostgreSQL it uses the server the shell names (MAPRO_DB_HOST/PORT/USER, as `eval "$(scripts/postgres.sh
+start)"` exports them), or starts scripts/postgres.sh.
+
 It prepares a scratch database of its own (PostgreSQL: `mapro_bench_indicators` on the server of
 scripts/postgres.sh; SQLite: var/bench/indicators_query.sqlite3), migrates it, loads S.04.04.02_P (Senace help
 desk, the catalogue's indicator) and the demo people, then inserts `--cases` closed help-desk cases spread
@@ -71,12 +74,16 @@ def database_env(args: argparse.Namespace) -> dict[str, str]:
             for leftover in work.glob("indicators_query.sqlite3*"):
                 leftover.unlink()
         return env | {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
-    exports = subprocess.run(
-        [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
-    ).stdout
-    for line in exports.splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        env[key] = shlex.split(value)[0] if value else ""
+    if os.environ.get("MAPRO_DB_HOST") and os.environ.get("MAPRO_DB_PORT"):  # a server given by the shell
+        env.update({k: os.environ.get(k, "") for k in ("MAPRO_DB_HOST", "MAPRO_DB_PORT", "MAPRO_DB_USER")})
+        env["MAPRO_DB_ENGINE"] = "postgresql"
+    else:
+        exports = subprocess.run(
+            [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
+        ).stdout
+        for line in exports.splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
     env["MAPRO_DB_NAME"] = "mapro_bench_indicators"
     if not args.reuse:
         import psycopg
