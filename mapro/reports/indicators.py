@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from mapro.cases.models import Case, Deadline
 from mapro.cases.selectors import definition_of
 from mapro.catalogue.definition import Definition
-from mapro.catalogue.definition.schema import CaseCount, Frequency, Indicator
+from mapro.catalogue.definition.schema import CaseCount, Frequency, Indicator, Measure
 from mapro.catalogue.export.content import FREQUENCY_LABELS
 from mapro.catalogue.models import ProcedureVersion
 from mapro.catalogue.selectors import catalogue_from_repository
@@ -34,6 +34,7 @@ from mapro.organization.models import Entity
 from .indicator_selectors import (
     Period,
     case_count_queryset,
+    case_counts_by_period,
     deadline_queryset,
     deadline_rows,
 )
@@ -206,10 +207,8 @@ def indicator_values(
 ) -> list[IndicatorValue]:
     """Every indicator of the entity's fichas (optionally of some procedures) for the days start..end."""
     period = Period(start, end)
-    return [
-        _value(entity, source, period)
-        for source in indicator_sources(entity=entity, procedure_codes=procedure_codes)
-    ]
+    sources = indicator_sources(entity=entity, procedure_codes=procedure_codes)
+    return [_values(entity, source, [period])[0] for source in sources]
 
 
 def indicator_series(
@@ -217,9 +216,7 @@ def indicator_series(
 ) -> list[IndicatorValue]:
     """The indicator over its last `count` periods of its frequency (a monthly one: months) up to `end`."""
     source = indicator_source(entity=entity, procedure_code=procedure_code, indicator_id=indicator_id)
-    return [
-        _value(entity, source, period) for period in periods_ending(end, source.indicator.frequency, count)
-    ]
+    return _values(entity, source, periods_ending(end, source.indicator.frequency, count))
 
 
 def periods_ending(end: dt.date, frequency: str, count: int) -> list[Period]:
@@ -285,7 +282,32 @@ def _count_procedure(source: IndicatorSource, count: CaseCount) -> str:
     return count.procedure or source.holder_code
 
 
-def _value(entity: Entity, source: IndicatorSource, period: Period) -> IndicatorValue:
+def _values(entity: Entity, source: IndicatorSource, periods: list[Period]) -> list[IndicatorValue]:
+    """The indicator for each period; each count is one query for all the periods together."""
+    measure = source.indicator.measure
+    if measure is None:
+        return [_value(source, period, {}) for period in periods]
+    counts = {
+        key: case_counts_by_period(
+            entity=entity, code=_count_procedure(source, count), count=count, periods=periods
+        )
+        for key, count in _keyed_counts(measure)
+    }
+    return [
+        _value(source, period, {key: n[i] for key, n in counts.items()}) for i, period in enumerate(periods)
+    ]
+
+
+def _keyed_counts(measure: Measure) -> list[tuple[str, CaseCount]]:
+    return [
+        ("numerator", measure.numerator),
+        ("denominator", measure.denominator),
+        *((f"also-{i}", count) for i, count in enumerate(measure.also)),
+    ]
+
+
+def _value(source: IndicatorSource, period: Period, counts: dict[str, int]) -> IndicatorValue:
+    """The value and verdict of one period from its counts (by key: numerator, denominator, also-N)."""
     indicator = source.indicator
     responsible = indicator.responsible
     if source.definition is not None:
@@ -323,13 +345,8 @@ def _value(entity: Entity, source: IndicatorSource, period: Period) -> Indicator
             measured=False,
         )
 
-    def counted(count: CaseCount) -> int:
-        code = _count_procedure(source, count)
-        return case_count_queryset(entity=entity, code=code, count=count, period=period).count()
-
-    numerator = counted(measure.numerator)
-    denominator = counted(measure.denominator)
-    also = [CountValue(f"also-{i}", c.label, counted(c)) for i, c in enumerate(measure.also)]
+    numerator, denominator = counts["numerator"], counts["denominator"]
+    also = [CountValue(f"also-{i}", c.label, counts[f"also-{i}"]) for i, c in enumerate(measure.also)]
     labels = {
         "percent": measure.percent,
         "numerator_label": measure.numerator.label,
