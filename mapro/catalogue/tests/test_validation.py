@@ -609,3 +609,31 @@ def test_a_format_field_names_an_activity_that_produces_its_record(tmp_path, cap
     line = line_of(path, "{id: tamano, label: Tamaño, activity: 2}")
     message = "la actividad 2 no produce un registro del formato acta_respaldo (lo producen: 3)"
     assert f"{path}:{line}: formats[0].fields[0].activity: {message}" in err, err
+
+
+def test_a_process_ficha_indicator_names_the_procedure_it_counts(tmp_path):
+    """SENACE_PROCESOS with its indicator's formula in place of `same_as`: a count without `procedure`."""
+    senace = Path(settings.PROCEDURES_DIR) / "senace"
+    text = (senace / "SENACE_PROCESOS.yaml").read_text(encoding="utf-8")
+    old = "        same_as: {procedure: S.04.04.02_P, indicator: tickets_atendidos}\n"
+    assert old in text
+    new = (
+        "        measure:\n          denominator: {label: Tickets recibidos}\n"
+        "          numerator:\n            label: Solucionados\n            procedure: S.04.04.02_P\n"
+        "            branches: [{activity: 6, branch: Tal vez}]\n"
+    )
+    path = tmp_path / "SENACE_PROCESOS.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+    errors = [str(e) for e in load_catalogue([path, senace / "S_04_04_02_P.yaml"]).errors]
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines, 1) if "denominator: {label: Tickets recibidos}" in line)
+    loc = "processes[14].indicators[0].measure"
+    assert (
+        f"{path}:{at}: {loc}.denominator.procedure: en una ficha de proceso cada conteo debe nombrar su"
+        in ("\n".join(errors))
+    ), errors
+    assert any(
+        f"{loc}.numerator.branches[0].branch: la actividad 6 no tiene la rama Tal vez" in e for e in errors
+    )

@@ -14,8 +14,10 @@ from mapro.cases.models import Case, CaseTask
 from mapro.cases.services import case_cancel, case_start
 from mapro.cases.services.deadlines import deadlines_expire
 from mapro.cases.tests.conftest import person, task_complete
+from mapro.catalogue.definition.schema import CaseCount
 from mapro.deadlines.calendar import LIMA
 from mapro.organization.models import Entity
+from mapro.reports.indicator_selectors import Period, case_count_queryset
 from mapro.reports.indicators import (
     CUMPLE,
     DENTRO,
@@ -129,6 +131,18 @@ def test_help_desk_indicator_from_known_cases(known_cases):
     assert drilled("numerator") == [numbers["a"], numbers["b"]]
     assert drilled("denominator") == [numbers[n] for n in "abcdef"]
     assert drilled("also-0") == [numbers["d"]] and drilled("also-1") == [numbers["c"]]
+
+    # The other conditions a count can state, on the same cases: closed in March (a b c d, and g from
+    # February; f closed on 1 April, h annulled), and holding the 24-hour window expired (d).
+    def counted(**condition):
+        count = CaseCount(label="x", **condition)
+        cases = case_count_queryset(entity=senace, code=CODE, count=count, period=Period(*MARCH))
+        return sorted(c.number for c in cases)
+
+    assert counted(dated_by="closed") == sorted(numbers[n] for n in "abcdg")
+    expired = {"time_rule": "cierre_automatico_24h", "status": ["expired"]}
+    assert counted(deadline=expired) == [numbers["d"]]
+    assert counted(closed=True, record="justificacion_no_atencion") == [numbers["c"]]
 
     # March and April together: f is closed by the end now → 3/6 = 50 %.
     [both] = indicator_values(entity=senace, start=MARCH[0], end=dt.date(2026, 4, 30))
