@@ -37,4 +37,15 @@ urlpatterns = [
         name="procedure-download",
     ),
     path("tablero/", dashboard.dashboard, name="dashboard"),
+    path(
+        "tablero/indicadores/<str:code>/<slug:indicator_id>/<slug:key>/",
+        dashboard.indicator_cases_page,
+        name="indicator-cases",
+    ),
+    path("tablero/plazos/<slug:by>/<str:key>/", dashboard.deadline_cases_page, name="deadline-cases"),
+    re_path(
+        r"^tablero/(?P<what>indicadores|plazos-procedimiento|plazos-rol)\.(?P<fmt>csv|xlsx)$",
+        dashboard.indicators_export,
+        name="indicators-export",
+    ),
 ]

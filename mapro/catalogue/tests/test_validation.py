@@ -110,6 +110,47 @@ CASES = {
         "  - id: bajas_a_tiempo",
         "indicators[0]: el indicador no se refiere a nada: 'based_on' está vacío",
     ),
+    "indicator_without_formula_as_data": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n",
+        "  - id: bajas_a_tiempo",
+        "indicators[0].measure: el indicador necesita exactamente uno de 'measure' (su fórmula como datos)",
+    ),
+    "indicator_counts_a_branch_of_a_task": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n"
+        "    measure:\n      denominator: {label: Bajas}\n"
+        "      numerator: {label: Bajas a tiempo, branches: [{activity: 2, branch: Sí}]}\n",
+        "numerator: {label: Bajas a tiempo",
+        "indicators[0].measure.numerator.branches[0].activity: la actividad 2 no es una decisión",
+    ),
+    "indicator_counts_an_unknown_record": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n"
+        "    measure:\n      numerator: {label: Bajas}\n"
+        "      denominator: {label: Bajas con acta, record: acta_inexistente}\n",
+        "denominator: {label: Bajas con acta",
+        "indicators[0].measure.denominator.record: registro desconocido: acta_inexistente",
+    ),
+    "indicator_same_as_unknown_procedure": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n"
+        "    same_as: {procedure: PR.NO.EXISTE, indicator: bajas}\n",
+        "same_as: {procedure: PR.NO.EXISTE",
+        "indicators[0].same_as.procedure: procedimiento desconocido: PR.NO.EXISTE",
+    ),
     "unknown_field": (
         "    seed_line: 257\n",
         "    seed_line: 257\n    responsable: alguien\n",
@@ -568,3 +609,31 @@ def test_a_format_field_names_an_activity_that_produces_its_record(tmp_path, cap
     line = line_of(path, "{id: tamano, label: Tamaño, activity: 2}")
     message = "la actividad 2 no produce un registro del formato acta_respaldo (lo producen: 3)"
     assert f"{path}:{line}: formats[0].fields[0].activity: {message}" in err, err
+
+
+def test_a_process_ficha_indicator_names_the_procedure_it_counts(tmp_path):
+    """SENACE_PROCESOS with its indicator's formula in place of `same_as`: a count without `procedure`."""
+    senace = Path(settings.PROCEDURES_DIR) / "senace"
+    text = (senace / "SENACE_PROCESOS.yaml").read_text(encoding="utf-8")
+    old = "        same_as: {procedure: S.04.04.02_P, indicator: tickets_atendidos}\n"
+    assert old in text
+    new = (
+        "        measure:\n          denominator: {label: Tickets recibidos}\n"
+        "          numerator:\n            label: Solucionados\n            procedure: S.04.04.02_P\n"
+        "            branches: [{activity: 6, branch: Tal vez}]\n"
+    )
+    path = tmp_path / "SENACE_PROCESOS.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+    errors = [str(e) for e in load_catalogue([path, senace / "S_04_04_02_P.yaml"]).errors]
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines, 1) if "denominator: {label: Tickets recibidos}" in line)
+    loc = "processes[14].indicators[0].measure"
+    assert (
+        f"{path}:{at}: {loc}.denominator.procedure: en una ficha de proceso cada conteo debe nombrar su"
+        in ("\n".join(errors))
+    ), errors
+    assert any(
+        f"{loc}.numerator.branches[0].branch: la actividad 6 no tiene la rama Tal vez" in e for e in errors
+    )
