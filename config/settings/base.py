@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "mapro.cases",
     "mapro.audit",
     "mapro.reports",
+    "mapro.schedules",
     "axes",
     "web",
 ]

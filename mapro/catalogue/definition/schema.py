@@ -503,8 +503,12 @@ class Periodicity(Strict):
     flow: Identifier | None = Field(default=None, description="The flow it schedules; none = the procedure")
     frequency: Frequency
     text: Text
-    month: int | None = Field(default=None, ge=1, le=12, description="Month of the first run, if the seed fixes it")
-    day: int | None = Field(default=None, ge=1, le=31, description="Day of the first run, if the seed fixes it")
+    month: int | None = Field(
+        default=None, ge=1, le=12, description="Month of the first run, if the seed fixes it"
+    )
+    day: int | None = Field(
+        default=None, ge=1, le=31, description="Day of the first run, if the seed fixes it"
+    )
     start: ActivityNumber | None = Field(
         default=None, description="Activity where the scheduled part starts; none = the flow's start"
     )

@@ -22,9 +22,9 @@ from .schema import (
     EventMoment,
     ExpiryAction,
     FieldType,
-    Frequency,
     Format,
     FormatField,
+    Frequency,
     Indicator,
     IndicatorBasis,
     TimeRule,
@@ -467,7 +467,9 @@ class _Checker:
                 self.fail(("periodicity", i, "start"), f"actividad inexistente: {periodicity.start}")
             for key in periodicity.inputs:
                 if key not in inputs:
-                    self.fail(("periodicity", i, "inputs", key), f"el procedimiento no tiene la entrada {key}")
+                    self.fail(
+                        ("periodicity", i, "inputs", key), f"el procedimiento no tiene la entrada {key}"
+                    )
 
     def check_call_inputs(self) -> None:
         for i, activity in enumerate(self.d.activities):
