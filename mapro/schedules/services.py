@@ -213,14 +213,13 @@ def schedules_run_due(*, now: dt.datetime | None = None) -> list[ScheduleRun]:
 
 def _schedule_run_due(pk: int, *, now: dt.datetime, calendars: dict[int, WorkCalendar]) -> list[ScheduleRun]:
     with transaction.atomic():
-        schedule = (
-            Schedule.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("entity", "requester")
-            .filter(pk=pk, active=True, next_run_at__lte=now)
-            .first()
+        locked = Schedule.objects.select_for_update(skip_locked=True).filter(
+            pk=pk, active=True, next_run_at__lte=now
         )
-        if schedule is None:  # another worker holds it, or has just handled it
+        found = list(locked.order_by()[:1])  # no ordering: no join to the entity on the hot path
+        if not found:  # another worker holds it, or has just handled it
             return []
+        schedule = found[0]
         calendar = _calendar(schedule, calendars)
         after = schedule.next_run_at - dt.timedelta(microseconds=1)
         due = occurrences_between(
