@@ -52,8 +52,11 @@ def environment(args: argparse.Namespace) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ |= {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
         return
-    out = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start"], capture_output=True, text=True)
-    for line in out.stdout.splitlines():
+    # A running server given by MAPRO_DB_* (e.g. `eval "$(scripts/postgres.sh start)"`), else this one's.
+    started = os.environ.get("MAPRO_DB_HOST") and os.environ.get("MAPRO_DB_ENGINE") == "postgresql"
+    command = [str(ROOT / "scripts" / "postgres.sh"), "start"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True) if not started else None
+    for line in out.stdout.splitlines() if out else []:
         if line.startswith("export "):
             key, _, value = line.removeprefix("export ").partition("=")
             os.environ[key] = value.strip("'\"")
