@@ -70,9 +70,6 @@ class ScheduleAdmin(admin.ModelAdmin):
             label = None if actor is not None else f"administrador {request.user.get_username()}"
             schedule_update(schedule=obj, actor=actor, changes=changes, actor_label=label)
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
-        return  # runs are read-only
-
 
 @admin.register(ScheduleRun)
 class ScheduleRunAdmin(admin.ModelAdmin):

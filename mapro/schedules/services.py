@@ -182,7 +182,7 @@ def _snapshot(schedule: Schedule) -> dict[str, Any]:
         "frequency": schedule.frequency,
         "working_days": schedule.working_days,
         "start_activity": schedule.start_activity,
-        "first_run_at": schedule.first_run_at.isoformat(),
+        "first_run_at": schedule.first_run_at.astimezone(LIMA).isoformat(),
         "requester": schedule.requester_id,
         "inputs": schedule.inputs,
         "active": schedule.active,
