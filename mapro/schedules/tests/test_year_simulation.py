@@ -34,6 +34,13 @@ DOWN = (dt.date(YEAR, 9, 1), dt.date(YEAR, 9, 10))  # no tick on these days, bot
 # occurrence is recorded once as failed, with the reason.
 FILE_INPUT = {"S.04.01.02_P", "S04.01.00.02"}
 OFF_SENACE = ("S.04.04.01.03_P", "monitoreo_diario")
+DAILY = (
+    "MINCETUR-DIR-002-2023-7.1.1",
+    "MINCETUR-DIR-002-2023-7.1.2",
+    "S04.03.02.01",
+    "S.04.04.01.02_P",
+    "S.04.04.01.03_P",
+)
 
 
 def at(day: dt.date) -> dt.datetime:
@@ -154,6 +161,9 @@ def test_a_year_of_schedules_starts_every_case_once(monkeypatch):
 def test_two_workers_at_once_start_each_case_once(db_engine):
     """Two workers tick at the same moments for a month; on PostgreSQL in two threads with their own
     connections (row locks and the unique key decide), on SQLite (one writer at a time) interleaved."""
+    from mapro.cases.tests.test_concurrency import procedures_load
+
+    procedures_load(*DAILY)  # an earlier transactional test may have flushed the session's catalogue
     with time_machine.travel(SYNC_AT, tick=False):
         schedules_sync()
     ticks = [at(dt.date(YEAR, 1, 1) + dt.timedelta(days=d)) for d in range(31)]
