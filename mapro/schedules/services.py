@@ -86,35 +86,52 @@ def _schedule_sync_one(
     key = {"entity": entity, "procedure_code": definition.code, "flow": periodicity.flow or ""}
     schedule = Schedule.objects.filter(**key).select_related("entity").first()
     if schedule is None:
-        with transaction.atomic():
-            first = first_run_default(
-                str(periodicity.frequency),
-                today=timezone.localdate(now, LIMA),
-                at=entity.workday_start,
-                month=periodicity.month,
-                day=periodicity.day,
+        try:
+            _schedule_create(
+                entity, definition, periodicity, key=key, from_definition=from_definition, now=now
             )
-            schedule = Schedule.objects.create(
-                **key,
-                **from_definition,
-                first_run_at=first,
-                next_run_at=first,
-                inputs=dict(periodicity.inputs),
-                requester=_default_requester(entity, definition, periodicity),
-            )
-            audit_event_record(
-                chain=entity.code,
-                action="schedule.created",
-                obj=schedule,
-                summary=f"Programación {schedule}",
-                after=_snapshot(schedule),
-            )
-        report.created.append(schedule)
+        except IntegrityError:  # a concurrent sync made it first: keep theirs
+            return
+        report.created.append(Schedule.objects.get(**key))
         return
     changed = {k: v for k, v in from_definition.items() if getattr(schedule, k) != v}
     if changed:
         schedule_update(schedule=schedule, actor=None, changes=changed, now=now)
         report.updated.append(schedule)
+
+
+def _schedule_create(
+    entity: Entity,
+    definition: Definition,
+    periodicity: Periodicity,
+    *,
+    key: dict[str, Any],
+    from_definition: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    with transaction.atomic():
+        first = first_run_default(
+            str(periodicity.frequency),
+            today=timezone.localdate(now, LIMA),
+            at=entity.workday_start,
+            month=periodicity.month,
+            day=periodicity.day,
+        )
+        schedule = Schedule.objects.create(
+            **key,
+            **from_definition,
+            first_run_at=first,
+            next_run_at=first,
+            inputs=dict(periodicity.inputs),
+            requester=_default_requester(entity, definition, periodicity),
+        )
+        audit_event_record(
+            chain=entity.code,
+            action="schedule.created",
+            obj=schedule,
+            summary=f"Programación {schedule}",
+            after=_snapshot(schedule),
+        )
 
 
 def _default_requester(entity: Entity, definition: Definition, periodicity: Periodicity) -> Person | None:
