@@ -32,7 +32,8 @@ fi
 echo
 echo "mapro: http://127.0.0.1:${PORT:-8000}/ — para empezar, ingrese como mvcs.analista_mesa_servicios"
 echo "(contraseña mapro-demo-2026) e inicie un PR.OTI.005; la administración está en /admin/."
-# The worker (Huey on SQLite): its periodic tick expires validity and response windows by themselves.
+# The worker (Huey on SQLite): its periodic ticks start the scheduled cases (docs/schedules.md) and expire
+# validity and response windows by themselves.
 .venv/bin/mapro run_huey --quiet &
 worker=$!
 trap 'kill "$worker" 2>/dev/null' EXIT

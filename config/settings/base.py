@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "mapro.cases",
     "mapro.audit",
     "mapro.reports",
+    "mapro.schedules",
     "axes",
     "web",
 ]
@@ -297,7 +298,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Background work: Huey on SQLite by default (one file under var/), Redis in production (MAPRO_REDIS_URL).
-HUEY = {"name": "mapro", "immediate": False, "consumer": {"workers": 2, "worker_type": "thread"}}
+# The worker: one consumer by default (threads). Several consumers (processes or machines) may run at once
+# on Redis: every periodic service is idempotent in the database (docs/schedules.md, ADR 0022).
+HUEY = {
+    "name": "mapro",
+    "immediate": False,
+    "consumer": {"workers": int(os.environ.get("MAPRO_HUEY_WORKERS", "2")), "worker_type": "thread"},
+}
 if REDIS_URL := os.environ.get("MAPRO_REDIS_URL"):
     HUEY |= {"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}}
 else:

@@ -556,8 +556,18 @@ class Periodicity(Strict):
     flow: Identifier | None = Field(default=None, description="The flow it schedules; none = the procedure")
     frequency: Frequency
     text: Text
-    month: int | None = Field(default=None, ge=1, le=12)
-    day: int | None = Field(default=None, ge=1, le=31)
+    month: int | None = Field(
+        default=None, ge=1, le=12, description="Month of the first run, if the seed fixes it"
+    )
+    day: int | None = Field(
+        default=None, ge=1, le=31, description="Day of the first run, if the seed fixes it"
+    )
+    start: ActivityNumber | None = Field(
+        default=None, description="Activity where the scheduled part starts; none = the flow's start"
+    )
+    working_days: bool = Field(default=False, description="Runs only on the entity's working days")
+    inputs: dict[Identifier, Text] = Field(default={}, description="Start data every scheduled case gets")
+    seed_line: SeedLine | None = None
 
 
 class Supervision(Strict):

@@ -25,6 +25,7 @@ from .schema import (
     FieldType,
     Format,
     FormatField,
+    Frequency,
     Indicator,
     IndicatorBasis,
     TimeRule,
@@ -548,6 +549,26 @@ class _Checker:
             seen.add(periodicity.flow)
         if len(self.d.periodicity) > 1 and None in seen:
             self.fail(("periodicity",), "con varias periodicidades, cada una indica su 'flow'")
+        self.check_scheduled_part()
+
+    def check_scheduled_part(self) -> None:
+        """A calendar-started periodicity says which flow it starts; its start and preset inputs exist."""
+        numbers = {a.n for a in self.d.activities}
+        inputs = {item.id for item in self.d.inputs}
+        for i, periodicity in enumerate(self.d.periodicity):
+            scheduled = periodicity.frequency != Frequency.ON_DEMAND
+            if scheduled and self.d.flows and periodicity.flow is None:
+                self.fail(
+                    ("periodicity", i, "flow"),
+                    "el procedimiento tiene varios flujos: indique cuál se inicia según calendario",
+                )
+            if periodicity.start is not None and periodicity.start not in numbers:
+                self.fail(("periodicity", i, "start"), f"actividad inexistente: {periodicity.start}")
+            for key in periodicity.inputs:
+                if key not in inputs:
+                    self.fail(
+                        ("periodicity", i, "inputs", key), f"el procedimiento no tiene la entrada {key}"
+                    )
 
     def check_call_inputs(self) -> None:
         for i, activity in enumerate(self.d.activities):

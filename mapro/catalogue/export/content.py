@@ -780,6 +780,10 @@ def _periodicity(d: Definition) -> list[Item]:
                 part for part in (str(p.day) if p.day else "", MONTHS[p.month - 1] if p.month else "") if part
             )
             items.append(Item("Fecha de ejecución", when))
+        if p.start is not None:
+            items.append(Item("Parte programada", f"Desde la actividad {p.start}"))
+        if p.working_days:
+            items.append(Item("Días de ejecución", "Solo días hábiles de la entidad"))
     return items
 
 

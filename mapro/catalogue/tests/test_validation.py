@@ -323,6 +323,42 @@ CASES = {
         "periodicity[1].flow: el procedimiento ya tiene periodicidad: una por flujo",
     ),
 }
+# Schedules (issue 12): PR.OTI.005 given a flow, then a periodicity that omits it or names what is not there.
+WITH_FLOW = (
+    "activities:\n  - n: 1\n",
+    "flows:\n  - {id: baja, name: Baja, start: 1}\nactivities:\n  - n: 1\n",
+)
+SCHEDULE_CASES = {
+    "scheduled_periodicity_without_its_flow": (
+        "periodicity:\n  frequency: daily\n  text: Diario\n",
+        "periodicity:",  # the field is missing: the error points at the periodicity
+        "periodicity[0].flow: el procedimiento tiene varios flujos: indique cuál se inicia según calendario",
+    ),
+    "scheduled_part_at_an_unknown_activity": (
+        "periodicity:\n  - flow: baja\n    start: 9\n    frequency: daily\n    text: Diario\n",
+        "start: 9",
+        "periodicity[0].start: actividad inexistente: 9",
+    ),
+    "preset_input_that_does_not_exist": (
+        "periodicity:\n  - flow: baja\n    frequency: daily\n    text: Diario\n    inputs: {ticket: T-1}\n",
+        "inputs: {ticket: T-1}",
+        "periodicity[0].inputs.ticket: el procedimiento no tiene la entrada ticket",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SCHEDULE_CASES.values(), ids=SCHEDULE_CASES.keys())
+def test_each_schedule_error_names_file_line_and_field(case, tmp_path, capsys):
+    periodicity, marker, message = case
+    text = VALID.replace(*WITH_FLOW, 1).replace("periodicity: []\n", periodicity, 1)
+    path = tmp_path / "PR_OTI_005.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    err = validate(path, capsys)
+
+    assert f"{path}:{line_of(path, marker)}: {message}" in err, err
+
+
 YAML_SYNTAX = (
     "    kind: task\n    role: responsable_plataforma_correo\n    systems: [Google Workspace]\n",
     "    kind: task\n    role: [responsable_plataforma_correo\n    systems: [Google Workspace]\n",

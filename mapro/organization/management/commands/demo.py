@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from mapro.catalogue.services import procedure_versions_load
 from mapro.organization.services import ADMIN_PASSWORD, ADMIN_USERNAME, DEMO_PASSWORD, demo_people_create
+from mapro.schedules.services import schedules_sync
 
 
 class Command(BaseCommand):
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             f"Catálogo: {len(report.created)} versiones nuevas, {len(report.unchanged)} sin cambios."
         )
         logins = demo_people_create()
+        schedules = schedules_sync()  # after the people: each schedule's requester holds its first role
+        self.stdout.write(
+            f"Programaciones: {len(schedules.created)} nuevas ({len(schedules.updated)} actualizadas)."
+        )
         self.stdout.write("")
         self.stdout.write(f"Personas de demostración (contraseña para todas: {DEMO_PASSWORD})")
         self.stdout.write(f"{'entidad':<9} {'usuario':<58} rol")
