@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -98,6 +98,32 @@ def supervision_codes_for(*, person: Person, entity: Entity) -> list[str]:
     return codes
 
 
+@dataclass(frozen=True)
+class SupervisionChoice:
+    """A procedure the person may report on, with its clause's period and the latest one that has ended."""
+
+    code: str
+    name: str
+    frequency: str
+    last_period: Period | None
+
+
+def supervision_choices(*, person: Person, today: dt.date | None = None) -> list[SupervisionChoice]:
+    """What the supervision page offers the person: their procedures, each with its last ended period."""
+    today = today or timezone.localdate()
+    definitions = _current_definitions(person.entity)
+    choices = []
+    for code in supervision_codes_for(person=person, entity=person.entity):
+        clause = definitions[code][1].supervision
+        frequency = clause.frequency if clause and clause.frequency else Frequency.ON_DEMAND
+        choices.append(
+            SupervisionChoice(
+                code, definitions[code][1].name, FREQUENCY_LABELS[frequency], period_ended(frequency, today)
+            )
+        )
+    return choices
+
+
 # --- the report ---------------------------------------------------------------------------------------------
 
 
@@ -154,6 +180,41 @@ def supervision_render(*, fmt: str, **kwargs: Any) -> tuple[bytes, SupervisionRe
 
     report = supervision_build(**kwargs)
     return (supervision_pdf(report) if fmt == "pdf" else supervision_docx(report)), report
+
+
+def supervision_render_for(
+    *,
+    person: Person,
+    entity_code: str | None,
+    start: str | dt.date | None,
+    end: str | dt.date | None,
+    fmt: str,
+    procedure_codes: Collection[str] | None = None,
+) -> tuple[bytes, SupervisionReport]:
+    """
+    The report as a person asks for it (API, web): only of their entity and of the procedures they supervise,
+    receive the report of, or own (supervision_codes_for); anything else is a 404, as if it did not exist.
+    """
+    entity = person.entity if not entity_code or entity_code == person.entity.code else None
+    allowed = supervision_codes_for(person=person, entity=entity) if entity is not None else []
+    if not allowed or (procedure_codes and set(procedure_codes) - set(allowed)):
+        raise NotFoundError("No existe ese informe de supervisión.")
+    return supervision_render(
+        fmt=fmt,
+        entity=entity,
+        start=_parse_day(start, "from"),
+        end=_parse_day(end, "to"),
+        procedure_codes=list(procedure_codes or allowed),
+    )
+
+
+def _parse_day(value: str | dt.date | None, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidInputError({name: ["Indique una fecha AAAA-MM-DD."]}) from None
 
 
 def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -318,13 +379,19 @@ def _evidence(cases: QuerySet[Case], begin: dt.datetime, finish: dt.datetime) ->
                 procedure_code=a.case.procedure_version.code,
                 activity=str(a.task.activity) if a.task else "",
                 kind="Archivo",
-                name=f"Archivo reservado a {', '.join(a.restricted_to)}" if a.restricted_to else a.filename,
+                name=_reserved(a) if a.restricted_to else a.filename,
                 detail=f"SHA-256 {a.sha256[:16]}…",
                 at=timezone.localtime(a.created_at, LIMA),
                 by=a.uploaded_by.full_name,
             )
         )
     return sorted(items, key=lambda i: (i.at, i.case_number))
+
+
+def _reserved(attachment: Attachment) -> str:
+    definition = procedure_version_definition(version=attachment.case.procedure_version)
+    roles = ", ".join(_role_name(definition, code) for code in attachment.restricted_to)
+    return f"Archivo reservado a: {roles}"
 
 
 def _indicators(entity: Entity, period: Period, codes: list[str]) -> dict[str, Any]:
