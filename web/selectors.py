@@ -36,6 +36,13 @@ from mapro.catalogue.definition.schema import REQUESTER, REQUESTER_NAME
 from mapro.catalogue.models import ProcedureVersion
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.selectors import person_role_codes
+from mapro.reports.indicators import (
+    deadline_compliance,
+    deadline_compliance_rows,
+    indicator_cases,
+    indicator_series,
+    indicator_values,
+)
 from mapro.reports.services import acta_documents
 
 SOON = dt.timedelta(hours=24)
@@ -446,3 +453,80 @@ def cases_search(*, person: Person, query: str, limit: int = 50) -> list[Case]:
             | Q(inputs__icontains=query)
         )
     return list(cases.order_by("-started_at")[:limit])
+
+
+# --- dashboard: indicators and deadline compliance of a period (mapro/reports/indicators.py) ----------------
+
+
+@dataclass
+class IndicatorPanel:
+    value: Any  # IndicatorValue of the chosen period
+    series: list[Any]  # IndicatorValue of its last periods, for the chart
+
+
+@dataclass
+class IndicatorBoard:
+    start: dt.date
+    end: dt.date
+    indicators: list[IndicatorPanel]
+    by_procedure: list[Any]  # ComplianceRow
+    by_role: list[Any]
+
+
+def dashboard_indicators(
+    *, entity: Entity, start: dt.date, end: dt.date, periods: int = 12
+) -> IndicatorBoard:
+    """
+    The entity's indicators for start..end, each with its last `periods` periods for the chart, and deadline
+    compliance per procedure and per role. Figures count every case of the entity (an indicator is the
+    entity's, not the reader's); the drill-down lists only the cases the reader may open.
+    """
+    panels = [
+        IndicatorPanel(
+            value=value,
+            series=indicator_series(
+                entity=entity,
+                procedure_code=value.procedure_code,
+                indicator_id=value.indicator_id,
+                end=end,
+                count=periods,
+            ),
+        )
+        for value in indicator_values(entity=entity, start=start, end=end)
+    ]
+    return IndicatorBoard(
+        start=start,
+        end=end,
+        indicators=panels,
+        by_procedure=deadline_compliance(entity=entity, start=start, end=end, by="procedure"),
+        by_role=deadline_compliance(entity=entity, start=start, end=end, by="role"),
+    )
+
+
+def indicator_drilldown(
+    *, person: Person, start: dt.date, end: dt.date, procedure_code: str, indicator_id: str, key: str
+) -> tuple[list[Case], int]:
+    """The cases a count of an indicator takes that `person` may read, and how many it takes in all."""
+    counted = indicator_cases(
+        entity=person.entity,
+        start=start,
+        end=end,
+        procedure_code=procedure_code,
+        indicator_id=indicator_id,
+        key=key,
+    )
+    visible = counted.filter(pk__in=cases_readable(person=person).values("pk")).select_related(
+        "procedure_version"
+    )
+    return list(visible[:500]), counted.count()
+
+
+def deadline_drilldown(
+    *, person: Person, start: dt.date, end: dt.date, by: str, key: str
+) -> tuple[list[Deadline], int]:
+    """The deadlines behind a compliance line whose case `person` may read, and how many there are in all."""
+    rows = deadline_compliance_rows(entity=person.entity, start=start, end=end, by=by, key=key)  # type: ignore[arg-type]
+    readable = set(
+        cases_readable(person=person).filter(pk__in={d.case_id for d in rows}).values_list("pk", flat=True)
+    )
+    return [d for d in rows if d.case_id in readable][:500], len(rows)

@@ -39,4 +39,15 @@ urlpatterns = [
     path("tablero/", dashboard.dashboard, name="dashboard"),
     path("informes/supervision/", reports.supervision_page, name="supervision"),
     path("informes/supervision/descargar/", reports.supervision_download, name="supervision-download"),
+    path(
+        "tablero/indicadores/<str:code>/<slug:indicator_id>/<slug:key>/",
+        dashboard.indicator_cases_page,
+        name="indicator-cases",
+    ),
+    path("tablero/plazos/<slug:by>/<str:key>/", dashboard.deadline_cases_page, name="deadline-cases"),
+    re_path(
+        r"^tablero/(?P<what>indicadores|plazos-procedimiento|plazos-rol)\.(?P<fmt>csv|xlsx)$",
+        dashboard.indicators_export,
+        name="indicators-export",
+    ),
 ]

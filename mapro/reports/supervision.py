@@ -16,7 +16,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -38,6 +37,7 @@ from mapro.deadlines.calendar import LIMA
 from mapro.organization.models import Delegation, Entity, Person, RoleAssignment
 from mapro.organization.selectors import person_role_codes
 
+from .indicators import indicator_values
 from .supervision_content import (
     AuditStatus,
     Clause,
@@ -395,20 +395,16 @@ def _reserved(attachment: Attachment) -> str:
 
 
 def _indicators(entity: Entity, period: Period, codes: list[str]) -> dict[str, Any]:
-    """The values the indicators module computes (docs/indicators.md); said so when it cannot."""
-    try:
-        from .indicators import indicator_values
-    except ImportError:  # an installation without the indicators module
-        return {"indicators": (), "indicators_note": "El cálculo de indicadores no está disponible."}
+    """The values mapro.reports.indicators computes (docs/indicators.md); "sin datos" says why."""
     values = indicator_values(entity=entity, start=period.start, end=period.end, procedure_codes=codes)
     lines = tuple(
         IndicatorLine(
             procedure_code=v.procedure_code,
             name=v.name,
             formula=v.formula,
-            value=_value_text(v.value, v.unit),
-            baseline=str(v.baseline or "—"),
-            target=str(v.target or "—"),
+            value=v.value_text + (f" ({v.numerator} / {v.denominator})" if v.value is not None else ""),
+            baseline=v.baseline_text or "—",
+            target=v.target_text or "—",
             verdict=v.verdict,
             reason=v.reason or "",
         )
@@ -416,13 +412,6 @@ def _indicators(entity: Entity, period: Period, codes: list[str]) -> dict[str, A
     )
     note = "" if lines else "Ninguno de los procedimientos del informe define indicadores."
     return {"indicators": lines, "indicators_note": note}
-
-
-def _value_text(value: Decimal | None, unit: str) -> str:
-    if value is None:
-        return "sin datos"
-    percent = "%" in unit or "porcentaje" in unit.casefold()
-    return f"{value.quantize(Decimal('0.01'))} %" if percent else f"{value.normalize():f}"
 
 
 def _audit(entity: Entity) -> AuditStatus:

@@ -475,6 +475,54 @@ class IndicatorBasis(Strict):
     procedures: list[Text] = Field(default=[], description="Procedures whose cases the indicator counts")
 
 
+class BranchTaken(Strict):
+    activity: ActivityNumber
+    branch: Text = Field(description="The label of the decision's branch, as written in the definition")
+
+
+class DeadlineStatus(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    PENDING = "pending"
+    EXPIRED = "expired"
+
+
+class DeadlineFilter(Strict):
+    time_rule: Identifier
+    status: list[DeadlineStatus] = Field(min_length=1)
+
+
+class CaseCount(Strict):
+    """
+    A count of cases, written as data: one procedure's cases whose start (or closure) falls in the period,
+    narrowed by what happened in them. Every condition given must hold; `branches` holds when any holds.
+    """
+
+    label: Text = Field(description="What is counted, in the ficha's words, e.g. 'Tickets recibidos'")
+    procedure: Text | None = Field(default=None, description="Whose cases; none = the definition's own")
+    dated_by: Literal["started", "closed"] = Field(
+        default="started", description="Which date of the case must fall in the period"
+    )
+    closed: bool = Field(default=False, description="Only cases concluded by the end of the period")
+    branches: list[BranchTaken] = Field(default=[], description="Cases that took any of these branches")
+    record: Identifier | None = Field(default=None, description="Cases holding this record")
+    deadline: DeadlineFilter | None = None
+
+
+class Measure(Strict):
+    """The formula of an indicator as data: numerator / denominator, both counts of cases."""
+
+    numerator: CaseCount
+    denominator: CaseCount
+    percent: bool = True
+    also: list[CaseCount] = Field(default=[], description="Counts shown beside the value, not in it")
+
+
+class IndicatorRef(Strict):
+    procedure: Text
+    indicator: Identifier
+
+
 class Indicator(Strict):
     id: Identifier
     name: Text
@@ -490,6 +538,11 @@ class Indicator(Strict):
     level: Literal["procedimiento", "proceso"] = "procedimiento"
     based_on: IndicatorBasis
     assumed: Text | None = Field(default=None, description="What the seed leaves open and how it was read")
+    # How the value is computed: exactly one of these, checked by the validator (a version stored before
+    # they existed still loads; docs/indicators.md).
+    measure: Measure | None = Field(default=None, description="The formula as counts of cases")
+    same_as: IndicatorRef | None = Field(default=None, description="Computed by another ficha's indicator")
+    not_measurable: Text | None = Field(default=None, description="Why the cases cannot give the value")
 
     @model_validator(mode="after")
     def _refers_to_something(self) -> Indicator:

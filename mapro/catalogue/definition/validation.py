@@ -17,6 +17,7 @@ from .schema import (
     REQUESTER,
     Activity,
     ActivityKind,
+    CaseCount,
     Completion,
     Definition,
     EventMoment,
@@ -115,7 +116,7 @@ def load_catalogue(
         elif seen[item.definition.code] == item.source.path:
             catalogue.definitions[item.definition.code] = item
     for process_map in catalogue.process_maps:
-        catalogue.errors.extend(process_map_errors(process_map, all_codes))
+        catalogue.errors.extend(process_map_errors(process_map, all_codes, by_code))
     for item, error in call_cycle_errors(catalogue.definitions.values(), known_calls or {}):
         catalogue.errors.append(error)
         catalogue.definitions.pop(item.definition.code, None)
@@ -179,8 +180,106 @@ def definition_errors(
     return checker.errors
 
 
-def process_map_errors(item: LoadedProcessMap, all_codes: set[str]) -> list[DefinitionError]:
+def indicator_measure_errors(
+    indicator: Indicator, own: Definition | None, definitions: Mapping[str, Definition], all_codes: set[str]
+) -> list[tuple[Loc, str]]:
+    """
+    What an indicator's formula refers to and does not exist: the procedure whose cases it counts, the
+    decision branches, records and time rules of that procedure, or the indicator it is computed by.
+    `own` is the definition holding the indicator (None in a process map: every count names its procedure).
+    """
+    given = [indicator.measure, indicator.same_as, indicator.not_measurable]
+    if sum(item is not None for item in given) != 1:
+        return [
+            (
+                ("measure",),
+                "el indicador necesita exactamente uno de 'measure' (su fórmula como datos), 'same_as' "
+                "(lo calcula otro indicador) o 'not_measurable' (por qué los casos no dan su valor)",
+            )
+        ]
+    errors: list[tuple[Loc, str]] = []
+    if indicator.same_as is not None:
+        ref = indicator.same_as
+        target = definitions.get(ref.procedure) or (own if own and own.code == ref.procedure else None)
+        if ref.procedure not in all_codes and target is None:
+            errors.append((("same_as", "procedure"), f"procedimiento desconocido: {ref.procedure}"))
+        elif target is not None:
+            found = next((x for x in target.indicators if x.id == ref.indicator), None)
+            if found is None:
+                errors.append(
+                    (("same_as", "indicator"), f"{ref.procedure} no tiene el indicador {ref.indicator}")
+                )
+            elif found.measure is None:
+                errors.append(
+                    (
+                        ("same_as", "indicator"),
+                        f"el indicador {ref.indicator} de {ref.procedure} no tiene 'measure'",
+                    )
+                )
+    if indicator.measure is None:
+        return errors
+    counts = [
+        (("measure", "numerator"), indicator.measure.numerator),
+        (("measure", "denominator"), indicator.measure.denominator),
+        *((("measure", "also", k), count) for k, count in enumerate(indicator.measure.also)),
+    ]
+    for loc, count in counts:
+        errors.extend(_case_count_errors(count, loc, own, definitions, all_codes))
+    return errors
+
+
+def _case_count_errors(
+    count: CaseCount,
+    loc: Loc,
+    own: Definition | None,
+    definitions: Mapping[str, Definition],
+    all_codes: set[str],
+) -> list[tuple[Loc, str]]:
+    if count.procedure is None:
+        if own is None:
+            return [((*loc, "procedure"), "en una ficha de proceso cada conteo debe nombrar su 'procedure'")]
+        target: Definition | None = own
+    elif own is not None and count.procedure == own.code:
+        target = own
+    else:
+        target = definitions.get(count.procedure)
+        if target is None:
+            if count.procedure not in all_codes:
+                return [((*loc, "procedure"), f"procedimiento desconocido: {count.procedure}")]
+            return []  # known only by code (validated alone): its details are checked with the catalogue
+    errors: list[tuple[Loc, str]] = []
+    activities = {a.n: a for a in target.activities}
+    for j, taken in enumerate(count.branches):
+        activity = activities.get(taken.activity)
+        if activity is None or activity.decision is None:
+            errors.append(
+                ((*loc, "branches", j, "activity"), f"la actividad {taken.activity} no es una decisión")
+            )
+        elif taken.branch not in [b.label for b in activity.decision.branches]:
+            labels = ", ".join(b.label for b in activity.decision.branches)
+            errors.append(
+                (
+                    (*loc, "branches", j, "branch"),
+                    f"la actividad {taken.activity} no tiene la rama {taken.branch} ({labels})",
+                )
+            )
+    if count.record is not None and count.record not in {r.id for r in target.records}:
+        errors.append(((*loc, "record"), f"registro desconocido: {count.record}"))
+    if count.deadline is not None and count.deadline.time_rule not in {t.id for t in target.time_rules}:
+        errors.append(
+            ((*loc, "deadline", "time_rule"), f"regla de plazo desconocida: {count.deadline.time_rule}")
+        )
+    return errors
+
+
+def process_map_errors(
+    item: LoadedProcessMap, all_codes: set[str], definitions: Mapping[str, Definition] | None = None
+) -> list[DefinitionError]:
     errors = []
+    for i, process in enumerate(item.process_map.processes):
+        for j, indicator in enumerate(process.indicators):
+            for loc, message in indicator_measure_errors(indicator, None, definitions or {}, all_codes):
+                errors.append(item.source.error(("processes", i, "indicators", j, *loc), message))
     for i, process in enumerate(item.process_map.processes):
         for j, code in enumerate(process.procedures):
             if code not in all_codes:
@@ -529,6 +628,8 @@ class _Checker:
         for i, indicator in enumerate(self.d.indicators):
             self._known_role(indicator.responsible, ("indicators", i, "responsible"))
             self._check_basis(indicator, ("indicators", i, "based_on"))
+            for loc, message in indicator_measure_errors(indicator, self.d, self.definitions, self.all_codes):
+                self.fail(("indicators", i, *loc), message)
 
     def _check_basis(self, indicator: Indicator, loc: Loc) -> None:
         basis: IndicatorBasis = indicator.based_on

@@ -21,8 +21,10 @@ from mapro.catalogue.definition.schema import (
     Activity,
     ActivityKind,
     ActivityRef,
+    CaseCount,
     Completion,
     Condition,
+    DeadlineStatus,
     Definition,
     Entity,
     EventMoment,
@@ -99,6 +101,13 @@ MEANING_LABELS = {
     TimeRuleMeaning.DEADLINE: "Plazo máximo",
     TimeRuleMeaning.VALIDITY: "Vigencia",
     TimeRuleMeaning.RESPONSE_WINDOW: "Plazo de respuesta",
+}
+
+DEADLINE_STATUS_LABELS = {
+    DeadlineStatus.MET: "cumplido",
+    DeadlineStatus.MISSED: "vencido",
+    DeadlineStatus.PENDING: "en plazo",
+    DeadlineStatus.EXPIRED: "caducado",
 }
 
 FREQUENCY_LABELS = {
@@ -718,8 +727,44 @@ def _indicator_block(d: Definition, names: _Names, indicator: Indicator) -> Indi
         Item("Nivel", indicator.level.capitalize()),
         Item("Datos en que se basa", "\n".join(based_on)),
         Item("Supuestos de cálculo", indicator.assumed or "—"),
+        Item("Cálculo con los expedientes", indicator_measure_text(indicator)),
     ]
     return IndicatorBlock(name=indicator.name, items=items)
+
+
+def indicator_measure_text(indicator: Indicator) -> str:
+    """How mapro computes the indicator from the cases (its `measure`), in words, one count per line."""
+    if indicator.same_as is not None:
+        return f"Se calcula con el indicador {indicator.same_as.indicator} de {indicator.same_as.procedure}."
+    if indicator.measure is None:
+        return f"No se calcula con los expedientes: {indicator.not_measurable or 'sin fórmula'}"
+    m = indicator.measure
+    lines = [
+        f"Valor = numerador ÷ denominador{' × 100' if m.percent else ''}.",
+        f"Numerador: {case_count_text(m.numerator)}",
+        f"Denominador: {case_count_text(m.denominator)}",
+        *(f"Se informa además: {case_count_text(c)}" for c in m.also),
+    ]
+    return "\n".join(lines)
+
+
+def case_count_text(count: CaseCount) -> str:
+    """'Tickets recibidos: expedientes iniciados en el periodo …' from a count of the definition."""
+    whose = f" de {count.procedure}" if count.procedure else ""
+    parts = [
+        f"expedientes{whose} {'iniciados' if count.dated_by == 'started' else 'concluidos'} en el periodo"
+    ]
+    if count.closed and count.dated_by == "started":
+        parts.append("concluidos al terminar el periodo")
+    if count.branches:
+        taken = " o ".join(f"la rama «{b.branch}» de la actividad {b.activity}" for b in count.branches)
+        parts.append(f"que tomaron {taken}")
+    if count.record:
+        parts.append(f"con el registro {count.record}")
+    if count.deadline:
+        states = ", ".join(DEADLINE_STATUS_LABELS[s] for s in count.deadline.status)
+        parts.append(f"con el plazo {count.deadline.time_rule} {states}")
+    return f"{count.label}: {', '.join(parts)} (no cuentan los anulados)."
 
 
 def _periodicity(d: Definition) -> list[Item]:

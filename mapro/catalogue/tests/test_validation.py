@@ -110,6 +110,47 @@ CASES = {
         "  - id: bajas_a_tiempo",
         "indicators[0]: el indicador no se refiere a nada: 'based_on' está vacío",
     ),
+    "indicator_without_formula_as_data": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n",
+        "  - id: bajas_a_tiempo",
+        "indicators[0].measure: el indicador necesita exactamente uno de 'measure' (su fórmula como datos)",
+    ),
+    "indicator_counts_a_branch_of_a_task": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n"
+        "    measure:\n      denominator: {label: Bajas}\n"
+        "      numerator: {label: Bajas a tiempo, branches: [{activity: 2, branch: Sí}]}\n",
+        "numerator: {label: Bajas a tiempo",
+        "indicators[0].measure.numerator.branches[0].activity: la actividad 2 no es una decisión",
+    ),
+    "indicator_counts_an_unknown_record": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n"
+        "    measure:\n      numerator: {label: Bajas}\n"
+        "      denominator: {label: Bajas con acta, record: acta_inexistente}\n",
+        "denominator: {label: Bajas con acta",
+        "indicators[0].measure.denominator.record: registro desconocido: acta_inexistente",
+    ),
+    "indicator_same_as_unknown_procedure": (
+        "periodicity: []\n",
+        "periodicity: []\nindicators:\n  - id: bajas_a_tiempo\n    name: Bajas a tiempo\n"
+        "    formula: bajas a tiempo / bajas\n    unit: Porcentaje\n    frequency: quarterly\n"
+        "    target: 100%\n    responsible: oficial_seguridad\n    source: casos\n"
+        "    based_on: {activities: [2]}\n"
+        "    same_as: {procedure: PR.NO.EXISTE, indicator: bajas}\n",
+        "same_as: {procedure: PR.NO.EXISTE",
+        "indicators[0].same_as.procedure: procedimiento desconocido: PR.NO.EXISTE",
+    ),
     "unknown_field": (
         "    seed_line: 257\n",
         "    seed_line: 257\n    responsable: alguien\n",

@@ -236,3 +236,33 @@ def test_reports_due_once_per_ended_period():
         "supervision:MVCS:oficial_seguridad:quarterly:ogei:2026-07-01",
         "supervision:SENACE:jefe_oti:monthly:oti:2026-09-01",
     ]
+
+
+def test_indicator_values_in_the_report():
+    """
+    Two Senace help-desk tickets received in September 2026: one solved and closed at activity 6 ("Sí"), one
+    left open. By hand: 1 solved and closed / 2 received = 50.00 %, below the 99 % baseline: "no cumple".
+    """
+    requester = person("SENACE", "servidor")
+    inputs = {"tipo_solicitud": "Incidente", "solicitud": "La impresora del piso 3 no imprime."}
+    for day, decisions in ((3, [None, "Sí", "Sí", None, "Sí"]), (10, [])):
+        with time_machine.travel(dt.datetime(2026, 9, day, 9, 0, tzinfo=LIMA), tick=False):
+            case = case_start(procedure_code="S.04.04.02_P", requester=requester, inputs=inputs)
+            for decision in decisions:
+                task = case.tasks.get(status=CaseTask.Status.OPEN)
+                actor = requester if task.role_code == "requester" else person("SENACE", task.role_code)
+                task_complete(task_id=task.pk, actor=actor, decision=decision)
+    senace = Entity.objects.get(code="SENACE")
+    september = {"start": dt.date(2026, 9, 1), "end": dt.date(2026, 9, 30)}
+    with time_machine.travel(dt.datetime(2026, 10, 1, 8, 0, tzinfo=LIMA), tick=False):
+        pdf, report = supervision_render(
+            fmt="pdf", entity=senace, procedure_codes=["S.04.04.02_P"], **september
+        )
+    (figures,) = report.procedures
+    assert (figures.started, figures.concluded, figures.open_at_end) == (2, 1, 1)
+    (line,) = report.indicators
+    assert line.name == "Porcentaje de tickets de mesa de ayuda atendidos"
+    assert (line.value, line.target, line.verdict) == ("50.00 % (1 / 2)", "100%", "no cumple")
+    text = " ".join(pdf_text(pdf).split())  # words as read, whatever the table's line breaks
+    assert "Porcentaje de tickets de mesa de ayuda atendidos" in text and "50.00 % (1 / 2)" in text
+    assert "no cumple" in text
