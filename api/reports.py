@@ -22,7 +22,7 @@ class SupervisionReportApi(ApiView):
     recibe su informe o es dueño de la ficha; para los demás responde 404.
     """
 
-    extra_error_codes = (400,)
+    extra_error_codes = (400, 404)  # 404: an entity or procedure the person does not supervise
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
         # `format` names the document (pdf, docx), not a DRF renderer: DRF would answer 404 to `format=pdf`.
