@@ -124,6 +124,19 @@ def supervision_choices(*, person: Person, today: dt.date | None = None) -> list
     return choices
 
 
+def supervision_named(*, person: Person) -> bool:
+    """
+    Whether a supervision clause of the person's entity names a role they hold (supervisor or receiver): the
+    menu shows the page to them. Cheap (two queries, definitions cached): it runs on every page.
+    """
+    roles = person_role_codes(person=person, entity=person.entity)
+    for _, definition in _current_definitions(person.entity).values():
+        clause = definition.supervision
+        if clause is not None and roles & {clause.role, clause.reports_to_role}:
+            return True
+    return False
+
+
 # --- the report ---------------------------------------------------------------------------------------------
 
 

@@ -191,7 +191,10 @@ def test_figures_documents_and_routes(quarter, tmp_path):
     web = Client()
     web.force_login(person("MVCS", "oficial_seguridad").user)
     page = web.get("/informes/supervision/").content.decode()
-    assert "PR.OTI.005" in page and "Generar informe" in page
+    assert "PR.OTI.005" in page and "Generar informe" in page and ">Supervisión</a>" in page
+    analyst = Client()
+    analyst.force_login(person("MVCS", "analista_mesa_servicios").user)
+    assert ">Supervisión</a>" not in analyst.get("/").content.decode()
     download = web.get(
         "/informes/supervision/descargar/", {**query, "format": "docx", "procedure": "PR.OTI.005"}
     )
