@@ -269,3 +269,28 @@ def test_indicator_values_in_the_report():
     text = " ".join(pdf_text(pdf).split())  # words as read, whatever the table's line breaks
     assert "Porcentaje de tickets de mesa de ayuda atendidos" in text and "50.00 % (1 / 2)" in text
     assert "no cumple" in text
+
+
+# Every clause with a period as the seed writes it: role, frequency, reports_to, reports_to_role, seed line.
+CLAUSES = {
+    "PR.OTI.005": ("oficial_seguridad", "quarterly", "ogei", None, 270),  # 000:270, section 8
+    "PR.OTI.006": ("oficial_seguridad", "quarterly", "ogei", None, 517),  # 000:517, section 8
+    "MINCETUR-DIR-002-2023-7.2.1": ("oficial_seguridad", "quarterly", "oi", "director_general_oi", 190),
+    "S04.03.01.04": ("profesional_ogtie", "annual", "ogtie", "jefe_ogtie", 1284),  # activity 11
+    "S04.03.02.01": ("profesional_ogtie", "semiannual", "ogtie", "jefe_ogtie", 1433),  # activity 12
+    "S04.03.02.02": ("profesional_ogtie", "semiannual", "ogtie", "jefe_ogtie", 1522),  # activity 20
+    "S04.03.04.03": ("responsable_soporte_tecnico", "annual", "ogtie", "coordinador_infraestructura", 1932),
+    "S.04.03.02_P": ("jefe_oti", "monthly", "oti", None, 1384),  # the monthly IT services report
+}
+
+
+def test_clauses_with_a_period_are_those_of_the_seeds():
+    from mapro.catalogue.selectors import catalogue_from_repository
+
+    definitions = catalogue_from_repository().definitions
+    found = {
+        code: (s.role, s.frequency, s.reports_to, s.reports_to_role, s.seed_line)
+        for code, loaded in definitions.items()
+        if (s := loaded.definition.supervision) is not None and s.frequency not in (None, "on_demand")
+    }
+    assert found == CLAUSES
