@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import reports, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -28,6 +28,9 @@ urlpatterns = [
         r"^cases/(?P<number>[^/]+)/actas/(?P<document>[a-z][a-z0-9_]*)\.(?P<fmt>pdf|docx)$",
         views.CaseActaApi.as_view(),
         name="api-case-acta",
+    ),
+    re_path(
+        r"^reports/supervision/?$", reports.SupervisionReportApi.as_view(), name="api-supervision-report"
     ),
     path("tasks/", views.TaskListApi.as_view(), name="api-tasks"),
     path("tasks/<int:task_id>/complete/", views.TaskCompleteApi.as_view(), name="api-task-complete"),

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import auth, cases, catalogue, dashboard, inbox, start, tasks
+from .views import auth, cases, catalogue, dashboard, inbox, reports, start, tasks
 
 app_name = "web"
 
@@ -37,6 +37,8 @@ urlpatterns = [
         name="procedure-download",
     ),
     path("tablero/", dashboard.dashboard, name="dashboard"),
+    path("informes/supervision/", reports.supervision_page, name="supervision"),
+    path("informes/supervision/descargar/", reports.supervision_download, name="supervision-download"),
     path(
         "tablero/indicadores/<str:code>/<slug:indicator_id>/<slug:key>/",
         dashboard.indicator_cases_page,

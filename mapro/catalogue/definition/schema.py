@@ -571,9 +571,22 @@ class Periodicity(Strict):
 
 
 class Supervision(Strict):
-    role: Identifier
+    """
+    The ficha's supervision clause: who supervises, how often a report is due and to which body it goes.
+    mapro builds that report from the cases (mapro/reports/supervision.py, docs/reports.md).
+    """
+
+    role: Identifier = Field(description="Who supervises and presents the report")
     text: Text
-    frequency: Frequency | None = None
+    frequency: Frequency | None = Field(default=None, description="The report's period; none = on demand")
+    reports_to: Identifier | None = Field(default=None, description="Unit the report is presented to")
+    reports_to_role: Identifier | None = Field(
+        default=None, description="Role of the body that receives the report (its holders get it)"
+    )
+    requests_from: Identifier | None = Field(
+        default=None, description="Unit asked for the report of actions the supervisor relies on"
+    )
+    seed_line: SeedLine | None = None
 
 
 class Inconsistency(Strict):

@@ -28,6 +28,7 @@ from .schema import (
     Frequency,
     Indicator,
     IndicatorBasis,
+    Supervision,
     TimeRule,
     TimeUnit,
 )
@@ -390,7 +391,15 @@ class _Checker:
             if activity.unit is not None:
                 self._known_unit(activity.unit, ("activities", i, "unit"))
         if self.d.supervision is not None:
-            self._known_role(self.d.supervision.role, ("supervision", "role"))
+            self._check_supervision(self.d.supervision)
+
+    def _check_supervision(self, supervision: Supervision) -> None:
+        self._known_role(supervision.role, ("supervision", "role"))
+        if supervision.reports_to_role is not None:
+            self._known_role(supervision.reports_to_role, ("supervision", "reports_to_role"))
+        for key in ("reports_to", "requests_from"):
+            if (unit := getattr(supervision, key)) is not None:
+                self._known_unit(unit, ("supervision", key))
 
     def _known_performer(self, role: str, loc: Loc) -> None:
         """Who does an activity: a declared role, or the case's requester (never declared)."""

@@ -794,6 +794,12 @@ def _supervision(d: Definition, names: _Names) -> list[Item]:
     items = [Item("Responsable de la supervisión", names.role(s.role))]
     if s.frequency is not None:
         items.append(Item("Frecuencia", FREQUENCY_LABELS[s.frequency]))
+    if s.requests_from is not None:
+        items.append(Item("Informe de acciones a cargo de", names.unit(s.requests_from)))
+    if s.reports_to is not None or s.reports_to_role is not None:
+        body = [names.unit(s.reports_to)] if s.reports_to else []
+        body += [names.role(s.reports_to_role)] if s.reports_to_role else []
+        items.append(Item("Se presenta a", " — ".join(body)))
     items.append(Item("Supervisión", s.text))
     return items
 

@@ -322,6 +322,18 @@ CASES = {
         "frequency: monthly",
         "periodicity[1].flow: el procedimiento ya tiene periodicidad: una por flujo",
     ),
+    "supervision_reported_to_an_unknown_unit": (
+        "  reports_to: ogei\n",
+        "  reports_to: ogeii\n",
+        "reports_to: ogeii",
+        "supervision.reports_to: unidad desconocida: ogeii",
+    ),
+    "supervision_received_by_an_unknown_role": (
+        "  reports_to: ogei\n",
+        "  reports_to: ogei\n  reports_to_role: jefe_ogei\n",
+        "reports_to_role: jefe_ogei",
+        "supervision.reports_to_role: rol desconocido: jefe_ogei",
+    ),
 }
 # Schedules (issue 12): PR.OTI.005 given a flow, then a periodicity that omits it or names what is not there.
 WITH_FLOW = (

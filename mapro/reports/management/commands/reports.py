@@ -6,6 +6,9 @@ without it, as the operator of the server sees the case (every record, as `mapro
 `mapro reports indicators --entity E --from D --to D [--procedure CODE …] [--format table|csv|xlsx]
 [--output FILE]`: the indicators of the entity's fichas and deadline compliance for the period
 (docs/indicators.md).
+
+`mapro reports supervision --entity E --from YYYY-MM-DD --to YYYY-MM-DD [--format pdf|docx] [--output FILE]
+[--procedure CODE ...]`: the supervision report of an entity for a period (docs/reports.md).
 """
 
 import argparse
@@ -21,6 +24,8 @@ from mapro.organization.models import Entity, Person
 from mapro.reports.indicator_exports import indicators_csv, indicators_xlsx
 from mapro.reports.indicators import ComplianceRow, IndicatorValue, deadline_compliance, indicator_values
 from mapro.reports.services import FORMATS, acta_render
+from mapro.reports.supervision import FORMATS as SUPERVISION_FORMATS
+from mapro.reports.supervision import supervision_render
 
 
 class Command(BaseCommand):
@@ -34,10 +39,13 @@ class Command(BaseCommand):
         acta.add_argument("--format", dest="fmt", choices=sorted(FORMATS), default="pdf")
         acta.add_argument("--output", type=Path, help="Archivo de salida (por omisión, NÚMERO_FORMATO.ext).")
         acta.add_argument("--user", help="Generarla como la vería esta persona (sus registros visibles).")
-
         add_indicators_parser(sub)
+        supervision_add_parser(sub)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "supervision":
+            self.stdout.write(supervision_command(**options))
+            return
         if action == "indicators":
             indicators_command(self, options)
             return
@@ -61,6 +69,61 @@ class Command(BaseCommand):
         self.stdout.write(
             f"OK: {acta.title} del expediente {acta.case_number} en {path} ({len(content):,} bytes)"
         )
+
+
+# --- supervision ------------------------------------------------------------------------------------------
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"Fecha inválida: {text} (use AAAA-MM-DD).") from None
+
+
+def supervision_add_parser(sub: Any) -> None:
+    parser = sub.add_parser("supervision", help="Informe de supervisión de una entidad para un periodo.")
+    parser.add_argument("--entity", required=True, help="Código de la entidad, p. ej. MVCS")
+    parser.add_argument("--from", dest="start", required=True, type=_day, help="Primer día (AAAA-MM-DD)")
+    parser.add_argument(
+        "--to", dest="end", required=True, type=_day, help="Último día, incluido (AAAA-MM-DD)"
+    )
+    parser.add_argument("--format", dest="fmt", choices=sorted(SUPERVISION_FORMATS), default="pdf")
+    parser.add_argument("--output", type=Path, help="Archivo de salida (por omisión, supervision_E_….ext).")
+    parser.add_argument(
+        "--procedure", action="append", dest="procedures", help="Solo este procedimiento (repetible)."
+    )
+
+
+def supervision_command(
+    *,
+    entity: str,
+    start: dt.date,
+    end: dt.date,
+    fmt: str,
+    output: Path | None,
+    procedures: list[str] | None,
+    **_: Any,
+) -> str:
+    found = Entity.objects.filter(code=entity).first()
+    if found is None:
+        raise CommandError(f"No existe la entidad {entity}.")
+    try:
+        content, report = supervision_render(
+            fmt=fmt, entity=found, start=start, end=end, procedure_codes=procedures
+        )
+    except ApplicationError as exc:
+        details = "; ".join(m for ms in exc.extra.get("field_errors", {}).values() for m in ms)
+        raise CommandError(details or exc.message) from None
+    path = output or Path(report.filename(fmt))
+    path.write_bytes(content)
+    t = report.totals
+    return (
+        f"OK: informe de supervisión de {report.entity_code} {report.period.text} en {path} "
+        f"({len(content):,} bytes): {len(report.procedures)} procedimientos, {t.started} iniciados, "
+        f"{t.concluded} concluidos ({t.on_time} a tiempo), {t.overdue} vencidos, "
+        f"{len(report.open_items)} pendientes; auditoría: {report.audit.text}"
+    )
 
 
 # --- indicators (docs/indicators.md) ----------------------------------------------------------------------
