@@ -2,10 +2,39 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 
-from .models import Schedule, ScheduleRun
-from .services import EDITABLE, schedule_update
+from .models import Schedule, ScheduleDocument, ScheduleRun
+from .services import EDITABLE, schedule_documents_audit, schedule_file_inputs, schedule_update
+
+
+class ScheduleDocumentForm(forms.ModelForm):
+    """The input a document answers must be a `file` start input of the scheduled flow."""
+
+    class Meta:
+        model = ScheduleDocument
+        fields = ("input_id", "file")
+
+    def clean_input_id(self) -> str:
+        value = self.cleaned_data["input_id"]
+        schedule = self.instance.schedule if self.instance.schedule_id else self.parent_schedule
+        allowed = schedule_file_inputs(schedule=schedule)
+        if value not in allowed:
+            options = "; ".join(f"{key} ({element})" for key, element in allowed.items()) or "ninguna"
+            raise forms.ValidationError(f"No es una entrada de tipo archivo del flujo. Entradas: {options}.")
+        return value
+
+
+class ScheduleDocumentInline(admin.TabularInline):
+    model = ScheduleDocument
+    form = ScheduleDocumentForm
+    extra = 1
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.parent_schedule = obj  # the schedule a new row's input is checked against
+        return formset
 
 
 class ScheduleRunInline(admin.TabularInline):
@@ -55,7 +84,7 @@ class ScheduleAdmin(admin.ModelAdmin):
         "next_run_at",
     )
     autocomplete_fields = ()
-    inlines = [ScheduleRunInline]
+    inlines = [ScheduleDocumentInline, ScheduleRunInline]
 
     def has_add_permission(self, request: Any) -> bool:
         return False  # made from the definitions (mapro schedules sync)
@@ -69,6 +98,16 @@ class ScheduleAdmin(admin.ModelAdmin):
             actor = getattr(request.user, "person", None)
             label = None if actor is not None else f"administrador {request.user.get_username()}"
             schedule_update(schedule=obj, actor=actor, changes=changes, actor_label=label)
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is not ScheduleDocument:
+            return
+        changed = [f.cleaned_data.get("input_id", "") for f in formset.forms if f.has_changed()]
+        if changed:
+            actor = getattr(request.user, "person", None)
+            label = None if actor is not None else f"administrador {request.user.get_username()}"
+            schedule_documents_audit(schedule=form.instance, actor=actor, actor_label=label, changed=changed)
 
 
 @admin.register(ScheduleRun)

@@ -59,6 +59,32 @@ class Schedule(BaseModel):
         return f"{self.entity.code} · {self.procedure_code}{flow} · {self.get_frequency_display()}"
 
 
+class ScheduleDocument(BaseModel):
+    """
+    The document a `file` start input of the scheduled flow needs (the approved PGD, the current project
+    portfolio matrix), uploaded once by the administrator and attached to every case the schedule starts:
+    a calendar start has nobody at hand to upload it. Replacing the file changes it for the next runs.
+    """
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="documents")
+    input_id = models.CharField("entrada", max_length=60)
+    file = models.FileField("archivo", upload_to="programaciones/%Y/")
+
+    class Meta:
+        verbose_name = "documento de inicio"
+        verbose_name_plural = "documentos de inicio (entradas de tipo archivo)"
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "input_id"], name="schedules_one_document_per_input")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.input_id}: {self.filename}"
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]
+
+
 class ScheduleRun(models.Model):
     """
     One occurrence of a schedule, handled once: the unique (schedule, occurrence) row is inserted in the

@@ -19,13 +19,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
 from mapro.cases.selectors import procedure_version_definition
 from mapro.cases.services import case_start
-from mapro.catalogue.definition.schema import Definition, Frequency, Periodicity, activity_numbers
+from mapro.catalogue.definition.schema import (
+    Definition,
+    FieldType,
+    Frequency,
+    Periodicity,
+    activity_numbers,
+)
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ApplicationError
 from mapro.deadlines.calendar import LIMA, WorkCalendar
@@ -290,9 +297,10 @@ def _occurrence_start(schedule: Schedule, occurrence: dt.datetime) -> ScheduleRu
                 requester=requester,
                 inputs=dict(schedule.inputs),
                 flow=schedule.flow or None,
+                documents=_documents(schedule),
             )
     except ApplicationError as exc:
-        run.status, run.error = ScheduleRun.Status.FAILED, _reason(exc)
+        run.status, run.error = ScheduleRun.Status.FAILED, _reason(exc, schedule)
         run.save(update_fields=["status", "error"])
         logger.warning("schedule %s: %s no iniciado: %s", schedule.pk, occurrence, run.error)
         return run
@@ -301,8 +309,48 @@ def _occurrence_start(schedule: Schedule, occurrence: dt.datetime) -> ScheduleRu
     return run
 
 
-def _reason(exc: ApplicationError) -> str:
+def _documents(schedule: Schedule) -> dict[str, File]:
+    """The schedule's standing start documents, as uploads named like the file the administrator gave."""
+    return {
+        document.input_id: File(document.file.open("rb"), name=document.filename)
+        for document in schedule.documents.all()
+    }
+
+
+def schedule_file_inputs(*, schedule: Schedule) -> dict[str, str]:
+    """The `file` start inputs of the scheduled flow (id → element): the documents a schedule can hold."""
+    version = ProcedureVersion.objects.filter(code=schedule.procedure_code, is_current=True).first()
+    if version is None:
+        return {}
+    definition = procedure_version_definition(version=version)
+    flow = schedule.flow or None
+    return {
+        item.id: item.element
+        for item in definition.inputs
+        if item.type == FieldType.FILE and (not item.flows or flow in item.flows)
+    }
+
+
+def schedule_documents_audit(
+    *, schedule: Schedule, actor: Any, actor_label: str | None, changed: list[str]
+) -> None:
+    """Record which start documents of a schedule the administrator added, replaced or removed."""
+    audit_event_record(
+        chain=schedule.entity.code,
+        action="schedule.documents_changed",
+        obj=schedule,
+        actor=actor,
+        actor_label=actor_label,
+        summary=f"Documentos de inicio de la programación {schedule}",
+        after={"changed": changed, "documents": {d.input_id: d.filename for d in schedule.documents.all()}},
+    )
+
+
+def _reason(exc: ApplicationError, schedule: Schedule) -> str:
     errors = getattr(exc, "field_errors", None)
-    if isinstance(errors, dict) and errors:
-        return " ".join(f"{key}: {' '.join(map(str, msgs))}" for key, msgs in errors.items())[:1000]
-    return str(exc)[:1000]
+    if not (isinstance(errors, dict) and errors):
+        return str(exc)[:1000]
+    reason = " ".join(f"{key}: {' '.join(map(str, msgs))}" for key, msgs in errors.items())
+    if set(errors) & set(schedule_file_inputs(schedule=schedule)):
+        reason += " Adjunte el documento a la programación (administración, «Documentos de inicio»)."
+    return reason[:1000]

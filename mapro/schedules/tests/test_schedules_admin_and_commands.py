@@ -11,13 +11,14 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from mapro.audit.models import AuditEvent
 from mapro.deadlines.calendar import LIMA, WorkCalendar
-from mapro.schedules.models import Schedule, ScheduleRun
+from mapro.schedules.models import Schedule, ScheduleDocument, ScheduleRun
 from mapro.schedules.recurrence import occurrences_between
-from mapro.schedules.services import schedules_sync
+from mapro.schedules.services import schedules_run_due, schedules_sync
 
 NOW = dt.datetime(2027, 3, 10, 12, 0, tzinfo=LIMA)
 
@@ -42,6 +43,8 @@ def test_admin_edit_is_audited_and_the_commands_show_and_start_it(client, capsys
                 "requester": schedule.requester_id,
                 "inputs": "{}",
                 "active": "on",
+                "documents-TOTAL_FORMS": "0",
+                "documents-INITIAL_FORMS": "0",
                 "runs-TOTAL_FORMS": "0",
                 "runs-INITIAL_FORMS": "0",
             },
@@ -82,3 +85,52 @@ def test_working_days_skip_weekends_and_holidays_and_keep_the_month_end():
     end = dt.datetime(2027, 1, 31, 8, 30, tzinfo=LIMA)
     months = occurrences_between(end, "monthly", after=None, until=end + dt.timedelta(days=95))
     assert [(m.month, m.day) for m in months] == [(1, 31), (2, 28), (3, 31), (4, 30)]
+
+
+@pytest.mark.django_db
+def test_a_file_input_comes_from_the_document_the_administrator_gives_the_schedule(client):
+    """S.04.01.02_P needs the portfolio matrix (a file) to start: without it the run fails saying where
+    to give it; once uploaded in the admin (audited) every run attaches it to its case."""
+    with time_machine.travel(NOW, tick=False):
+        schedules_sync()
+        schedule = Schedule.objects.get(procedure_code="S.04.01.02_P")
+        Schedule.objects.exclude(pk=schedule.pk).update(active=False)
+        first = schedule.next_run_at
+    with time_machine.travel(first, tick=False):
+        (failed,) = schedules_run_due(now=first)
+    assert failed.status == ScheduleRun.Status.FAILED and failed.case is None
+    assert "matriz_cartera" in failed.error and "«Documentos de inicio»" in failed.error
+
+    admin = get_user_model().objects.create_superuser("jefa", password="x")
+    client.force_login(admin)
+    url = f"/admin/schedules/schedule/{schedule.pk}/change/"
+    form = {
+        "first_run_at_0": f"{schedule.first_run_at.astimezone(LIMA):%Y-%m-%d}",
+        "first_run_at_1": f"{schedule.first_run_at.astimezone(LIMA):%H:%M:%S}",
+        "requester": schedule.requester_id,
+        "inputs": "{}",
+        "active": "on",
+        "documents-TOTAL_FORMS": "1",
+        "documents-INITIAL_FORMS": "0",
+        "runs-TOTAL_FORMS": "0",
+        "runs-INITIAL_FORMS": "0",
+    }
+    wrong = client.post(url, {**form, "documents-0-input_id": "otro", "documents-0-file": upload()})
+    assert "No es una entrada de tipo archivo del flujo. Entradas: matriz_cartera" in wrong.content.decode()
+    assert not ScheduleDocument.objects.exists()
+    done = client.post(url, {**form, "documents-0-input_id": "matriz_cartera", "documents-0-file": upload()})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="schedule.documents_changed", object_id=str(schedule.pk))
+    assert event.after["documents"] == {"matriz_cartera": "matriz-2027.xlsx"}
+
+    schedule.refresh_from_db()
+    later = schedule.next_run_at
+    with time_machine.travel(later, tick=False):
+        (run,) = schedules_run_due(now=later)
+    assert run.status == ScheduleRun.Status.STARTED
+    assert run.case.inputs["matriz_cartera"] == "matriz-2027.xlsx"
+    assert run.case.attachments.get().filename == "matriz-2027.xlsx"
+
+
+def upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("matriz-2027.xlsx", b"PK matriz de cartera", content_type="application/zip")
