@@ -1,4 +1,5 @@
-"""REST API v1, reports of an entity: the supervision report (docs/reports.md). Thin: the service decides."""
+"""REST API v1, reports of an entity: the supervision report (docs/reports.md) and the indicators
+(docs/indicators.md). Thin: the services decide."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
+from rest_framework.response import Response
 
+from mapro.reports.indicators import deadline_compliance, indicator_values
 from mapro.reports.supervision import FORMATS, supervision_render_for
 
 from .views import ApiView, person_of
+
+MAX_INDICATOR_DAYS = 366 * 5
 
 
 class SupervisionReportApi(ApiView):
@@ -63,3 +69,109 @@ class SupervisionReportApi(ApiView):
         response = HttpResponse(content, content_type=FORMATS[fmt])
         response["Content-Disposition"] = f'attachment; filename="{report.filename(fmt)}"'
         return response
+
+
+class IndicatorsQuerySerializer(serializers.Serializer):
+    """`from`, `to` (named as in the supervision report; `from` cannot be an attribute) and `procedure`."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "from": serializers.DateField(help_text="Primer día del periodo (AAAA-MM-DD)."),
+            "to": serializers.DateField(help_text="Último día, incluido."),
+            "procedure": serializers.ListField(
+                child=serializers.CharField(max_length=80),
+                required=False,
+                help_text="Solo estos (repetible).",
+            ),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": ["La fecha final es anterior a la inicial."]})
+        if (attrs["to"] - attrs["from"]).days > MAX_INDICATOR_DAYS:
+            raise serializers.ValidationError({"to": ["El periodo abarca más de cinco años."]})
+        return attrs
+
+
+class CountValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class IndicatorValueSerializer(serializers.Serializer):
+    procedure_code = serializers.CharField()
+    indicator_id = serializers.CharField()
+    name = serializers.CharField()
+    formula = serializers.CharField(help_text="La fórmula con las palabras de la ficha.")
+    unit = serializers.CharField()
+    frequency = serializers.CharField()
+    responsible = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    value = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    numerator = serializers.IntegerField(allow_null=True)
+    denominator = serializers.IntegerField(allow_null=True)
+    numerator_label = serializers.CharField()
+    denominator_label = serializers.CharField()
+    baseline = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    target = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    deviation = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    verdict = serializers.CharField(help_text="cumple | dentro de la desviación | no cumple | sin datos")
+    reason = serializers.CharField()
+    also = CountValueSerializer(many=True, help_text="Conteos que la ficha informa junto al valor.")
+
+
+class ComplianceRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Código del procedimiento o identificador del rol.")
+    label = serializers.CharField()
+    met = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    expired = serializers.IntegerField()
+
+
+class IndicatorsReportSerializer(serializers.Serializer):
+    entity = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    indicators = IndicatorValueSerializer(many=True)
+    compliance_by_procedure = ComplianceRowSerializer(many=True)
+    compliance_by_role = ComplianceRowSerializer(many=True)
+
+
+class IndicatorsReportApi(ApiView):
+    """
+    Indicadores de las fichas de la entidad de la persona calculados desde sus expedientes para un periodo
+    (valor, numerador y denominador, veredicto frente a línea base, meta y desviación, o «sin datos» con el
+    motivo), y el cumplimiento de plazos por procedimiento y por rol. Las mismas cifras que el Tablero.
+    """
+
+    extra_error_codes = (400,)
+
+    @extend_schema(
+        operation_id="indicators_report",
+        parameters=[IndicatorsQuerySerializer],
+        responses=IndicatorsReportSerializer,
+        summary="Indicadores y cumplimiento de plazos de un periodo",
+    )
+    def get(self, request: Request) -> Response:
+        query = IndicatorsQuerySerializer(
+            data={**request.query_params.dict(), "procedure": request.query_params.getlist("procedure")}
+        )
+        query.is_valid(raise_exception=True)
+        period = {
+            "entity": person_of(request).entity,
+            "start": query.validated_data["from"],
+            "end": query.validated_data["to"],
+            "procedure_codes": query.validated_data.get("procedure") or None,
+        }
+        report = {
+            "entity": period["entity"].code,
+            "start": period["start"],
+            "end": period["end"],
+            "indicators": indicator_values(**period),
+            "compliance_by_procedure": deadline_compliance(**period, by="procedure"),
+            "compliance_by_role": deadline_compliance(**period, by="role"),
+        }
+        return Response(IndicatorsReportSerializer(report).data)

@@ -32,6 +32,7 @@ urlpatterns = [
     re_path(
         r"^reports/supervision/?$", reports.SupervisionReportApi.as_view(), name="api-supervision-report"
     ),
+    re_path(r"^reports/indicators/?$", reports.IndicatorsReportApi.as_view(), name="api-indicators-report"),
     path("tasks/", views.TaskListApi.as_view(), name="api-tasks"),
     path("tasks/<int:task_id>/complete/", views.TaskCompleteApi.as_view(), name="api-task-complete"),
     path("tasks/<int:task_id>/claim/", views.TaskClaimApi.as_view(), name="api-task-claim"),

@@ -3,18 +3,25 @@ Indicators and deadline compliance computed from a known set of Senace help-desk
 driven through the case services at its own date; every figure is checked against one counted by hand.
 """
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
+from openpyxl import load_workbook
 
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.services import case_cancel, case_start
 from mapro.cases.services.deadlines import deadlines_expire
 from mapro.cases.tests.conftest import person, task_complete
 from mapro.catalogue.definition.schema import CaseCount
+from mapro.catalogue.export.content import ficha_content
+from mapro.catalogue.selectors import catalogue_from_repository
 from mapro.deadlines.calendar import LIMA
 from mapro.organization.models import Entity
 from mapro.reports.indicator_selectors import Period, case_count_queryset
@@ -190,12 +197,6 @@ def test_verdict_against_target_and_deviation():
 @pytest.mark.django_db
 def test_tablero_chart_drilldown_and_exports(known_cases, client):
     """The March figures through the Tablero: value, verdict, chart, drill-down (need-to-know), exports."""
-    import csv
-    import io
-
-    from django.urls import reverse
-    from openpyxl import load_workbook
-
     numbers = {name: case.number for name, case in known_cases.items()}
     march = {"desde": "2026-03-01", "hasta": "2026-03-31"}
     client.force_login(person("SENACE", "especialista_mesa_ayuda").user)
@@ -252,8 +253,6 @@ def test_tablero_chart_drilldown_and_exports(known_cases, client):
 
 @pytest.mark.django_db
 def test_reports_indicators_command(known_cases, tmp_path, capsys):
-    from django.core.management import call_command
-    from openpyxl import load_workbook
 
     call_command("reports", "indicators", "--entity", "SENACE", "--from", "2026-03-01", "--to", "2026-03-31")
     table = capsys.readouterr().out
@@ -273,10 +272,32 @@ def test_reports_indicators_command(known_cases, tmp_path, capsys):
 
 
 def test_the_ficha_export_says_how_the_indicator_is_computed():
-    from mapro.catalogue.export.content import ficha_content
-    from mapro.catalogue.selectors import catalogue_from_repository
 
     [block] = ficha_content(catalogue_from_repository().definitions[CODE].definition).indicators
     computed = {item.label: item.value for item in block.items}["Cálculo con los expedientes"]
     assert "Numerador: Tickets solucionados cerrados: expedientes iniciados en el periodo" in computed
     assert "la rama «Sí» de la actividad 6 o la rama «Sí» de la actividad 12" in computed
+
+
+@pytest.mark.django_db
+def test_indicators_through_the_api(known_cases, client):
+    """The same March figures as JSON; bad periods are 400 with the field named, anonymous is 401/403."""
+    url = reverse("api-indicators-report")
+    assert client.get(url, {"from": "2026-03-01", "to": "2026-03-31"}).status_code in (401, 403)
+    client.force_login(person("SENACE", "especialista_mesa_ayuda").user)
+    body = client.get(url, {"from": "2026-03-01", "to": "2026-03-31"}).json()
+    [value] = body["indicators"]
+    assert (body["entity"], value["indicator_id"], value["verdict"]) == (
+        "SENACE",
+        "tickets_atendidos",
+        NO_CUMPLE,
+    )
+    assert (value["numerator"], value["denominator"], value["value"]) == (2, 6, "33.33")
+    assert [c["count"] for c in value["also"]] == [1, 1]
+    [line] = body["compliance_by_procedure"]
+    assert (line["key"], line["met"], line["missed"], line["pending"], line["expired"]) == (CODE, 2, 0, 1, 1)
+    april = client.get(url, {"from": "2026-04-02", "to": "2026-04-30"}).json()["indicators"][0]
+    assert (april["value"], april["verdict"]) == (None, "sin datos") and april["reason"]
+    bad = client.get(url, {"from": "2026-03-31", "to": "2026-03-01"})
+    assert bad.status_code == 400 and "to" in bad.json()["field_errors"]
+    assert "from" in client.get(url, {"from": "marzo", "to": "2026-03-31"}).json()["field_errors"]
