@@ -35,7 +35,7 @@ from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError, NotFoundError
 from mapro.deadlines.calendar import LIMA
 from mapro.organization.models import Delegation, Entity, Person, RoleAssignment
-from mapro.organization.selectors import person_role_codes
+from mapro.organization.selectors import people_ids_holding_roles, person_role_codes
 
 from .indicators import indicator_values
 from .supervision_content import (
@@ -499,9 +499,5 @@ def supervision_reports_due(
 
 def _recipients(entity: Entity, role_codes: set[str], day: dt.date) -> list[Person]:
     """Who presents the report and who receives it: the holders of both roles that day."""
-    direct = RoleAssignment.objects.active_on(day).filter(role__entity=entity, role__code__in=role_codes)
-    delegated = Delegation.objects.active_on(day).filter(role__entity=entity, role__code__in=role_codes)
-    ids = set(direct.values_list("person_id", flat=True)) | set(
-        delegated.values_list("delegate_id", flat=True)
-    )
+    ids = people_ids_holding_roles(entity=entity, role_codes=role_codes, on=day)
     return list(Person.objects.filter(pk__in=ids).select_related("user").order_by("full_name", "pk"))
