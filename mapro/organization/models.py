@@ -51,6 +51,17 @@ class Unit(BaseModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # The unit's head as a role, not a person: whoever holds it that day, directly or by an encargatura,
+    # is told when the unit's activities run overdue (Ley 27444 art. 154; docs/decisions/0023-mail.md).
+    head_role = models.ForeignKey(
+        "Role",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="rol del jefe",
+        help_text="Quien ejerza este rol recibe los avisos de plazos vencidos de la unidad.",
+    )
 
     class Meta:
         verbose_name = "unidad orgánica"
