@@ -63,6 +63,7 @@ def _digest_one(person_id: int, *, day: dt.date, now: dt.datetime) -> int:
     )
     if digest is None:
         return 0  # today's summary went out already: these wait for tomorrow's
+    OutboundEmail.objects.filter(pk=digest.pk).update(next_attempt_at=now)  # due at the run's time
     OutboundEmail.objects.filter(pk__in=[m.pk for m in held]).update(
         status=Status.BUNDLED, digest=digest, updated_at=now
     )

@@ -142,6 +142,11 @@ def _claim(pk: int, *, now: dt.datetime, stale: dt.datetime) -> OutboundEmail | 
 
 
 def _send(email: OutboundEmail, *, connection, now: dt.datetime) -> int:
+    if not email.to:  # e.g. an escalation marker retried by hand: there is nobody to send it to
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=Status.FAILED, last_error="Sin destinatarios."
+        )
+        return 0
     message = EmailMessage(
         subject=email.subject,
         body=email.body,

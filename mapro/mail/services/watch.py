@@ -6,8 +6,9 @@ Reminders before a due time and escalation after it, by scanning the pending dea
   MAIL_REMINDER_WORKING_DAYS working days before the due day. To whoever may do the activity now.
 - Escalation (key `escalation:<deadline>`): the deadline is past and still pending: to the head of the
   unit responsible for the activity (Ley 27444 art. 154), i.e. whoever holds the unit's `head_role`. A
-  unit without one (nor a parent unit with one) leaves the escalation `failed`, with the reason, in the
-  admin's list of mails: an administrator sees that nobody was told.
+  unit without one (nor a parent unit with one) leaves a `failed` mail `escalation:<deadline>:sin-jefe`
+  with the reason in the admin's list: an administrator sees that nobody was told, names the head, and the
+  next tick escalates.
 
 Only meaning `deadline` rules of open cases are watched (windows act by themselves; a suspended case's
 clock is stopped). A reminder whose moment passed while the worker was down is still sent if the deadline
@@ -137,24 +138,27 @@ def _escalate(deadline: Deadline, *, now: dt.datetime) -> int:
 
 
 def _nobody_to_tell(draft: Draft, *, reason: str) -> int:
-    """Kept as a failed mail, so the admin's list shows an escalation that reached nobody (and why)."""
+    """
+    A failed mail under its own key, so the admin's list shows an escalation that reached nobody, and why.
+    The escalation's key stays free: once an administrator names the unit's head, the next tick sends it.
+    """
     try:
         with transaction.atomic():
             OutboundEmail.objects.create(
-                key=draft.key,
+                key=f"{draft.key}:sin-jefe",
                 to=[],
                 subject=draft.subject[:300],
                 body=draft.body,
                 case=draft.case,
                 digestible=False,
                 status=OutboundEmail.Status.FAILED,
-                last_error=(f"{reason}. Indique el rol del jefe en Unidades orgánicas y use «Reintentar».")[
-                    :2000
-                ],
+                last_error=(
+                    f"{reason}. Indique el rol del jefe en Unidades orgánicas: el siguiente ciclo lo envía."
+                )[:2000],
             )
     except IntegrityError:
         return 0
-    return 1
+    return 0  # nothing was sent to anybody
 
 
 def _responsible_tasks(deadline: Deadline) -> list[CaseTask]:
