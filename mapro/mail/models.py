@@ -89,3 +89,20 @@ class MailPreference(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_mode_display()}"
+
+
+class MailCursor(models.Model):
+    """
+    How far the scan of case events (new tasks, assignments, notifications, closed cases) has read, by
+    creation time; the next scan re-reads an overlap before it, and the mails' keys drop what was done.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    seen_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "avance de la revisión de eventos"
+        verbose_name_plural = "avances de la revisión de eventos"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.seen_until}"

@@ -15,7 +15,6 @@ from django.utils import timezone
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import Recipient
 from mapro.core.errors import NotFoundError
-from mapro.mail import services as mail
 from mapro.organization.models import Person
 from mapro.organization.selectors import people_ids_holding_roles
 
@@ -68,11 +67,7 @@ def activity_informed_notify(*, case: Case, definition: Definition, task: CaseTa
             add(case.requester_id, Kind.REQUESTER, "requester", recipient)
         else:
             add(None, Kind.CONTACT, recipient.contact or "", recipient)
-    if not rows:
-        return []
-    created = Notification.objects.bulk_create(rows)
-    mail.notification_emails(case=case, notifications=created)  # mail hook
-    return created
+    return Notification.objects.bulk_create(rows) if rows else []
 
 
 def notification_mark_read(*, notification_id: int, person: Person) -> Notification:

@@ -27,7 +27,6 @@ from mapro.catalogue.definition.schema import ActivityKind, Completion, EventMom
 from mapro.deadlines.calendar import WorkCalendar, due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
-from mapro.mail import services as mail
 
 from ..models import Case, CaseTask, CaseTaskRole, Deadline
 from .conditions import condition_holds, latest_records
@@ -163,7 +162,6 @@ def case_tasks_sync(step: Step, *, workflow: Any) -> list[CaseTask]:
     CaseTaskRole.objects.bulk_create(
         CaseTaskRole(task=task, role_code=role) for task in new_tasks for role in task._co_role_codes
     )
-    mail.task_available_emails(case=case, definition=step.definition, tasks=new_tasks)  # mail hook
     still_open = [t for t in open_tasks.values() if t.pk not in vanished]
     _open_tasks_due_refresh(step, tasks=still_open)
     step.open_tasks = still_open + new_tasks

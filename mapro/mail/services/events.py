@@ -1,30 +1,69 @@
 """
-Mails about what happens in a case, enqueued by the case services in the transaction of the change (the
-hooks in mapro/cases/services): a task available to one's role or assigned to one, the people and
-contacts an activity informs, the case concluded (to its requester).
+Mails about what happens in a case.
 
-Each costs the hot path one query for the role holders and one insert, whatever the number of people.
+- New tasks (to everyone holding a role that may complete them) and notifications (RACI "I", the ficha's
+  `informs`, outside contacts with an address) are found by a scan (`case_events_scan`, every worker
+  tick) of the rows created since the last scan, re-reading an overlap of SCAN_OVERLAP before it: the
+  completion path pays nothing, and the mails' unique keys drop what an earlier scan already enqueued.
+- A case concluded (to its requester) and a task assigned (to the assignee) are enqueued by a hook in the
+  case services, in the transaction of the change: one insert, at most once per case or assignment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from mapro.cases.models import Case, CaseTask, Notification
-from mapro.catalogue.definition import Definition
+from mapro.cases.selectors import case_definition
 from mapro.catalogue.definition.schema import REQUESTER
 from mapro.organization.models import Person
 
+from ..models import MailCursor, OutboundEmail
 from ..selectors import Addressee, role_holders
 from .outbox import Draft, emails_enqueue_many
 
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Longer than any case transaction: a row created before the last scan but committed after it is re-read.
+SCAN_OVERLAP = dt.timedelta(minutes=10)
+SCAN_BATCH = 500
+
+
+def case_events_scan(*, now: dt.datetime | None = None) -> int:
+    """
+    Enqueue the mails of the tasks and notifications created since the last scan (minus the overlap);
+    the first scan ever starts one overlap back, not at the beginning of history. The cursor row is locked
+    and advanced in the transaction that enqueues, so a crash repeats the scan and two workers take turns.
+    """
+    now = now or timezone.now()
+    MailCursor.objects.get_or_create(name="case_events")
+    with transaction.atomic():
+        cursor = MailCursor.objects.select_for_update().get(name="case_events")
+        since = (cursor.seen_until or now) - SCAN_OVERLAP
+        tasks = list(
+            CaseTask.objects.filter(created_at__gt=since, created_at__lte=now, status=CaseTask.Status.OPEN)
+            .select_related("case__entity", "case__procedure_version", "case__requester")
+            .prefetch_related("co_roles")
+            .order_by("created_at", "pk")[:SCAN_BATCH]
+        )
+        notifications = list(
+            Notification.objects.filter(created_at__gt=since, created_at__lte=now)
+            .select_related("case__procedure_version", "person")
+            .order_by("created_at", "pk")[:SCAN_BATCH]
+        )
+        enqueued = _tasks_mail(tasks) + _notifications_mail(notifications)
+        full = [rows[-1].created_at for rows in (tasks, notifications) if len(rows) == SCAN_BATCH]
+        cursor.seen_until = min(full, default=now)  # a full batch: the next scan goes on from there
+        cursor.save(update_fields=["seen_until"])
+    return enqueued
 
 
 def case_link(case: Case) -> str:
@@ -49,23 +88,38 @@ def _subject(case: Case, text: str) -> str:
     return f"[{case.number}] {text}"
 
 
-def task_available_emails(*, case: Case, definition: Definition, tasks: Sequence[CaseTask]) -> int:
-    """Every person holding a role that may complete each new task (co-roles included) is told once."""
-    tasks = [t for t in tasks if t.status == CaseTask.Status.OPEN]
-    if not tasks:
-        return 0
-    holders = role_holders(entity=case.entity, role_codes={r for t in tasks for r in t.roles} - {REQUESTER})
-    drafts = []
+def _tasks_mail(tasks: Sequence[CaseTask]) -> int:
+    """Every person holding a role that may complete each task (co-roles included) is told once."""
+    by_entity: dict[int, list[CaseTask]] = defaultdict(list)
     for task in tasks:
-        told: set[int] = set()
-        for role in task.roles:
-            people = [_requester(case)] if role == REQUESTER else holders.get(role, [])
-            for person in people:
-                if person.person_id in told:
-                    continue
-                told.add(person.person_id)
-                drafts.append(_task_draft(case, task, person, role_name=definition.role(role).name))
+        by_entity[task.case.entity_id].append(task)
+    offered: dict[str, tuple[CaseTask, Addressee, str]] = {}
+    for entity_tasks in by_entity.values():
+        entity = entity_tasks[0].case.entity
+        holders = role_holders(
+            entity=entity, role_codes={r for t in entity_tasks for r in t.roles} - {REQUESTER}
+        )
+        for task in entity_tasks:
+            for role in task.roles:
+                people = [_requester(task.case)] if role == REQUESTER else holders.get(role, [])
+                for person in people:
+                    offered.setdefault(_task_key(task, person), (task, person, role))
+    missing = _missing(offered)
+    drafts = [
+        _task_draft(task.case, task, person, role_name=case_definition(case=task.case).role(role).name)
+        for key, (task, person, role) in offered.items()
+        if key in missing
+    ]
     return emails_enqueue_many(drafts)
+
+
+def _missing(keys: Iterable[str]) -> set[str]:
+    keys = set(keys)
+    return keys - set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
+def _task_key(task: CaseTask, person: Addressee) -> str:
+    return f"task:{task.pk}:person:{person.person_id}"
 
 
 def task_assigned_email(*, task: CaseTask, assignee: Person) -> int:
@@ -92,7 +146,7 @@ def _task_draft(
     )
     verb = "Tarea asignada" if assigned else "Tarea pendiente"
     return Draft(
-        key=f"task:{task.pk}:person:{person.person_id}",
+        key=_task_key(task, person),
         to=[person.email] if person.email else [],
         subject=_subject(case, f"{verb}: {task.activity}. {task.name}"),
         body=body,
@@ -106,23 +160,19 @@ def _requester(case: Case) -> Addressee:
     return Addressee(requester.pk, requester.full_name, requester.email)
 
 
-def notification_emails(*, case: Case, notifications: Iterable[Notification]) -> int:
+def _notifications_mail(notifications: Sequence[Notification]) -> int:
     """
     Each notification a person of the entity gets, and each outside contact with an e-mail address, is
     mailed once (key `notification:<id>`); a role nobody holds, or a contact without an address, is not.
     """
     rows = [n for n in notifications if n.person_id is not None or ADDRESS.search(n.address or "")]
+    missing = _missing(f"notification:{n.pk}" for n in rows)
+    rows = [n for n in rows if f"notification:{n.pk}" in missing]
     if not rows:
         return 0
-    people = {
-        p.pk: p
-        for p in Person.objects.filter(pk__in={n.person_id for n in rows if n.person_id}).only(
-            "full_name", "email"
-        )
-    }
     drafts = []
     for n in rows:
-        person = people.get(n.person_id)
+        case, person = n.case, n.person
         to = [person.email] if person and person.email else ADDRESS.findall(n.address or "")
         body = render_to_string(
             "mail/notification.txt",

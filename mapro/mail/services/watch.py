@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -48,6 +48,7 @@ def deadlines_watch(*, now: dt.datetime | None = None) -> int:
     """Enqueue the reminders and escalations due by `now`; returns how many mails were enqueued."""
     now = now or timezone.now()
     escalated = Exists(OutboundEmail.objects.filter(key=OuterRef("escalation_key")))
+    reminded = Exists(OutboundEmail.objects.filter(key=OuterRef("reminder_key")))
     watched = (
         Deadline.objects.filter(
             status=Deadline.Status.PENDING,
@@ -55,8 +56,12 @@ def deadlines_watch(*, now: dt.datetime | None = None) -> int:
             case__status=Case.Status.OPEN,
             due_at__lte=now + HORIZON,
         )
-        .annotate(escalation_key=Concat(Value("escalation:"), Cast("pk", CharField())))
-        .exclude(escalated)
+        .annotate(
+            escalation_key=Concat(Value("escalation:"), Cast("pk", CharField())),
+            reminder_key=Concat(Value("reminder:"), Cast("pk", CharField())),
+        )
+        .exclude(escalated)  # done with for good
+        .exclude(Q(due_at__gt=now) & reminded)  # nothing more until it is due
         .select_related("case__entity", "case__procedure_version", "case__requester")
         .order_by("due_at", "pk")
     )

@@ -18,6 +18,7 @@ import pytest
 import time_machine
 
 from mapro.cases.models import Deadline
+from mapro.cases.services import case_task_claim
 from mapro.cases.tests.conftest import person
 from mapro.cases.tests.test_deadlines_act import complete, lima, start
 from mapro.mail.models import MailPreference, OutboundEmail
@@ -45,18 +46,18 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     link = f"{BASE}/expedientes/{case.number}/"
     matter = "PR.OTI.005 — "
 
-    # Right away: activity 1 to the analyst (who started it), activity 2 to the platform's responsible,
+    # At the next tick: activity 2 to the platform's responsible (activity 1, done by then, is not mailed),
     # and activity 1's informed: RACI "I" (security officer, platform responsible) and the outside address.
-    assert tick(T0 + dt.timedelta(minutes=1)) == 5
+    assert tick(T0 + dt.timedelta(minutes=1)) == 4
     got = inbox.by_key()
-    assert len(got) == len(inbox.messages) == 5
-    task1, task2 = case.tasks.order_by("activity")[:2]
+    assert len(got) == len(inbox.messages) == 4
+    task2 = case.tasks.get(activity=2)
     mail = got[f"task:{task2.pk}:person:{responsable.pk}"]
     assert mail.rcpt_tos == [responsable.email]
     assert mail.subject == f"[{case.number}] Tarea pendiente: 2. {task2.name}"
     assert f"{BASE}/tareas/{task2.pk}/" in mail.body and case.number in mail.body and matter in mail.body
-    assert "Vence: 09/03/2026 14:00" in mail.body
-    assert got[f"task:{task1.pk}:person:{analista.pk}"].rcpt_tos == [analista.email]
+    assert "Vence: 09/03/2026 14:00" in mail.body and "Responsable de la gestión" in mail.body
+    assert not any(k.startswith(f"task:{case.tasks.get(activity=1).pk}:") for k in got)
     informed = {tuple(m.rcpt_tos) for k, m in got.items() if k.startswith("notification:")}
     assert informed == {(oficial.email,), (responsable.email,), ("infraestructura@vivienda.gob.pe",)}
     outside = next(m for m in inbox.messages if m.rcpt_tos == ["infraestructura@vivienda.gob.pe"])
@@ -104,12 +105,14 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     # Activities 2 to 4 done: the case concludes and its requester is told, once.
     inbox.clear()
     with time_machine.travel(lima(2026, 3, 13, 9, 0), tick=False):
+        case_task_claim(task_id=task2.pk, actor=responsable)  # already told of this task: not again
         for n in (2, 3, 4):
             complete(case, n)
     case.refresh_from_db()
     assert case.status == "closed"
     tick(lima(2026, 3, 13, 9, 1))
     assert tick(lima(2026, 3, 13, 9, 2)) == 0
+    assert not any(m.key.startswith("task:") for m in inbox.messages)
     closed = inbox.by_key()[f"closed:{case.pk}"]
     assert closed.rcpt_tos == [analista.email]
     assert closed.subject == f"[{case.number}] Expediente concluido"
@@ -155,6 +158,13 @@ def test_a_refused_message_is_retried_with_backoff_and_a_failed_one_retried_by_h
     assert emails_deliver(now=later + dt.timedelta(days=1)) == 0
     assert emails_retry(ids=[other.pk], now=later) == 1
     assert emails_deliver(now=later) == 1 and inbox.messages[0].rcpt_tos == ["c@example.pe"]
+
+    # A row another worker is sending is left alone; its claim, once stale (the worker was killed), is not.
+    third = email_enqueue(key="prueba:3", to=["d@example.pe"], subject="Prueba 3", body="Hola", digest=False)
+    OutboundEmail.objects.filter(pk=third.pk).update(status="sending", claimed_at=later)
+    assert emails_deliver(now=later + dt.timedelta(minutes=9)) == 0
+    assert emails_deliver(now=later + dt.timedelta(minutes=11)) == 1
+    assert [m.key for m in inbox.messages] == ["prueba:2", "prueba:3"]
 
 
 def test_a_person_who_prefers_a_digest_gets_one_summary_a_day(inbox, settings):
