@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -178,9 +179,23 @@ def _attempt_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime)
         status=Status.FAILED if gave_up else Status.PENDING,
         attempts=attempts,
         next_attempt_at=None if gave_up else now + delay,
-        last_error=f"{type(error).__name__}: {error}"[:2000],
+        last_error=error_text(error)[:2000],
         updated_at=now,
     )
+
+
+def error_text(error: Exception) -> str:
+    """The server's answer as an administrator reads it ("550 5.1.1 Buzón inexistente"), not bytes."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        answer = error.smtp_error
+        answer = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+        return f"SMTP {error.smtp_code} {answer}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = error.recipients.items()
+        return "SMTP destinatarios rechazados: " + "; ".join(
+            f"{to}: {code} {answer.decode('utf-8', 'replace')}" for to, (code, answer) in refused
+        )
+    return f"{type(error).__name__}: {error}"
 
 
 def emails_retry(*, ids: Iterable[int], now: dt.datetime | None = None) -> int:

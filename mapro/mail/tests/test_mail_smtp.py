@@ -16,13 +16,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from mapro.cases.models import Deadline
 from mapro.cases.services import case_task_claim
 from mapro.cases.tests.conftest import person
 from mapro.cases.tests.test_deadlines_act import complete, lima, start
 from mapro.mail.models import MailPreference, OutboundEmail
-from mapro.mail.services import email_enqueue, emails_deliver, emails_digest, emails_retry, mail_tick
+from mapro.mail.services import email_enqueue, emails_deliver, emails_digest, mail_tick
 from mapro.organization.models import Role, Unit
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,9 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     assert not OutboundEmail.objects.filter(case=case, status__in=["pending", "sending"]).exists()
 
 
-def test_a_refused_message_is_retried_with_backoff_and_a_failed_one_retried_by_hand(inbox, settings):
+def test_a_refused_message_is_retried_with_backoff_and_a_failed_one_retried_by_hand(
+    inbox, settings, client, django_user_model
+):
     now = lima(2026, 3, 10, 9, 0)
     settings.MAIL_MAX_ATTEMPTS = 2
     with time_machine.travel(now, tick=False):
@@ -156,8 +159,15 @@ def test_a_refused_message_is_retried_with_backoff_and_a_failed_one_retried_by_h
     assert (other.status, other.attempts, other.next_attempt_at) == ("failed", 2, None)
     assert "550" in other.last_error
     assert emails_deliver(now=later + dt.timedelta(days=1)) == 0
-    assert emails_retry(ids=[other.pk], now=later) == 1
-    assert emails_deliver(now=later) == 1 and inbox.messages[0].rcpt_tos == ["c@example.pe"]
+    # The administrator sees it among the failed mails, with the server's answer, and retries it.
+    client.force_login(django_user_model.objects.get(username="admin"))
+    changelist = reverse("admin:mail_outboundemail_changelist")
+    page = client.get(changelist, {"status__exact": "failed"}).content.decode()
+    assert "prueba:2" in page and "Buzón inexistente" in page and "prueba:1" not in page
+    client.post(changelist, {"action": "retry", "_selected_action": [other.pk]})
+    other.refresh_from_db()
+    assert (other.status, other.attempts) == ("pending", 0)
+    assert emails_deliver() == 1 and inbox.messages[0].rcpt_tos == ["c@example.pe"]
 
     # A row another worker is sending is left alone; its claim, once stale (the worker was killed), is not.
     third = email_enqueue(key="prueba:3", to=["d@example.pe"], subject="Prueba 3", body="Hola", digest=False)
