@@ -130,8 +130,14 @@ def test_a_refused_message_is_retried_with_backoff_and_a_failed_one_retried_by_h
     now = lima(2026, 3, 10, 9, 0)
     settings.MAIL_MAX_ATTEMPTS = 2
     with time_machine.travel(now, tick=False):
+        pdf = ("informe.pdf", b"%PDF-1.7 prueba", "application/pdf")
         email = email_enqueue(
-            key="prueba:1", to=["a@example.pe"], subject="Prueba", body="Hola", digest=False
+            key="prueba:1",
+            to=["a@example.pe"],
+            subject="Prueba",
+            body="Hola",
+            digest=False,
+            attachments=[pdf],
         )
         assert (
             email_enqueue(key="prueba:1", to=["b@example.pe"], subject="Otra", body="", digest=False) is None
@@ -145,6 +151,8 @@ def test_a_refused_message_is_retried_with_backoff_and_a_failed_one_retried_by_h
     assert emails_deliver(now=now + dt.timedelta(seconds=60)) == 1
     (received,) = inbox.messages
     assert received.rcpt_tos == ["a@example.pe"] and received.subject == "Prueba"
+    (attached,) = received.message.iter_attachments()
+    assert (attached.get_filename(), attached.get_content()) == ("informe.pdf", b"%PDF-1.7 prueba")
     email.refresh_from_db()
     assert (email.status, email.attempts, email.last_error) == ("sent", 2, "")
 
