@@ -93,12 +93,15 @@ class MailPreference(BaseModel):
 
 class MailCursor(models.Model):
     """
-    How far the scan of case events (new tasks, assignments, notifications, closed cases) has read, by
-    creation time; the next scan re-reads an overlap before it, and the mails' keys drop what was done.
+    How far the scan of one kind of case event (new tasks, notifications) has read, by creation time:
+    after a complete scan the next re-reads an overlap before `seen_until` (the mails' keys drop what was
+    done); after a full batch it goes on right after the last row read (`seen_until`, `last_pk`).
     """
 
     name = models.CharField(max_length=40, unique=True)
     seen_until = models.DateTimeField(null=True, blank=True)
+    last_pk = models.BigIntegerField(default=0)
+    partial = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "avance de la revisión de eventos"

@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -39,31 +40,45 @@ SCAN_BATCH = 500
 
 def case_events_scan(*, now: dt.datetime | None = None) -> int:
     """
-    Enqueue the mails of the tasks and notifications created since the last scan (minus the overlap);
-    the first scan ever starts one overlap back, not at the beginning of history. The cursor row is locked
-    and advanced in the transaction that enqueues, so a crash repeats the scan and two workers take turns.
+    Enqueue the mails of the open tasks and the notifications created since the last scan; returns how
+    many mails were offered. The first scan ever starts one overlap back, not at the beginning of history.
     """
     now = now or timezone.now()
-    MailCursor.objects.get_or_create(name="case_events")
+    tasks = (
+        CaseTask.objects.filter(status=CaseTask.Status.OPEN)
+        .select_related("case__entity", "case__procedure_version", "case__requester")
+        .prefetch_related("co_roles")
+    )
+    notifications = Notification.objects.select_related("case__procedure_version", "person")
+    return _scan("tasks", tasks, _tasks_mail, now=now) + _scan(
+        "notifications", notifications, _notifications_mail, now=now
+    )
+
+
+def _scan(name: str, rows: QuerySet, mail: Callable[[list], int], *, now: dt.datetime) -> int:
+    """
+    One batch of one source, in the transaction that advances its cursor (locked: two workers take turns;
+    a crash rolls both back and the next tick repeats the batch).
+    """
+    MailCursor.objects.get_or_create(name=name)
     with transaction.atomic():
-        cursor = MailCursor.objects.select_for_update().get(name="case_events")
-        since = (cursor.seen_until or now) - SCAN_OVERLAP
-        tasks = list(
-            CaseTask.objects.filter(created_at__gt=since, created_at__lte=now, status=CaseTask.Status.OPEN)
-            .select_related("case__entity", "case__procedure_version", "case__requester")
-            .prefetch_related("co_roles")
-            .order_by("created_at", "pk")[:SCAN_BATCH]
-        )
-        notifications = list(
-            Notification.objects.filter(created_at__gt=since, created_at__lte=now)
-            .select_related("case__procedure_version", "person")
-            .order_by("created_at", "pk")[:SCAN_BATCH]
-        )
-        enqueued = _tasks_mail(tasks) + _notifications_mail(notifications)
-        full = [rows[-1].created_at for rows in (tasks, notifications) if len(rows) == SCAN_BATCH]
-        cursor.seen_until = min(full, default=now)  # a full batch: the next scan goes on from there
-        cursor.save(update_fields=["seen_until"])
-    return enqueued
+        cursor = MailCursor.objects.select_for_update().get(name=name)
+        rows = rows.filter(created_at__lte=now)
+        if cursor.partial:  # right after the last row of the previous (full) batch
+            after = Q(created_at=cursor.seen_until, pk__gt=cursor.last_pk) | Q(
+                created_at__gt=cursor.seen_until
+            )
+            rows = rows.filter(after)
+        else:
+            rows = rows.filter(created_at__gte=(cursor.seen_until or now) - SCAN_OVERLAP)
+        batch = list(rows.order_by("created_at", "pk")[:SCAN_BATCH])
+        offered = mail(batch)
+        full = len(batch) == SCAN_BATCH
+        cursor.seen_until = batch[-1].created_at if full else now
+        cursor.last_pk = batch[-1].pk if full else 0
+        cursor.partial = full
+        cursor.save()
+    return offered
 
 
 def case_link(case: Case) -> str:

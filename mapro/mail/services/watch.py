@@ -202,8 +202,9 @@ def _responsible_units(deadline: Deadline, *, definition: Definition) -> list[st
     the units of the activities open now."""
     if deadline.activity is not None:
         activities: Iterable[int] = [deadline.activity]
-    else:
+    else:  # the activities open now; none open: the unit that starts the procedure
         activities = sorted({t.activity for t in _responsible_tasks(deadline)})
+        activities = activities or definition.start_activities()[:1]
     units = []
     for n in activities:
         activity = definition.activity(n)

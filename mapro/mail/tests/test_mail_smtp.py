@@ -212,3 +212,20 @@ def test_a_person_who_prefers_a_digest_gets_one_summary_a_day(inbox, settings):
     assert "Aviso 1" in digest.body and "Texto 2" in digest.body
     bundled = OutboundEmail.objects.filter(key__startswith="aviso:")
     assert {(e.status, e.digest.key) for e in bundled} == {("bundled", digest.key)}
+
+
+def test_after_downtime_the_scan_catches_up_batch_by_batch_once(inbox, monkeypatch):
+    from mapro.mail.models import MailCursor
+    from mapro.mail.services import events
+
+    monkeypatch.setattr(events, "SCAN_BATCH", 1)
+    for source in ("tasks", "notifications"):  # the last scan before the downtime
+        MailCursor.objects.create(name=source, seen_until=T0 - dt.timedelta(minutes=1))
+    with time_machine.travel(T0, tick=False):
+        case = start("PR.OTI.005", cuenta_correo="jperez@vivienda.gob.pe")
+        complete(case, 1)  # activity 2's task, and three notifications (two roles, one outside address)
+    later = T0 + dt.timedelta(hours=3)  # the worker was down until then
+    scans = [events.case_events_scan(now=later + dt.timedelta(minutes=n)) for n in range(6)]
+    assert scans == [2, 1, 1, 0, 0, 0]  # a task and a notification per batch, then the rest
+    assert emails_deliver() == 4
+    assert len({m.key for m in inbox.messages}) == 4
