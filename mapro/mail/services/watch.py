@@ -40,8 +40,9 @@ from .events import case_link, case_matter, local_time
 from .outbox import Draft, emails_enqueue_many
 
 HOUR_UNITS = {TimeUnit.CLOCK_HOURS, TimeUnit.WORKING_HOURS}
-# Far enough ahead for a lead of a few working days across the longest run of holidays.
-HORIZON = dt.timedelta(days=21)
+# How far ahead a reminder may fall: the lead in working days plus the longest run of non-working days
+# around it (a week at Christmas with decreed days, Holy Week plus a weekend) with margin.
+NON_WORKING_MARGIN_DAYS = 10
 
 
 def deadlines_watch(*, now: dt.datetime | None = None) -> int:
@@ -54,7 +55,7 @@ def deadlines_watch(*, now: dt.datetime | None = None) -> int:
             status=Deadline.Status.PENDING,
             meaning=TimeRuleMeaning.DEADLINE,
             case__status=Case.Status.OPEN,
-            due_at__lte=now + HORIZON,
+            due_at__lte=now + _horizon(),
         )
         .annotate(
             escalation_key=Concat(Value("escalation:"), Cast("pk", CharField())),
@@ -76,6 +77,11 @@ def deadlines_watch(*, now: dt.datetime | None = None) -> int:
         if now >= reminder_at(deadline, definition=case_definition(case=case), calendar=calendar):
             enqueued += _remind(deadline)
     return enqueued
+
+
+def _horizon() -> dt.timedelta:
+    days = settings.MAIL_REMINDER_WORKING_DAYS + NON_WORKING_MARGIN_DAYS
+    return max(dt.timedelta(days=days), dt.timedelta(hours=settings.MAIL_REMINDER_HOURS))
 
 
 def reminder_at(deadline: Deadline, *, definition: Definition, calendar: WorkCalendar) -> dt.datetime:
