@@ -8,6 +8,7 @@ scoped to the entity, so "only the responsible role acts" is a lookup, not a map
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -71,6 +72,10 @@ class Unit(BaseModel):
 
     def __str__(self) -> str:
         return self.acronym or self.name
+
+    def clean(self) -> None:
+        if self.head_role_id is not None and self.head_role.entity_id != self.entity_id:
+            raise ValidationError({"head_role": "El rol del jefe debe ser un rol de la misma entidad."})
 
 
 class Role(BaseModel):

@@ -16,6 +16,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from mapro.cases.models import Deadline
@@ -83,9 +84,13 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     assert marker.status == OutboundEmail.Status.FAILED and "Oficina de Tecnología" in marker.last_error
     assert tick(lima(2026, 3, 9, 14, 1)) == 0 and inbox.messages == []
     # The administrator names the OTI's head role; the next tick escalates to its holder, once.
-    Unit.objects.filter(entity=case.entity, code="oti").update(
-        head_role=Role.objects.get(entity=case.entity, code="director_oti")
-    )
+    oti = Unit.objects.get(entity=case.entity, code="oti")
+    oti.head_role = Role.objects.exclude(entity=case.entity).first()
+    with pytest.raises(ValidationError):  # only a role of the unit's own entity
+        oti.clean()
+    oti.head_role = Role.objects.get(entity=case.entity, code="director_oti")
+    oti.full_clean()
+    oti.save()
     assert tick(lima(2026, 3, 9, 14, 5)) == 1
     assert tick(lima(2026, 3, 9, 18, 0)) == 0
     (escalation,) = inbox.messages
