@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from mapro.organization.models import Delegation, Entity, RoleAssignment, Unit
+from mapro.organization.models import Delegation, Entity, Role, RoleAssignment, Unit
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,25 @@ def role_holders(
 
 def unit_head_role(*, entity: Entity, unit_code: str) -> tuple[Unit | None, str | None]:
     """
-    The unit and the role code of its head: the unit's own `head_role`, else the nearest parent's that has
-    one (a unit without a head answers to the unit above it).
+    The unit and the role code of its head: the unit's `head_role` (set in the admin); else the role the
+    definitions name after the unit's head (`jefe_<unit>`, `director_<unit>`, `director_general_<unit>`:
+    e.g. `director_oti`, "Director(a) de la Oficina de Tecnología de la Información"); else the same for
+    the unit above it.
     """
     unit = Unit.objects.filter(entity=entity, code=unit_code).select_related("head_role").first()
     current, seen = unit, set()
     while current is not None and current.pk not in seen:
         if current.head_role_id is not None:
             return unit, current.head_role.code
+        if named := _head_named_after(current):
+            return unit, named
         seen.add(current.pk)
         current = Unit.objects.filter(pk=current.parent_id).select_related("head_role").first()
     return unit, None
+
+
+def _head_named_after(unit: Unit) -> str | None:
+    candidates = [f"jefe_{unit.code}", f"director_{unit.code}", f"director_general_{unit.code}"]
+    roles = Role.objects.filter(entity_id=unit.entity_id, code__in=candidates)
+    codes = set(roles.values_list("code", flat=True))
+    return next((code for code in candidates if code in codes), None)

@@ -24,8 +24,9 @@ from mapro.cases.services import case_task_claim
 from mapro.cases.tests.conftest import person
 from mapro.cases.tests.test_deadlines_act import complete, lima, start
 from mapro.mail.models import MailPreference, OutboundEmail
+from mapro.mail.selectors import unit_head_role
 from mapro.mail.services import email_enqueue, emails_deliver, emails_digest, mail_tick
-from mapro.organization.models import Role, Unit
+from mapro.organization.models import Delegation, Role, RoleAssignment, Unit
 
 pytestmark = pytest.mark.django_db
 BASE = "https://mapro.example.gob.pe"
@@ -42,6 +43,7 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     responsable = person("MVCS", "responsable_plataforma_correo")
     oficial = person("MVCS", "oficial_seguridad")
     director = person("MVCS", "director_oti")
+    coordinador = person("MVCS", "coordinador_infraestructura")
     with time_machine.travel(T0, tick=False):
         case = start("PR.OTI.005", cuenta_correo="jperez@vivienda.gob.pe")
         complete(case, 1)
@@ -77,28 +79,43 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     assert reminder.subject == f"[{case.number}] Recordatorio: vence el 09/03/2026 14:00"
     assert link in reminder.body and "cuatro (04) horas" in reminder.body
 
-    # Overdue at 14:00 with no head named for the OTI: nobody is told, and the admin's list says so.
+    # Overdue at 14:00, and nobody is the OTI's head that day (the director's designation ended the day
+    # before): nobody is told, and the admin's list of mails says so.
     inbox.clear()
+    assert unit_head_role(entity=case.entity, unit_code="oti")[1] == "director_oti"  # named after the unit
+    designation = RoleAssignment.objects.get(person=director, role__code="director_oti")
+    designation.ends_on = dt.date(2026, 3, 8)
+    designation.save()
     assert tick(lima(2026, 3, 9, 14, 0, 30)) == 0
     marker = OutboundEmail.objects.get(key=f"escalation:{suspension.pk}:sin-jefe")
     assert marker.status == OutboundEmail.Status.FAILED and "Oficina de Tecnología" in marker.last_error
     assert tick(lima(2026, 3, 9, 14, 1)) == 0 and inbox.messages == []
-    # The administrator names the OTI's head role; the next tick escalates to its holder, once.
-    oti = Unit.objects.get(entity=case.entity, code="oti")
-    oti.head_role = Role.objects.exclude(entity=case.entity).first()
-    with pytest.raises(ValidationError):  # only a role of the unit's own entity
-        oti.clean()
-    oti.head_role = Role.objects.get(entity=case.entity, code="director_oti")
-    oti.full_clean()
-    oti.save()
+    # An encargatura: the infrastructure coordinator acts as director ("o quien haga sus veces") from
+    # today; the next tick escalates to him, once.
+    Delegation.objects.create(
+        role=designation.role,
+        delegate=coordinador,
+        starts_on=dt.date(2026, 3, 9),
+        ends_on=dt.date(2026, 3, 31),
+        reason="Encargatura de la Dirección de la OTI",
+    )
     assert tick(lima(2026, 3, 9, 14, 5)) == 1
     assert tick(lima(2026, 3, 9, 18, 0)) == 0
     (escalation,) = inbox.messages
-    assert escalation.key == f"escalation:{suspension.pk}" and escalation.rcpt_tos == [director.email]
+    assert escalation.key == f"escalation:{suspension.pk}" and escalation.rcpt_tos == [coordinador.email]
     assert escalation.subject.startswith(f"[{case.number}] Plazo vencido: Suspensión")
     body = escalation.body
     assert "artículo 154" in body and "Ley N° 27444" in body and "Oficina de Tecnología" in body
     assert responsable.full_name in body and link in body
+    # The administrator may name another head role, of the unit's own entity only.
+    oti = Unit.objects.get(entity=case.entity, code="oti")
+    oti.head_role = Role.objects.exclude(entity=case.entity).first()
+    with pytest.raises(ValidationError):
+        oti.clean()
+    oti.head_role = Role.objects.get(entity=case.entity, code="coordinador_infraestructura")
+    oti.full_clean()
+    oti.save()
+    assert unit_head_role(entity=case.entity, unit_code="oti")[1] == "coordinador_infraestructura"
 
     # The 7-day backup term (calendar days): reminded at 08:30 of Friday 13 March, the working day before,
     # to whoever holds activity 3's role although the activity has not started.
