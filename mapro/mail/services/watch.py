@@ -5,7 +5,7 @@ Reminders before a due time and escalation after it, by scanning the pending dea
   (clock or working hours); for rules counted in days, months or years, at the start of the office day
   MAIL_REMINDER_WORKING_DAYS working days before the due day. To whoever may do the activity now.
 - Escalation (key `escalation:<deadline>`): the deadline is past and still pending: to the head of the
-  unit responsible for the activity (Ley 27444 art. 154), i.e. whoever holds the unit's `head_role`. A
+  unit responsible for the activity (Ley 27444 art. 154): whoever holds its head role (selectors.py). A
   unit without one (nor a parent unit with one) leaves a `failed` mail `escalation:<deadline>:sin-jefe`
   with the reason in the admin's list: an administrator sees that nobody was told, names the head, and the
   next tick escalates.
@@ -17,6 +17,7 @@ is not yet due; once due, only the escalation is.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
@@ -35,7 +36,7 @@ from mapro.deadlines.calendar import LIMA, WorkCalendar
 from mapro.deadlines.services import entity_calendar
 
 from ..models import OutboundEmail
-from ..selectors import role_holders, unit_head_role
+from ..selectors import Addressee, role_holders, unit_head_role
 from .events import case_link, case_matter, local_time
 from .outbox import Draft, emails_enqueue_many
 
@@ -43,6 +44,7 @@ HOUR_UNITS = {TimeUnit.CLOCK_HOURS, TimeUnit.WORKING_HOURS}
 # How far ahead a reminder may fall: the lead in working days plus the longest run of non-working days
 # around it (a week at Christmas with decreed days, Holy Week plus a weekend) with margin.
 NON_WORKING_MARGIN_DAYS = 10
+HOW_TO_NAME_A_HEAD = "Indique el rol del jefe en Unidades orgánicas: el siguiente ciclo lo envía."
 
 
 def deadlines_watch(*, now: dt.datetime | None = None) -> int:
@@ -153,22 +155,17 @@ def _nobody_to_tell(draft: Draft, *, reason: str) -> int:
     A failed mail under its own key, so the admin's list shows an escalation that reached nobody, and why.
     The escalation's key stays free: once an administrator names the unit's head, the next tick sends it.
     """
-    try:
-        with transaction.atomic():
-            OutboundEmail.objects.create(
-                key=f"{draft.key}:sin-jefe",
-                to=[],
-                subject=draft.subject[:300],
-                body=draft.body,
-                case=draft.case,
-                digestible=False,
-                status=OutboundEmail.Status.FAILED,
-                last_error=(
-                    f"{reason}. Indique el rol del jefe en Unidades orgánicas: el siguiente ciclo lo envía."
-                )[:2000],
-            )
-    except IntegrityError:
-        return 0
+    with contextlib.suppress(IntegrityError), transaction.atomic():  # the marker is there already
+        OutboundEmail.objects.create(
+            key=f"{draft.key}:sin-jefe",
+            to=[],
+            subject=draft.subject[:300],
+            body=draft.body,
+            case=draft.case,
+            digestible=False,
+            status=OutboundEmail.Status.FAILED,
+            last_error=f"{reason}. {HOW_TO_NAME_A_HEAD}"[:2000],
+        )
     return 0  # nothing was sent to anybody
 
 
@@ -179,10 +176,8 @@ def _responsible_tasks(deadline: Deadline) -> list[CaseTask]:
     return list(tasks.prefetch_related("co_roles"))
 
 
-def _responsible(deadline: Deadline, *, definition: Definition) -> list:
+def _responsible(deadline: Deadline, *, definition: Definition) -> list[Addressee]:
     """Who may do the activity now: the assignee of each open task, else every holder of its roles."""
-    from ..selectors import Addressee
-
     case = deadline.case
     tasks = _responsible_tasks(deadline)
     people: dict[int, Addressee] = {}
