@@ -32,8 +32,15 @@ fi
 echo
 echo "mapro: http://127.0.0.1:${PORT:-8000}/ — para empezar, ingrese como mvcs.analista_mesa_servicios"
 echo "(contraseña mapro-demo-2026) e inicie un PR.OTI.005; la administración está en /admin/."
-# The worker (Huey on SQLite): its periodic ticks start the scheduled cases (docs/schedules.md) and expire
-# validity and response windows by themselves.
+# E-mail: without MAPRO_EMAIL_HOST nothing leaves the machine; each mail is a file under var/mail/.
+if [ -n "${MAPRO_EMAIL_HOST:-}" ]; then
+    echo "mapro: correo por SMTP a ${MAPRO_EMAIL_HOST} (docs/mail.md)"
+else
+    echo "mapro: el correo no sale de esta máquina: cada mensaje queda como archivo en $var/mail/ (docs/mail.md)"
+fi
+# The worker (Huey on SQLite): its periodic ticks start the scheduled cases (docs/schedules.md), expire
+# validity and response windows, send the mail (reminders, escalations, daily digests, retries) and the
+# supervision reports of each ended period.
 .venv/bin/mapro run_huey --quiet &
 worker=$!
 trap 'kill "$worker" 2>/dev/null' EXIT

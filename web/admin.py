@@ -30,9 +30,10 @@ class EntityAdmin(admin.ModelAdmin):
 
 
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "acronym", "code", "entity", "parent"]
+    list_display = ["name", "acronym", "code", "entity", "parent", "head_role"]
     list_filter = ["entity"]
     search_fields = ["name", "acronym", "code"]
+    raw_id_fields = ["parent", "head_role"]  # mail: the head told of overdue activities (docs/mail.md)
 
 
 class RoleAdmin(admin.ModelAdmin):

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "mapro.audit",
     "mapro.reports",
     "mapro.schedules",
+    "mapro.mail",
     "axes",
     "web",
 ]
@@ -296,6 +297,36 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "mapro.cases.models.Notification.Kind",
     },
 }
+
+# --- E-mail (docs/mail.md, docs/decisions/0023-mail.md) --------------------------------------------------
+# SMTP when MAPRO_EMAIL_HOST is set. Without it (development, scripts/run.sh) nothing leaves the machine:
+# every message is written as a file under var/mail/ (MAPRO_EMAIL_BACKEND=console prints them instead).
+if EMAIL_HOST := os.environ.get("MAPRO_EMAIL_HOST", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("MAPRO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("MAPRO_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("MAPRO_EMAIL_PASSWORD", "")
+    EMAIL_USE_SSL = _flag("MAPRO_EMAIL_SSL", False)
+    EMAIL_USE_TLS = _flag("MAPRO_EMAIL_STARTTLS", not EMAIL_USE_SSL)
+    EMAIL_TIMEOUT = int(os.environ.get("MAPRO_EMAIL_TIMEOUT", "30"))
+elif os.environ.get("MAPRO_EMAIL_BACKEND") == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("MAPRO_EMAIL_FROM", "mapro <no-responder@mapro.local>")
+# The links in the mails: the address people reach the web app at.
+MAPRO_BASE_URL = os.environ.get("MAPRO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reminder lead before a due time, per the rule's unit: hours for rules in hours, working days for the rest.
+MAIL_REMINDER_HOURS = int(os.environ.get("MAPRO_MAIL_REMINDER_HOURS", "1"))
+MAIL_REMINDER_WORKING_DAYS = int(os.environ.get("MAPRO_MAIL_REMINDER_WORKING_DAYS", "1"))
+MAIL_DIGEST_HOUR = int(os.environ.get("MAPRO_MAIL_DIGEST_HOUR", "8"))  # Lima time
+# Delivery: a failed attempt waits MAIL_RETRY_SECONDS × 2^(attempt-1) (at most 6 h); after
+# MAIL_MAX_ATTEMPTS the mail is "failed" and shows in the admin. A claim older than the timeout (a worker
+# killed while sending) is taken again.
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAPRO_MAIL_MAX_ATTEMPTS", "8"))
+MAIL_RETRY_SECONDS = int(os.environ.get("MAPRO_MAIL_RETRY_SECONDS", "60"))
+MAIL_CLAIM_TIMEOUT_SECONDS = 600
 
 # Background work: Huey on SQLite by default (one file under var/), Redis in production (MAPRO_REDIS_URL).
 # The worker: one consumer by default (threads). Several consumers (processes or machines) may run at once

@@ -8,6 +8,7 @@ scoped to the entity, so "only the responsible role acts" is a lookup, not a map
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -51,6 +52,17 @@ class Unit(BaseModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # The unit's head as a role, not a person: whoever holds it that day, directly or by an encargatura,
+    # is told when the unit's activities run overdue (Ley 27444 art. 154; docs/decisions/0023-mail.md).
+    head_role = models.ForeignKey(
+        "Role",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="rol del jefe",
+        help_text="Quien ejerza este rol recibe los avisos de plazos vencidos de la unidad.",
+    )
 
     class Meta:
         verbose_name = "unidad orgánica"
@@ -60,6 +72,10 @@ class Unit(BaseModel):
 
     def __str__(self) -> str:
         return self.acronym or self.name
+
+    def clean(self) -> None:
+        if self.head_role_id is not None and self.head_role.entity_id != self.entity_id:
+            raise ValidationError({"head_role": "El rol del jefe debe ser un rol de la misma entidad."})
 
 
 class Role(BaseModel):

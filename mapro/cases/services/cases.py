@@ -22,6 +22,7 @@ from mapro.catalogue.definition.schema import FieldType
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
+from mapro.mail import services as mail
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
@@ -211,6 +212,7 @@ def _workflow_save(*, case: Case, workflow: Any) -> None:
     case.save(update_fields=fields)
     if case.status == Case.Status.CLOSED and "closed_at" in fields:
         sync.case_closed_settle(case=case, now=case.closed_at)
+        mail.case_closed_email(case=case)  # mail hook
 
 
 def _open_children(case: Case):
@@ -413,6 +415,7 @@ def case_close_by_system(*, case: Case, outcome: str, summary: str) -> None:
     )
     case.tasks.filter(status=CaseTask.Status.OPEN).update(status=CaseTask.Status.CANCELLED, updated_at=now)
     sync.case_closed_settle(case=case, now=now)
+    mail.case_closed_email(case=case)  # mail hook
     audit_event_record(
         chain=case.entity.code,
         action="case.closed",
@@ -667,6 +670,7 @@ def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTa
             before={"assignee": before},
             after={"assignee": assignee.pk},
         )
+        mail.task_assigned_email(task=task, assignee=assignee)  # mail hook
     return task
 
 
