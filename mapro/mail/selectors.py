@@ -1,4 +1,4 @@
-"""Who a mail goes to: the people holding roles (with their addresses), the head of a unit."""
+"""Who a mail goes to: the people holding roles (with their addresses), the head of a unit; keys taken."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from mapro.organization.models import Delegation, Entity, Role, RoleAssignment, Unit
+
+from .models import OutboundEmail
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,8 @@ def _head_named_after(unit: Unit) -> str | None:
     roles = Role.objects.filter(entity_id=unit.entity_id, code__in=candidates)
     codes = set(roles.values_list("code", flat=True))
     return next((code for code in candidates if code in codes), None)
+
+
+def email_key_taken(key: str) -> bool:
+    """Whether a mail with this key was already enqueued (its effect already happened)."""
+    return OutboundEmail.objects.filter(key=key).exists()

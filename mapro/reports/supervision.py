@@ -18,7 +18,10 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from mapro.audit.anchors import anchors_read
@@ -34,6 +37,8 @@ from mapro.catalogue.export.content import FREQUENCY_LABELS
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import InvalidInputError, NotFoundError
 from mapro.deadlines.calendar import LIMA
+from mapro.mail.selectors import email_key_taken, unit_head_role
+from mapro.mail.services import email_enqueue
 from mapro.organization.models import Delegation, Entity, Person, RoleAssignment
 from mapro.organization.selectors import people_ids_holding_roles, person_role_codes
 
@@ -71,6 +76,7 @@ class DueReport(NamedTuple):
     period: Period
     recipients: list[Person]
     pdf: bytes
+    filename: str
 
 
 # --- which procedures -------------------------------------------------------------------------------------
@@ -491,10 +497,39 @@ def supervision_reports_due(
             key = f"supervision:{entity.code}:{role}:{frequency}:{body}:{period.start:%Y-%m-%d}"
             if skip is not None and skip(key):
                 continue
-            content, _ = supervision_render(
+            content, report = supervision_render(
                 fmt="pdf", entity=entity, start=period.start, end=period.end, procedure_codes=codes, now=now
             )
-            yield DueReport(key, entity, period, _recipients(entity, {role, to_role} - {""}, day), content)
+            receiver = to_role or (unit_head_role(entity=entity, unit_code=unit)[1] if unit else None)
+            recipients = _recipients(entity, {role, receiver or ""} - {""}, day)
+            yield DueReport(key, entity, period, recipients, content, report.filename("pdf"))
+
+
+def supervision_reports_send(*, now: dt.datetime | None = None) -> int:
+    """
+    E-mail each report due (supervision_reports_due) to who presents it and who receives it, once: the
+    report's key is the mail's key, stored in the outbox. A report nobody can receive (no holder with an
+    address) is still stored, as a failed mail the administrator sees. Returns how many were enqueued.
+    """
+    enqueued = 0
+    for due in supervision_reports_due(now=now, skip=email_key_taken):
+        period = f"{due.period.start:%d/%m/%Y} al {due.period.end:%d/%m/%Y}"
+        email = email_enqueue(
+            key=due.key,
+            to=[person.email for person in due.recipients if person.email],
+            subject=f"[mapro] Informe de supervisión {due.entity.code}, {period}",
+            body=render_to_string(
+                "reports/supervision_mail.txt", {"due": due, "period": period, "link": _report_link(due)}
+            ),
+            attachments=[(due.filename, due.pdf, FORMATS["pdf"])],
+            digest=False,
+        )
+        enqueued += email is not None
+    return enqueued
+
+
+def _report_link(due: DueReport) -> str:
+    return settings.MAPRO_BASE_URL + reverse("web:supervision")
 
 
 def _recipients(entity: Entity, role_codes: set[str], day: dt.date) -> list[Person]:

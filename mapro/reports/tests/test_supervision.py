@@ -24,13 +24,16 @@ from mapro.cases.services import case_attachment_add, case_start
 from mapro.cases.tests.conftest import person, task_complete
 from mapro.catalogue.definition.schema import Frequency
 from mapro.deadlines.calendar import LIMA
-from mapro.organization.models import Entity
+from mapro.mail.services import emails_deliver
+from mapro.mail.tests.conftest import inbox, smtp_server  # noqa: F401 - a real SMTP server
+from mapro.organization.models import Entity, Role, Unit
 from mapro.reports.supervision import (
     Period,
     period_ended,
     supervision_build,
     supervision_render,
     supervision_reports_due,
+    supervision_reports_send,
 )
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +242,34 @@ def test_reports_due_once_per_ended_period():
         "supervision:MVCS:oficial_seguridad:quarterly:ogei:2026-07-01",
         "supervision:SENACE:jefe_oti:monthly:oti:2026-09-01",
     ]
+
+
+def test_reports_due_are_mailed_once_to_who_presents_and_who_receives(inbox):  # noqa: F811
+    """
+    At the first tick after a quarter ends the MVCS report reaches the Oficial de Seguridad and, once an
+    administrator names the OGEI's head role, the OGEI too, through a real SMTP server; later ticks send
+    nothing. (The seed names no OGEI head role: the OTI director's stands for the one designated.)
+    """
+    mvcs = Entity.objects.get(code="MVCS")
+    head = person("MVCS", "director_oti")
+    head_role = Role.objects.get(entity=mvcs, code="director_oti")
+    Unit.objects.filter(entity=mvcs, code="ogei").update(head_role=head_role)
+    now = dt.datetime(2026, 10, 1, 8, 0, tzinfo=LIMA)
+    with time_machine.travel(now, tick=False):
+        enqueued = supervision_reports_send(now=now)
+        emails_deliver(now=now)
+        assert supervision_reports_send(now=now + dt.timedelta(hours=1)) == 0
+    assert enqueued == 6  # one per clause group with a period (test_reports_due_once_per_ended_period)
+    key = "supervision:MVCS:oficial_seguridad:quarterly:ogei:2026-07-01"
+    mail = inbox.by_key()[key]
+    assert sorted(mail.rcpt_tos) == sorted([person("MVCS", "oficial_seguridad").email, head.email])
+    assert mail.subject == "[mapro] Informe de supervisión MVCS, 01/07/2026 al 30/09/2026"
+    assert "https://mapro.example.gob.pe/informes/supervision/" in mail.body
+    (pdf,) = list(mail.message.iter_attachments())
+    assert pdf.get_filename() == "supervision_MVCS_20260701_20260930.pdf"
+    first_page = PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text()
+    assert "Periodo 01/07/2026 – 30/09/2026" in first_page
+    assert len(inbox.messages) == len({m.key for m in inbox.messages})
 
 
 def test_indicator_values_in_the_report():
