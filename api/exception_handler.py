@@ -35,6 +35,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def _field_errors(detail: Any) -> dict[str, list[str]]:
+    """DRF's error tree made flat: a nested field (an item of a list, a key of an object) by its dotted
+    path, as the services name them (`acta_control.fecha`, `procedure.0`)."""
+    flat: dict[str, list[str]] = {}
+    _flatten(detail if isinstance(detail, dict) else {"non_field_errors": detail}, "", flat)
+    return flat
+
+
+def _flatten(detail: Any, path: str, flat: dict[str, list[str]]) -> None:
     if isinstance(detail, dict):
-        return {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-    return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+        for key, value in detail.items():
+            _flatten(value, f"{path}.{key}" if path else str(key), flat)
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            if item:  # DRF leaves {} for the items of a list that were valid
+                _flatten(item, f"{path}.{index}", flat)
+    else:
+        flat.setdefault(path, []).extend(str(m) for m in (detail if isinstance(detail, list) else [detail]))

@@ -79,9 +79,9 @@ class IndicatorsQuerySerializer(serializers.Serializer):
             "from": serializers.DateField(help_text="Primer día del periodo (AAAA-MM-DD)."),
             "to": serializers.DateField(help_text="Último día, incluido."),
             "procedure": serializers.ListField(
-                child=serializers.CharField(max_length=80),
+                child=serializers.CharField(max_length=80, allow_blank=True),
                 required=False,
-                help_text="Solo estos (repetible).",
+                help_text="Solo estos (repetible; vacío: todos).",
             ),
         }
 
@@ -164,7 +164,7 @@ class IndicatorsReportApi(ApiView):
             "entity": person_of(request).entity,
             "start": query.validated_data["from"],
             "end": query.validated_data["to"],
-            "procedure_codes": query.validated_data.get("procedure") or None,
+            "procedure_codes": [code for code in query.validated_data.get("procedure", []) if code] or None,
         }
         report = {
             "entity": period["entity"].code,

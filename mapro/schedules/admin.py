@@ -25,6 +25,12 @@ class ScheduleDocumentForm(forms.ModelForm):
             raise forms.ValidationError(f"No es una entrada de tipo archivo del flujo. Entradas: {options}.")
         return value
 
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload and hasattr(upload, "content_type"):  # a new upload: keep the name it was given
+            self.instance.filename = upload.name[:255]
+        return upload
+
 
 class ScheduleDocumentInline(admin.TabularInline):
     model = ScheduleDocument

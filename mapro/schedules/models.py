@@ -69,6 +69,7 @@ class ScheduleDocument(BaseModel):
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="documents")
     input_id = models.CharField("entrada", max_length=60)
     file = models.FileField("archivo", upload_to="programaciones/%Y/")
+    filename = models.CharField("nombre del archivo", max_length=255, editable=False)
 
     class Meta:
         verbose_name = "documento de inicio"
@@ -79,10 +80,6 @@ class ScheduleDocument(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.input_id}: {self.filename}"
-
-    @property
-    def filename(self) -> str:
-        return self.file.name.rsplit("/", 1)[-1]
 
 
 class ScheduleRun(models.Model):

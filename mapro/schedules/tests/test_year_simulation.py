@@ -2,7 +2,8 @@
 A simulated year of the four entities' schedules (time-machine), one worker tick every day at the start of
 the working day: every scheduled case is created exactly once, at its time; a worker killed mid-task and
 restarted loses and duplicates nothing; ten days of downtime are caught up once; a second worker (at once
-on PostgreSQL, interleaved on SQLite) and a worker with a stale view start nothing twice.
+on PostgreSQL, interleaved on SQLite) and a worker with a stale view start nothing twice. The same ticks
+run the mail: every deadline that comes due is escalated once, and each mail leaves once.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from collections import Counter
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
 from mapro.audit.models import AuditEvent
-from mapro.cases.models import Case
+from mapro.cases.models import Case, Deadline
 from mapro.core.worker import worker_tick
 from mapro.deadlines.calendar import LIMA, WorkCalendar
+from mapro.mail.models import OutboundEmail
 from mapro.schedules import services
 from mapro.schedules.models import Schedule, ScheduleRun
 from mapro.schedules.services import schedule_update, schedules_run_due, schedules_sync
@@ -148,6 +151,19 @@ def test_a_year_of_schedules_starts_every_case_once(monkeypatch):
     respaldo = schedules[("S.04.04.01.02_P", "respaldo")]
     after_down = respaldo.runs.filter(occurrence_at__date__range=(DOWN[0], DOWN[1] + dt.timedelta(days=1)))
     assert Counter(after_down.values_list("status", flat=True)) == {"missed": 10, "started": 1}
+
+    # The mail the same ticks sent: every deadline of these cases that came due was escalated once (to the
+    # head of the responsible unit, or recorded as having nobody to escalate to), none was reminded twice,
+    # and each mail left the outbox once (the crash and the second tick of each day included).
+    last_tick = at(dt.date(YEAR, 12, 31))
+    came_due = Deadline.objects.filter(meaning="deadline", status="pending", due_at__lte=last_tick)
+    keys = Counter(k.split(":sin-jefe")[0] for k in OutboundEmail.objects.values_list("key", flat=True))
+    assert came_due.exists()
+    assert all(keys[f"escalation:{pk}"] == 1 for pk in came_due.values_list("pk", flat=True))
+    assert all(count == 1 for key, count in keys.items() if key.startswith("reminder:"))
+    sent = [message.extra_headers["X-Mapro-Key"] for message in mail.outbox]
+    assert sent and len(sent) == len(set(sent))
+    assert not OutboundEmail.objects.filter(status__in=["pending", "sending"], next_attempt_at__lte=last_tick)
 
     # A worker with a stale view (its next_run_at from months ago) hits the unique key: nothing new.
     Schedule.objects.filter(pk=respaldo.pk).update(next_run_at=at(dt.date(YEAR, 12, 1)))
