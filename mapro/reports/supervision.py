@@ -30,7 +30,7 @@ from mapro.audit.services import anchor_directory
 from mapro.audit.verification import audit_chain_verify
 from mapro.cases.access import procedure_access
 from mapro.cases.models import Attachment, Case, CaseRecord, CaseTask, Deadline
-from mapro.cases.selectors import procedure_version_definition
+from mapro.cases.selectors import VERSION_UNUSED_COLUMNS, procedure_version_definition
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import REQUESTER, Frequency, Supervision
 from mapro.catalogue.export.content import FREQUENCY_LABELS
@@ -83,7 +83,11 @@ class DueReport(NamedTuple):
 
 
 def _current_definitions(entity: Entity) -> dict[str, tuple[ProcedureVersion, Definition]]:
-    versions = ProcedureVersion.objects.filter(entity=entity, is_current=True).select_related("entity")
+    versions = (
+        ProcedureVersion.objects.filter(entity=entity, is_current=True)
+        .select_related("entity")
+        .defer(*VERSION_UNUSED_COLUMNS)  # the parsed definition comes from the per-version cache
+    )
     return {v.code: (v, procedure_version_definition(version=v)) for v in versions.order_by("code", "pk")}
 
 

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mapro.cases.models import Case, CaseTask, Notification
-from mapro.cases.selectors import case_definition
+from mapro.cases.selectors import VERSION_UNUSED_COLUMNS, case_definition
 from mapro.catalogue.definition.schema import REQUESTER
 from mapro.organization.models import Person
 
@@ -33,6 +33,12 @@ from ..selectors import Addressee, role_holders
 from .outbox import Draft, emails_enqueue_many
 
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# What a mail never reads of a case and its version (the engine state, the definition's texts and BPMN:
+# the parsed definition comes from the per-version cache), left unread on every scan.
+CASE_UNUSED_COLUMNS = (
+    "case__workflow_state",
+    *(f"case__procedure_version__{column}" for column in VERSION_UNUSED_COLUMNS),
+)
 # Longer than any case transaction: a row created before the last scan but committed after it is re-read.
 SCAN_OVERLAP = dt.timedelta(minutes=10)
 SCAN_BATCH = 500
@@ -47,9 +53,12 @@ def case_events_scan(*, now: dt.datetime | None = None) -> int:
     tasks = (
         CaseTask.objects.filter(status=CaseTask.Status.OPEN)
         .select_related("case__entity", "case__procedure_version", "case__requester")
+        .defer(*CASE_UNUSED_COLUMNS)
         .prefetch_related("co_roles")
     )
-    notifications = Notification.objects.select_related("case__procedure_version", "person")
+    notifications = Notification.objects.select_related("case__procedure_version", "person").defer(
+        *CASE_UNUSED_COLUMNS
+    )
     return _scan("tasks", tasks, _tasks_mail, now=now) + _scan(
         "notifications", notifications, _notifications_mail, now=now
     )

@@ -37,7 +37,7 @@ from mapro.deadlines.services import entity_calendar
 
 from ..models import OutboundEmail
 from ..selectors import Addressee, role_holders, unit_head_role
-from .events import case_link, case_matter, local_time
+from .events import CASE_UNUSED_COLUMNS, case_link, case_matter, local_time
 from .outbox import Draft, emails_enqueue_many
 
 HOUR_UNITS = {TimeUnit.CLOCK_HOURS, TimeUnit.WORKING_HOURS}
@@ -66,6 +66,7 @@ def deadlines_watch(*, now: dt.datetime | None = None) -> int:
         .exclude(escalated)  # done with for good
         .exclude(Q(due_at__gt=now) & reminded)  # nothing more until it is due
         .select_related("case__entity", "case__procedure_version", "case__requester")
+        .defer(*CASE_UNUSED_COLUMNS)
         .order_by("due_at", "pk")
     )
     calendars: dict[int, WorkCalendar] = {}

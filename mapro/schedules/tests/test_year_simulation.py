@@ -20,6 +20,8 @@ from django.db import connection
 
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, Deadline
+from mapro.cases.services import case_start
+from mapro.cases.tests.conftest import person, task_complete
 from mapro.core.worker import worker_tick
 from mapro.deadlines.calendar import LIMA, WorkCalendar
 from mapro.mail.models import OutboundEmail
@@ -32,6 +34,9 @@ SYNC_AT = dt.datetime(YEAR - 1, 12, 31, 12, 0, tzinfo=LIMA)
 TICK = dt.time(8, 30)  # every entity's workday_start: the demo entities' default
 PER_YEAR = {"daily": 365, "monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
 CRASH_DAY = dt.date(YEAR, 6, 15)
+REQUESTED = "PR.OTI.005"  # MVCS, started by a request on this day of every month
+REQUEST_DAY = 10
+BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
 DOWN = (dt.date(YEAR, 9, 1), dt.date(YEAR, 9, 10))  # no tick on these days, both included
 # Their mandatory start input is a file a scheduled start cannot attach (docs/schedules.md): each
 # occurrence is recorded once as failed, with the reason.
@@ -108,6 +113,11 @@ def test_a_year_of_schedules_starts_every_case_once(monkeypatch):
         if DOWN[0] <= day <= DOWN[1]:
             day += dt.timedelta(days=1)
             continue
+        if day.day == REQUEST_DAY:  # a request whose deadlines nobody meets
+            with time_machine.travel(at(day), tick=False):
+                analyst = person("MVCS", "analista_mesa_servicios")
+                request = case_start(procedure_code=REQUESTED, requester=analyst, inputs=BAJA)
+                task_complete(task_id=request.tasks.get().pk, actor=analyst)  # the clocks start here
         if day == CRASH_DAY:  # the worker dies on the third (daily) case of the day, then restarts
             killed = killed_on_third_case(monkeypatch, at(day))
             assert killed == 2  # committed before the crash; the third rolled back with its run
@@ -144,8 +154,9 @@ def test_a_year_of_schedules_starts_every_case_once(monkeypatch):
         assert all(r in in_down for r in mine if r.status == ScheduleRun.Status.MISSED), key
     # Exactly one case per started run, and no case the schedules did not record.
     started = runs.filter(status=ScheduleRun.Status.STARTED)
-    assert Case.objects.count() == started.count() == len({r.case_id for r in started})
-    assert Case.objects.filter(started_at__date=CRASH_DAY).count() == killed + 1  # 3 daily: 2 + 1 after
+    scheduled = Case.objects.exclude(procedure_version__code=REQUESTED)
+    assert scheduled.count() == started.count() == len({r.case_id for r in started})
+    assert scheduled.filter(started_at__date=CRASH_DAY).count() == killed + 1  # 3 daily: 2 + 1 after
 
     # The daily schedules after the downtime: the 11th September's case is the only one of those 11 days.
     respaldo = schedules[("S.04.04.01.02_P", "respaldo")]
@@ -158,9 +169,11 @@ def test_a_year_of_schedules_starts_every_case_once(monkeypatch):
     last_tick = at(dt.date(YEAR, 12, 31))
     came_due = Deadline.objects.filter(meaning="deadline", status="pending", due_at__lte=last_tick)
     keys = Counter(k.split(":sin-jefe")[0] for k in OutboundEmail.objects.values_list("key", flat=True))
-    assert came_due.exists()
+    assert came_due.count() >= 12 * 2  # each month's PR.OTI.005: its 4-hour suspension, its 7-day backup…
     assert all(keys[f"escalation:{pk}"] == 1 for pk in came_due.values_list("pk", flat=True))
-    assert all(count == 1 for key, count in keys.items() if key.startswith("reminder:"))
+    reminders = [key for key in keys if key.startswith("reminder:")]
+    assert reminders and all(keys[key] == 1 for key in reminders)
+    assert keys["supervision"] == 0 and sum(k.startswith("supervision:") for k in keys) == 24
     sent = [message.extra_headers["X-Mapro-Key"] for message in mail.outbox]
     assert sent and len(sent) == len(set(sent))
     assert not OutboundEmail.objects.filter(status__in=["pending", "sending"], next_attempt_at__lte=last_tick)
