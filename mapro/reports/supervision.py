@@ -180,14 +180,17 @@ def supervision_build(
     period = Period(start, end)
     begin, finish = _bounds(period)
     cases = Case.objects.filter(entity=entity, procedure_version__code__in=list(definitions))
+    # The same cases seen from their tasks, records and files: a join, not `case__in=<subquery>`, whose
+    # semi-join PostgreSQL planned as nested loops over every case when statistics were stale (minutes).
+    of_cases = Q(case__entity=entity, case__procedure_version__code__in=list(definitions))
     return SupervisionReport(
         entity_code=entity.code,
         entity_name=entity.name,
         period=period,
         clauses=tuple(_clauses(definitions)),
         procedures=tuple(_figures(cases, definitions, begin, finish, now)),
-        open_items=tuple(_open_items(entity, cases, finish, now)),
-        evidence=tuple(_evidence(cases, begin, finish)),
+        open_items=tuple(_open_items(entity, of_cases, finish, now)),
+        evidence=tuple(_evidence(of_cases, begin, finish)),
         **_indicators(entity, period, list(definitions)),
         audit=_audit(entity),
         generated_at=timezone.localtime(now, LIMA),
@@ -316,12 +319,10 @@ def _figures(
     ]
 
 
-def _open_items(
-    entity: Entity, cases: QuerySet[Case], finish: dt.datetime, now: dt.datetime
-) -> list[OpenItem]:
+def _open_items(entity: Entity, of_cases: Q, finish: dt.datetime, now: dt.datetime) -> list[OpenItem]:
     """Tasks that were open when the period ended (created before, completed after or not yet)."""
     tasks = (
-        CaseTask.objects.filter(case__in=cases, created_at__lt=finish)
+        CaseTask.objects.filter(of_cases, created_at__lt=finish)
         .filter(
             Q(status=CaseTask.Status.OPEN) | Q(status=CaseTask.Status.COMPLETED, completed_at__gte=finish)
         )
@@ -366,14 +367,14 @@ def _holders(entity: Entity, role_codes: set[str], day: dt.date) -> dict[str, li
     return {code: sorted(names) for code, names in found.items()}
 
 
-def _evidence(cases: QuerySet[Case], begin: dt.datetime, finish: dt.datetime) -> list[EvidenceItem]:
+def _evidence(of_cases: Q, begin: dt.datetime, finish: dt.datetime) -> list[EvidenceItem]:
     """
     Records written and files attached in the period. A file reserved to roles (the .PST backup) is listed
     by its fingerprint, not its name: the report proves it exists without telling what it holds.
     """
     items = []
     records = (
-        CaseRecord.objects.filter(case__in=cases, created_at__gte=begin, created_at__lt=finish)
+        CaseRecord.objects.filter(of_cases, created_at__gte=begin, created_at__lt=finish)
         .select_related("case__procedure_version", "task", "created_by")
         .order_by("created_at", "pk")
     )
@@ -391,7 +392,7 @@ def _evidence(cases: QuerySet[Case], begin: dt.datetime, finish: dt.datetime) ->
             )
         )
     files = (
-        Attachment.objects.filter(case__in=cases, created_at__gte=begin, created_at__lt=finish)
+        Attachment.objects.filter(of_cases, created_at__gte=begin, created_at__lt=finish)
         .select_related("case__procedure_version", "task", "uploaded_by")
         .order_by("created_at", "pk")
     )
