@@ -121,6 +121,16 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 
+def _sqlite_file(path: str | Path) -> str:
+    """
+    The path of a SQLite file the settings point to, its folder created if missing: SQLite creates the file
+    but not its folder, and Huey opens its queue while the apps load, so on a fresh installation (no var/
+    yet) every command, even `mapro procedures validate`, ended in "unable to open database file".
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
 def _database() -> dict:
     engine = os.environ.get("MAPRO_DB_ENGINE", "sqlite")
     if engine == "postgresql":
@@ -135,7 +145,7 @@ def _database() -> dict:
         }
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("MAPRO_SQLITE_PATH", str(VAR_DIR / "mapro.sqlite3")),
+        "NAME": _sqlite_file(os.environ.get("MAPRO_SQLITE_PATH", VAR_DIR / "mapro.sqlite3")),
         # WAL and a busy timeout let the web process and the worker share the file.
         "OPTIONS": {
             "timeout": 20,
@@ -339,4 +349,4 @@ HUEY = {
 if REDIS_URL := os.environ.get("MAPRO_REDIS_URL"):
     HUEY |= {"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}}
 else:
-    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": _sqlite_file(VAR_DIR / "huey.sqlite3")}

@@ -1,0 +1,30 @@
+"""
+The `mapro` command on a fresh installation: what scripts/bootstrap.sh leaves (no var/ folder, no test
+settings), run as `.venv/bin/mapro` runs it (mapro.cli.main, settings config.settings.base).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_mapro_procedures_validate_works_before_var_exists(tmp_path: Path) -> None:
+    var_dir = tmp_path / "fresh-clone" / "var"  # neither exists yet
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    env |= {"MAPRO_VAR_DIR": str(var_dir), "MAPRO_DEBUG": "1"}  # the README's way without scripts/run.sh
+    code = "import sys; from mapro.cli import main; sys.argv = ['mapro', 'procedures', 'validate']; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "unable to open database file" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip(), "validate reports what it checked"
+    # The settings made the folder of the SQLite files they point to (database and Huey's queue).
+    assert var_dir.is_dir()
+    assert (var_dir / "huey.sqlite3").is_file()
