@@ -91,7 +91,7 @@ class NonWorkingDayAdmin(admin.ModelAdmin):
 class ProcedureVersionAdmin(admin.ModelAdmin):
     """Versions are loaded from the definition files (`mapro procedures load`), never edited here."""
 
-    list_display = ["code", "name", "entity", "version", "revision", "is_current", "created_at"]
+    list_display = ["code", "name", "entity", "version", "revision", "is_current", "loaded_at"]
     list_filter = ["entity", "is_current"]
     search_fields = ["code", "name"]
     readonly_fields = [
@@ -103,11 +103,15 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
         "is_current",
         "source_path",
         "source_sha256",
-        "created_at",
+        "loaded_at",
         "definition_pretty",
         "source_text",
     ]
     exclude = ["definition", "bpmn_xml"]
+
+    @admin.display(description="cargada el", ordering="created_at")
+    def loaded_at(self, obj: ProcedureVersion) -> object:
+        return obj.created_at
 
     @admin.display(description="definición (JSON)")
     def definition_pretty(self, obj: ProcedureVersion) -> str:

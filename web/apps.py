@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 
 
@@ -5,3 +6,9 @@ class WebConfig(AppConfig):
     name = "web"
     label = "web"
     verbose_name = "Interfaz web"
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (login throttling) under a Spanish heading in the admin: its own says "Axes"."""
+
+    verbose_name = "Control de ingresos"

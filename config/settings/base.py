@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "mapro.reports",
     "mapro.schedules",
     "mapro.mail",
-    "axes",
+    "web.apps.AxesConfig",  # django-axes with a Spanish name in the admin
     "web",
 ]
 

@@ -9,16 +9,18 @@ class ProcedureVersion(BaseModel):
     """One loaded revision of a definition file; a changed file loads as a new revision, never an edit."""
 
     code = models.CharField("código", max_length=80, db_index=True)
-    entity = models.ForeignKey("organization.Entity", on_delete=models.PROTECT, related_name="procedures")
+    entity = models.ForeignKey(
+        "organization.Entity", on_delete=models.PROTECT, related_name="procedures", verbose_name="entidad"
+    )
     name = models.CharField("nombre", max_length=300)
     version = models.CharField("versión de la ficha", max_length=20)
     revision = models.PositiveIntegerField("revisión cargada")
-    source_path = models.CharField(max_length=300)
-    source_sha256 = models.CharField(max_length=64)
+    source_path = models.CharField(max_length=300, verbose_name="archivo de la ficha")
+    source_sha256 = models.CharField(max_length=64, verbose_name="SHA-256 del archivo")
     source_text = models.TextField("archivo de definición")
-    definition = models.JSONField()
-    bpmn_xml = models.TextField()
-    is_current = models.BooleanField(default=True)
+    definition = models.JSONField(verbose_name="definición")
+    bpmn_xml = models.TextField(verbose_name="BPMN (XML)")
+    is_current = models.BooleanField(default=True, verbose_name="versión vigente")
 
     class Meta:
         verbose_name = "versión de procedimiento"

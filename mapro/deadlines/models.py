@@ -28,6 +28,7 @@ class NonWorkingDay(BaseModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="non_working_days",
+        verbose_name="entidad",
     )
     region = models.CharField("región", max_length=60, blank=True)
 

@@ -13,7 +13,19 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     search_fields = ["key", "subject", "to"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    # Every field, read-only; the two timestamps (English names from the shared base model) relabelled.
+    readonly_fields = [
+        {"created_at": "created", "updated_at": "updated"}.get(f.name, f.name)
+        for f in OutboundEmail._meta.fields
+    ]
+
+    @admin.display(description="creado el", ordering="created_at")
+    def created(self, obj: OutboundEmail) -> object:
+        return obj.created_at
+
+    @admin.display(description="modificado el", ordering="updated_at")
+    def updated(self, obj: OutboundEmail) -> object:
+        return obj.updated_at
 
     @admin.display(description="destinatarios")
     def recipients(self, obj: OutboundEmail) -> str:

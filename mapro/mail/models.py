@@ -23,9 +23,21 @@ class OutboundEmail(BaseModel):
     subject = models.CharField("asunto", max_length=300)
     body = models.TextField("cuerpo")
     person = models.ForeignKey(
-        "organization.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organization.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="persona",
     )
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="expediente",
+    )
     status = models.CharField("estado", max_length=10, choices=Status, default=Status.PENDING)
     # May wait for the daily summary of a `person` who prefers one (decided when it is delivered, so the
     # hooks on the completion path never read preferences).
@@ -79,7 +91,10 @@ class MailPreference(BaseModel):
         DIGEST = "digest", "Resumen diario"
 
     person = models.OneToOneField(
-        "organization.Person", on_delete=models.CASCADE, related_name="mail_preference"
+        "organization.Person",
+        on_delete=models.CASCADE,
+        related_name="mail_preference",
+        verbose_name="persona",
     )
     mode = models.CharField("envío", max_length=10, choices=Mode, default=Mode.IMMEDIATE)
 

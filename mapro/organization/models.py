@@ -45,12 +45,17 @@ class Entity(BaseModel):
 class Unit(BaseModel):
     """Órgano o unidad orgánica."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="units")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="units", verbose_name="entidad")
     code = models.CharField("código", max_length=60)
     name = models.CharField("nombre", max_length=200)
     acronym = models.CharField("siglas", max_length=30, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="unidad superior",
     )
     # The unit's head as a role, not a person: whoever holds it that day, directly or by an encargatura,
     # is told when the unit's activities run overdue (Ley 27444 art. 154; docs/decisions/0023-mail.md).
@@ -79,7 +84,7 @@ class Unit(BaseModel):
 
 
 class Role(BaseModel):
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="roles")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="roles", verbose_name="entidad")
     code = models.CharField("código", max_length=60, help_text="El identificador que usan las fichas.")
     name = models.CharField("nombre", max_length=200)
 
@@ -94,9 +99,20 @@ class Role(BaseModel):
 
 
 class Person(BaseModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person")
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="people")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="people")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person", verbose_name="usuario"
+    )
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="people", verbose_name="entidad"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name="unidad orgánica",
+    )
     full_name = models.CharField("nombre completo", max_length=200)
     email = models.EmailField("correo electrónico", blank=True)
 
@@ -117,9 +133,18 @@ class ActiveOnQuerySet(models.QuerySet):
 class RoleAssignment(BaseModel):
     """A person holds a role in a unit from one date to another (open-ended when `ends_on` is empty)."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="assignments", verbose_name="persona"
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments", verbose_name="rol")
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="unidad orgánica",
+    )
     starts_on = models.DateField("desde")
     ends_on = models.DateField("hasta", null=True, blank=True)
 
@@ -143,11 +168,21 @@ class RoleAssignment(BaseModel):
 class Delegation(BaseModel):
     """ "O quien haga sus veces": `delegate` acts in `role` for the dates given (vacation, leave, charge)."""
 
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="delegations")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="delegations", verbose_name="rol")
     delegator = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="delegations_given"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations_given",
+        verbose_name="titular (a quien reemplaza)",
     )
-    delegate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="delegations_received")
+    delegate = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="delegations_received",
+        verbose_name="encargado (quien hace sus veces)",
+    )
     starts_on = models.DateField("desde")
     ends_on = models.DateField("hasta")
     reason = models.CharField("motivo / documento", max_length=200, blank=True)

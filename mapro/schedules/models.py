@@ -23,7 +23,9 @@ class Schedule(BaseModel):
         SEMIANNUAL = "semiannual", "Semestral"
         ANNUAL = "annual", "Anual"
 
-    entity = models.ForeignKey("organization.Entity", on_delete=models.PROTECT, related_name="schedules")
+    entity = models.ForeignKey(
+        "organization.Entity", on_delete=models.PROTECT, related_name="schedules", verbose_name="entidad"
+    )
     procedure_code = models.CharField("procedimiento", max_length=80)
     flow = models.CharField("flujo", max_length=60, blank=True)
     start_activity = models.PositiveIntegerField("parte programada desde la actividad", null=True, blank=True)
@@ -66,7 +68,9 @@ class ScheduleDocument(BaseModel):
     a calendar start has nobody at hand to upload it. Replacing the file changes it for the next runs.
     """
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="documents")
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, related_name="documents", verbose_name="programación"
+    )
     input_id = models.CharField("entrada", max_length=60)
     file = models.FileField("archivo", upload_to="programaciones/%Y/")
     filename = models.CharField("nombre del archivo", max_length=255, editable=False)
@@ -93,11 +97,18 @@ class ScheduleRun(models.Model):
         MISSED = "missed", "Omitida (sistema detenido; se recuperó solo la última)"
         FAILED = "failed", "No se pudo iniciar"
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="runs")
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, related_name="runs", verbose_name="programación"
+    )
     occurrence_at = models.DateTimeField("ocurrencia")
     status = models.CharField("estado", max_length=10, choices=Status)
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="schedule_runs"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="schedule_runs",
+        verbose_name="expediente",
     )
     error = models.TextField("motivo", blank=True)
     created_at = models.DateTimeField("registrada", default=timezone.now)
