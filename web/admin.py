@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 from django.utils.html import format_html
 
 from mapro.catalogue.models import ProcedureVersion
@@ -17,6 +20,47 @@ from mapro.organization.models import Delegation, Entity, Person, Role, RoleAssi
 admin.site.site_header = "Administración de mapro"
 admin.site.site_title = "mapro"
 admin.site.index_title = "Personas, roles, calendarios y procedimientos"
+
+
+# Django names permissions "Can add <model>" in English when it creates them (not translated, stored in the
+# table): the group and user forms show them by action and model in Spanish instead.
+PERMISSION_ACTIONS = {"add": "añadir", "change": "modificar", "delete": "eliminar", "view": "ver"}
+
+
+def permission_label(permission: Permission) -> str:
+    """ "Organización | persona | Puede añadir persona" for Django's four; a custom one keeps its name."""
+    model = permission.content_type.model_class()
+    action, _, _ = permission.codename.partition("_")
+    if model is not None and action in PERMISSION_ACTIONS:
+        name = f"Puede {PERMISSION_ACTIONS[action]} {model._meta.verbose_name}"
+        return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {name}"
+    return str(permission)
+
+
+class SpanishPermissionsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class SpanishPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = SpanishPermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class MaproGroupAdmin(SpanishPermissionsMixin, GroupAdmin):
+    pass
+
+
+class MaproUserAdmin(SpanishPermissionsMixin, UserAdmin):
+    pass
+
+
+for _model, _model_admin in ((Group, MaproGroupAdmin), (User, MaproUserAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _model_admin)
 
 
 def _register(model, model_admin) -> None:
