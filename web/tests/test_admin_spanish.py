@@ -7,8 +7,10 @@ the login errors. One signed-in walk over every admin list and add page.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -73,3 +75,15 @@ def test_login_errors_in_peruvian_wording(client):
     staff = client.post(reverse("admin:login"), {"username": "nadie", "password": "x"}).content.decode()
     assert "Ingrese el usuario y la contraseña correctos de una cuenta de administración." in staff
     assert "introduzca" not in (web + staff).lower()
+
+
+def test_the_product_says_respaldo_never_backup():
+    """
+    The product's own texts (templates of the web app, the exports, the mails) say "respaldo"; "backup" is
+    left to what the fichas quote from their seeds (role names such as "Operador de backup", form labels).
+    """
+    root = Path(settings.BASE_DIR)
+    templates = [*root.glob("web/templates/**/*.html"), *root.glob("mapro/*/templates/**/*")]
+    assert templates
+    said = [str(p.relative_to(root)) for p in templates if p.is_file() and "backup" in p.read_text().lower()]
+    assert not said, said
