@@ -77,6 +77,8 @@ def test_every_main_page_has_no_critical_or_serious_axe_finding(open_browser):
     for summary in ("Suspender", "Anular"):
         box = b.page.locator(".case-actions summary", has_text=summary).bounding_box()
         assert box and box["height"] >= 24 and box["width"] >= 24, (summary, box)
+    b.page.locator(".case-actions summary", has_text="Anular").click()  # opened: its form shows
+    b.screenshot("18-expediente-acciones")
     b.go("/tablero/")
     scroller = b.page.locator(".table-scroll", has=b.page.locator("#by-procedure"))
     assert scroller.get_attribute("tabindex") == "0" and scroller.get_attribute("role") == "region"
