@@ -21,7 +21,8 @@ from django.utils.text import camel_case_to_spaces
 # What Django writes when nobody named a thing, and what the issue saw: none of it may reach the page.
 ENGLISH = re.compile(
     r"\b(Entity|Person|Role|Unit|Parent|Delegat(e|or)|Is current|Created at|Updated at|Access attempts?|"
-    r"Access logs?|Access failures?|Axes|Can (add|change|delete|view)|Por entity|Es staff)\b"
+    r"Access logs?|Access failures?|Access Log|Attempted Access|Failed access|Axes|"
+    r"Can (add|change|delete|view)|Por entity|Es staff)\b"
 )
 
 
@@ -36,6 +37,7 @@ def _shown_fields(model_admin, request) -> set[str]:
 
 
 def test_admin_speaks_spanish_everywhere(client, mvcs, rf):
+    client.post(reverse("web:login"), {"username": "nadie", "password": "x"})  # axes' rows to show
     staff = get_user_model().objects.get(username="admin")
     client.force_login(staff)
     request = rf.get("/admin/")
@@ -57,6 +59,8 @@ def test_admin_speaks_spanish_everywhere(client, mvcs, rf):
             pages.append(reverse("admin:{}_{}_changelist".format(*info)))
             if model_admin.has_add_permission(request):
                 pages.append(reverse("admin:{}_{}_add".format(*info)))
+            if first := model._default_manager.order_by("pk").first():  # its title and every label
+                pages.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
     assert not untranslated, untranslated
     for page in pages:
         response = client.get(page)
