@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cairosvg
 from lxml import etree
+
+from mapro.catalogue.compiler import render_svg
+from mapro.catalogue.definition.schema import END, Definition, activity_numbers
 
 MM_PER_PX = 25.4 / 96  # CSS pixels: what an SVG user unit is when no unit is given
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -44,6 +47,42 @@ class DiagramPart:
     landscape: bool
     caption: str
     raster: bool  # the overview: unreadable as text, so both documents embed it as a picture
+    heading: str | None = None  # the flow a multi-flow procedure's diagram starts with
+
+
+def flow_diagrams(definition: Definition) -> list[DiagramPart]:
+    """The ficha's diagram parts: one diagram per flow, so independent flows are never drawn as one."""
+    d = definition
+    if len(d.flows) < 2:  # one flow is the procedure itself
+        return diagram_parts(render_svg(d), name=d.code)
+    parts: list[DiagramPart] = []
+    for number, flow in enumerate(d.flows, start=1):
+        title = f"Flujo {number}: {flow.name}"
+        drawn = diagram_parts(render_svg(flow_definition(d, flow.id)), name=f"{d.code}, {title}")
+        parts += [replace(drawn[0], heading=title), *drawn[1:]]
+    return parts
+
+
+def flow_definition(definition: Definition, flow_id: str) -> Definition:
+    """The definition cut down to one flow: the activities reachable from its start, started there."""
+    d = definition
+    flow = next(f for f in d.flows if f.id == flow_id)
+    reached: set[int] = set()
+    pending = list(activity_numbers(flow.start))
+    while pending:
+        n = pending.pop()
+        if n == END or n in reached:
+            continue
+        reached.add(n)
+        pending += [t for t in d.successors(d.activity(n)) if t != END]
+    return d.model_copy(
+        update={
+            "flows": [],
+            "start": flow.start,
+            "activities": [a for a in d.activities if a.n in reached],
+            "time_rules": [t for t in d.time_rules if t.activity is None or t.activity in reached],
+        }
+    )
 
 
 def diagram_parts(svg: str, *, name: str) -> list[DiagramPart]:
