@@ -8,9 +8,11 @@ here once; the renderers only lay the content out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from mapro.catalogue.compiler.graph import call_summary
 from mapro.catalogue.definition.schema import (
@@ -42,6 +44,7 @@ from mapro.catalogue.definition.schema import (
 from mapro.catalogue.definition.validation import CASE_START
 
 from .diagram import DiagramPart, flow_diagrams
+from .scrub import scrub_text
 
 NOT_APPLICABLE = "No aplica."
 RACI_PORTRAIT_ROLES = 6
@@ -65,10 +68,11 @@ ANNEX_INTRO = (
     "Documento de trabajo del analista de procesos: no forma parte de la ficha que se aprueba. Reúne lo que "
     "el documento fuente deja abierto o contradice y cómo se modeló."
 )
-SIGNATURE_ROLES = ("Elaborado por", "Revisado por", "Aprobado por")
-SIGNATURE_LINES = ("Nombre", "Cargo", "Firma", "Fecha")
+# The approval block of the Norma Técnica's fichas: one row per stage, signed by hand or digitally.
+SIGNATURE_STAGES = {"elaborado": "Elaborado por", "revisado": "Revisado por", "aprobado": "Aprobado por"}
 # Branch observations that speak of the source document are modelling notes, not instructions.
-WORKING_NOTE = re.compile(r"\bseed\b|inconsistenc", re.IGNORECASE)
+WORKING_NOTE = re.compile(r"\bseed\b|inconsistencies", re.IGNORECASE)
+
 
 WORKING_DAYS_NOTE = (
     "Los días hábiles se cuentan según el TUO de la Ley N° 27444 y el calendario de días no laborables "
@@ -180,6 +184,30 @@ SECTIONS = (
     ("diagram", "Diagrama de flujo"),
     ("history", "Control de cambios"),
 )
+
+
+# The content's fields by the section they are shown in: where a scrubbed remark came from.
+SECTION_TITLES = {
+    "header": "Encabezado",
+    "scope": "Alcance",
+    "legal_basis": "Base legal",
+    "definitions": "Definiciones",
+    "inputs": "Requisitos o elementos de entrada",
+    "outputs": "Productos o salidas",
+    "units": "Unidades de organización",
+    "roles": "Roles",
+    "flows": "Flujos",
+    "activities": "Descripción de actividades",
+    "decisions": "Decisiones",
+    "time_rules": "Plazos",
+    "raci": "Matriz RACI",
+    "records": "Registros",
+    "formats": "Formatos y anexos",
+    "indicators": "Fichas de indicadores",
+    "periodicity": "Periodicidad",
+    "supervision": "Supervisión",
+    "history": "Control de cambios",
+}
 
 
 @dataclass(frozen=True)
@@ -309,10 +337,12 @@ class InconsistencyRow:
 
 @dataclass(frozen=True)
 class Signature:
-    """One column of the Elaborado / Revisado / Aprobado block: who signs, filled in or left blank."""
+    """One row of the Elaborado / Revisado / Aprobado block: who signs, or blanks to fill in by hand."""
 
-    title: str
-    lines: list[Item]
+    stage: str
+    name: str
+    position: str
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -368,7 +398,7 @@ def ficha_content(definition: Definition, *, annex: bool = False) -> FichaConten
     """
     d = definition
     names = _Names(d)
-    return FichaContent(
+    content = FichaContent(
         entity=ENTITY_NAMES[d.entity],
         code=d.code,
         name=d.name,
@@ -414,9 +444,37 @@ def ficha_content(definition: Definition, *, annex: bool = False) -> FichaConten
         ],
         draft=is_draft(d),
         signatures=_signatures(d),
-        annex=_annex(d, names) if annex else None,
+        annex=None,
         sections={key: f"{number}. {title}" for number, (key, title) in enumerate(SECTIONS, start=1)},
     )
+    removed: list[Item] = []
+    content = _scrubbed(content, removed, section="")
+    return dataclasses.replace(content, annex=_annex(d, names, removed) if annex else None)
+
+
+def _scrubbed(value: Any, removed: list[Item], *, section: str) -> Any:
+    """`value` with every text scrubbed (see scrub_text); what was cut is added to `removed`."""
+    if isinstance(value, str):
+        kept, cut = scrub_text(value)
+        removed += [Item(f"{section}: «{_snippet(kept)}»", fragment) for fragment in cut]
+        return kept
+    if isinstance(value, list):
+        return [_scrubbed(v, removed, section=section) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(v, removed, section=section) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, DiagramPart | type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.name in ("sections", "diagram", "annex"):
+                continue
+            where = section or SECTION_TITLES.get(f.name, "Encabezado")
+            changes[f.name] = _scrubbed(getattr(value, f.name), removed, section=where)
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def _snippet(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…"
 
 
 class _Names:
@@ -523,17 +581,17 @@ def _body_note(note: str | None) -> str | None:
 
 
 def _signatures(d: Definition) -> list[Signature]:
-    """Blank lines to sign by hand; the approving document's line when the ficha has one."""
-    signatures = []
-    for title in SIGNATURE_ROLES:
-        lines = [Item(label, "") for label in SIGNATURE_LINES]
-        if title == "Aprobado por" and not is_draft(d):
-            lines.append(Item("Documento", d.approved_by or ""))
-        signatures.append(Signature(title, lines))
-    return signatures
+    """Every stage has at least one row: the definition's signatories, or a blank row to fill in."""
+    rows = []
+    for stage, title in SIGNATURE_STAGES.items():
+        people = [s for s in d.signatories if s.stage == stage]
+        rows += [Signature(title, p.name, p.position or "", p.unit or "") for p in people]
+        if not people:
+            rows.append(Signature(title, "", "", ""))
+    return rows
 
 
-def _annex(d: Definition, names: _Names) -> Annex:
+def _annex(d: Definition, names: _Names, removed: list[Item]) -> Annex:
     notes = [Item(f"Entrada: {i.element}", i.note) for i in d.inputs if i.note]
     for a in d.activities:
         if a.note:
@@ -552,7 +610,7 @@ def _annex(d: Definition, names: _Names) -> Annex:
         intro=ANNEX_INTRO,
         source=f"documento {d.source.seed}, líneas {d.source.lines[0]} a {d.source.lines[1]}",
         inconsistencies=[InconsistencyRow(i.seed_line, i.text, i.resolution) for i in d.inconsistencies],
-        notes=notes,
+        notes=[*notes, *removed],
         general=d.notes,
     )
 

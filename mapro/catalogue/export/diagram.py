@@ -20,7 +20,9 @@ import cairosvg
 from lxml import etree
 
 from mapro.catalogue.compiler import render_svg
-from mapro.catalogue.definition.schema import END, Definition, activity_numbers
+from mapro.catalogue.definition.schema import END, Activity, Definition, activity_numbers
+
+from .scrub import scrub_text
 
 MM_PER_PX = 25.4 / 96  # CSS pixels: what an SVG user unit is when no unit is given
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -52,7 +54,7 @@ class DiagramPart:
 
 def flow_diagrams(definition: Definition) -> list[DiagramPart]:
     """The ficha's diagram parts: one diagram per flow, so independent flows are never drawn as one."""
-    d = definition
+    d = drawn_definition(definition)
     if len(d.flows) < 2:  # one flow is the procedure itself
         return diagram_parts(render_svg(d), name=d.code)
     parts: list[DiagramPart] = []
@@ -61,6 +63,23 @@ def flow_diagrams(definition: Definition) -> list[DiagramPart]:
         drawn = diagram_parts(render_svg(flow_definition(d, flow.id)), name=f"{d.code}, {title}")
         parts += [replace(drawn[0], heading=title), *drawn[1:]]
     return parts
+
+
+def drawn_definition(definition: Definition) -> Definition:
+    """The definition with the texts the drawing shows (names, questions, answers) scrubbed."""
+    return definition.model_copy(update={"activities": [_drawn(a) for a in definition.activities]})
+
+
+def _drawn(activity: Activity) -> Activity:
+    update: dict = {"name": scrub_text(activity.name)[0]}
+    if activity.decision is not None:
+        branches = [
+            b.model_copy(update={"label": scrub_text(b.label)[0]}) for b in activity.decision.branches
+        ]
+        update["decision"] = activity.decision.model_copy(
+            update={"question": scrub_text(activity.decision.question)[0], "branches": branches}
+        )
+    return activity.model_copy(update=update)
 
 
 def flow_definition(definition: Definition, flow_id: str) -> Definition:

@@ -204,6 +204,12 @@ def _front(document: DocxDocument, content: FichaContent) -> None:
     title = document.add_paragraph(f"{content.code} — {content.name}", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _items_table(document, content.header)
+    _table(
+        document,
+        ("", "Nombre", "Cargo", "Unidad", "Firma"),
+        [([Line(s.stage, bold=True)], s.name, s.position, s.unit, "\n\n") for s in content.signatures],
+        (16, 24, 26, 12, 22),
+    )
 
     _heading(document, content, "objective")
     document.add_paragraph(content.objective)
@@ -419,12 +425,6 @@ def _closing(document: DocxDocument, content: FichaContent) -> None:
         [(h.version, h.date, h.description, h.approved_by) for h in content.history],
         (10, 13, 50, 27),
         centred=(0, 1),
-    )
-    _table(
-        document,
-        [sig.title for sig in content.signatures],
-        [tuple([Line(f"{line.label}: {line.value}") for line in sig.lines] for sig in content.signatures)],
-        (34, 33, 33),
     )
 
 
