@@ -118,3 +118,14 @@ def test_command_adds_the_annex_only_when_asked(tmp_path: Path) -> None:
 )
 def test_scrub_cuts_seed_remarks_and_keeps_the_rest(text: str, kept: str, removed: list[str]) -> None:
     assert scrub_text(text) == (kept, removed)
+
+
+def test_diagram_labels_break_compounds_between_their_words() -> None:
+    from mapro.catalogue.compiler.text import text_width, wrap
+
+    width = text_width("Checklist de", 11)
+    assert wrap("Checklist de apagado-encendido", width, 11) == ["Checklist de", "apagado-", "encendido"]
+    assert wrap("requerimiento/incidente", text_width("requerimiento/inc", 11), 11) == [
+        "requerimiento/",
+        "incidente",
+    ]
