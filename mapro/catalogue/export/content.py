@@ -530,7 +530,7 @@ def _header(d: Definition) -> list[Item]:
         Item("Código", d.code),
         Item("Nombre del procedimiento", d.name),
         Item("Versión", d.version),
-        Item("Estado", DRAFT_NOTE if is_draft(d) else d.status.capitalize()),
+        Item("Estado", _state(d)),
         Item("Dueño del procedimiento", d.owner),
         Item("Documento de aprobación", d.approved_by or "Pendiente"),
         Item("Proceso relacionado", process),
@@ -574,6 +574,12 @@ def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityR
 def is_draft(d: Definition) -> bool:
     """A ficha is approved only by a document: without one it is a draft even if marked "aprobado"."""
     return d.status != "aprobado" or not d.approved_by
+
+
+def _state(d: Definition) -> str:
+    if not d.approved_by:
+        return DRAFT_NOTE
+    return "Borrador" if is_draft(d) else "Aprobado"
 
 
 def _body_note(note: str | None) -> str | None:
