@@ -60,7 +60,14 @@ def test_multi_flow_draft_keeps_working_notes_in_the_annex_and_draws_one_diagram
     assert d.status == "aprobado" and d.approved_by is None
     assert body.draft and header["Estado"].startswith("Borrador")
     assert header["Documento de aprobación"] == "Pendiente"
-    assert [s.stage for s in body.signatures] == ["Elaborado por", "Revisado por", "Aprobado por"]
+    # The seed's approval table, filled from `signatories` (three preparers, one reviewer, one approver).
+    assert [(s.stage, s.name) for s in body.signatures] == [
+        ("Elaborado por", "Luis Espinoza"),
+        ("Elaborado por", "Jaime Enero"),
+        ("Elaborado por", "Lenin Chiara"),
+        ("Revisado por", "Mariella Lovera"),
+        ("Aprobado por", "Joanna Fischer"),
+    ]
 
     # One diagram per flow, each starting with the flow's heading; the flows together draw every activity.
     headings = [p.heading for p in body.diagram if p.heading]
@@ -82,6 +89,12 @@ def test_multi_flow_draft_keeps_working_notes_in_the_annex_and_draws_one_diagram
 def test_approved_ficha_html_has_logo_slot_approval_table_and_no_annex(definitions):
     html = ficha_html(definitions[SMALL])
     assert "logo-slot" in html and "Elaborado por" in html and "Aprobado por" in html
+    # No signatories in PR.OTI.005: one blank row per stage, to sign by hand.
+    assert [(s.stage, s.name) for s in ficha_content(definitions[SMALL]).signatures] == [
+        ("Elaborado por", ""),
+        ("Revisado por", ""),
+        ("Aprobado por", ""),
+    ]
     assert DRAFT not in html and ANNEX_TITLE not in html and "Inconsistencias" not in html
     assert "Resolución Directoral N° 008-2022-VIVIENDA/OGEI" in html
     with_annex = ficha_html(definitions[SMALL], annex=True)
