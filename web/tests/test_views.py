@@ -385,3 +385,22 @@ def test_parallel_starts_and_branches_are_named_on_the_pages(client):
     client.force_login(person("coordinador_is", "SENACE").user)
     body = client.get(reverse("web:task", args=[task.pk])).content.decode()
     assert "Pasan a la vez (en paralelo) a 4. Revisa scripts de BD de software a instalar; 10. Revisa" in body
+
+
+def test_catalogue_offers_the_ficha_with_its_modelling_notes_only_on_request(login_client):
+    import io
+
+    from docx import Document
+
+    client = login_client(OFFICER)
+    version = _version("PR.OTI.005")
+    page = client.get(reverse("web:procedure", args=[version.pk])).content.decode()
+    url = reverse("web:procedure-download", args=[version.pk, "docx"])
+    assert f'href="{url}?notas=1"' in page
+
+    def paragraphs(query: str) -> str:
+        data = client.get(url + query).content
+        return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+    assert "Notas de modelado" not in paragraphs("")
+    assert "Anexo: Notas de modelado" in paragraphs("?notas=1")

@@ -68,7 +68,9 @@ def procedure_download(request: HttpRequest, version_id: int, fmt: str) -> HttpR
         spec = export_format(fmt)
     except ApplicationError as exc:
         raise Http404(exc.message) from None
-    content = version.bpmn_xml.encode() if fmt == "bpmn" else export_procedure(definition, fmt)
+    # The "Notas de modelado" annex only on request (?notas=1): the approved ficha does not carry it.
+    annex = request.GET.get("notas") == "1"
+    content = version.bpmn_xml.encode() if fmt == "bpmn" else export_procedure(definition, fmt, annex=annex)
     response = HttpResponse(content, content_type=spec.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export_filename(definition, fmt)}"'
     return response

@@ -98,9 +98,14 @@ def wrap(text: str, max_width: float, size: float, *, bold: bool = False) -> lis
 
 
 def _cut(word: str, max_width: float, size: float, bold: bool) -> tuple[str, str]:
+    """The longest head that fits, ending after a "/" or "-" when there is one: compounds such as
+    "apagado-encendido" or "requerimiento/incidente" break between their words, not inside one."""
     end = len(word) - 1
     while end > 1 and text_width(word[:end], size, bold=bold) > max_width:
         end -= 1
+    joint = max(word.rfind("/", 0, end), word.rfind("-", 0, end))
+    if joint > 0:
+        end = joint + 1
     return word[:end], word[end:]
 
 

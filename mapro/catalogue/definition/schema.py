@@ -149,6 +149,15 @@ class SeedSource(Strict):
     lines: tuple[SeedLine, SeedLine] = Field(description="First and last line of the procedure in the seed")
 
 
+class Signatory(Strict):
+    """One row of the ficha's approval block: who prepared, reviewed or approved it (Norma Técnica)."""
+
+    stage: Literal["elaborado", "revisado", "aprobado"]
+    name: Text
+    position: Text | None = Field(default=None, description="Cargo")
+    unit: Text | None = Field(default=None, description="Unidad de organización (siglas)")
+
+
 class VersionEntry(Strict):
     version: Text
     date: dt.date | None = None
@@ -603,6 +612,9 @@ class Definition(Strict):
     version: VersionLabel
     status: Literal["aprobado", "borrador"] = "aprobado"
     approved_by: Text | None = None
+    signatories: list[Signatory] = Field(
+        default=[], description="Elaborado / Revisado / Aprobado por; the ficha leaves blank lines to sign"
+    )
     history: list[VersionEntry] = Field(min_length=1)
     source: SeedSource
     process: ProcessRef | None = None

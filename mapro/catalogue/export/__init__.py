@@ -24,8 +24,9 @@ class ExportFormat:
     name: str
     extension: str
     content_type: str
-    render: Callable[[Definition], bytes]
+    render: Callable[..., bytes]
     description: str
+    annex: bool = False  # whether the format can carry the "Notas de modelado" annex (the fichas)
 
 
 def _text(render: Callable[[Definition], str]) -> Callable[[Definition], bytes]:
@@ -37,13 +38,14 @@ FORMATS: dict[str, ExportFormat] = {
     for f in (
         ExportFormat("bpmn", "bpmn", "application/xml", _text(compile_bpmn), "modelo BPMN 2.0"),
         ExportFormat("svg", "svg", "image/svg+xml", _text(render_svg), "diagrama de flujo"),
-        ExportFormat("pdf", "pdf", "application/pdf", ficha_pdf, "ficha de procedimiento en PDF"),
+        ExportFormat("pdf", "pdf", "application/pdf", ficha_pdf, "ficha de procedimiento en PDF", annex=True),
         ExportFormat(
             "docx",
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             ficha_docx,
             "ficha de procedimiento en Word",
+            annex=True,
         ),
     )
 }
@@ -62,8 +64,10 @@ def export_format(fmt: str) -> ExportFormat:
         raise UnknownExportFormatError(fmt) from None
 
 
-def export_procedure(definition: Definition, fmt: str) -> bytes:
-    return export_format(fmt).render(definition)
+def export_procedure(definition: Definition, fmt: str, *, annex: bool = False) -> bytes:
+    """The export as bytes; `annex` adds the "Notas de modelado" to a ficha (PDF, DOCX), off by default."""
+    spec = export_format(fmt)
+    return spec.render(definition, annex=True) if annex and spec.annex else spec.render(definition)
 
 
 def export_filename(definition: Definition, fmt: str) -> str:

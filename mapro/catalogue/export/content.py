@@ -8,11 +8,12 @@ here once; the renderers only lay the content out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from mapro.catalogue.compiler import render_svg
 from mapro.catalogue.compiler.graph import call_summary
 from mapro.catalogue.definition.schema import (
     END,
@@ -42,7 +43,8 @@ from mapro.catalogue.definition.schema import (
 )
 from mapro.catalogue.definition.validation import CASE_START
 
-from .diagram import DiagramPart, diagram_parts
+from .diagram import DiagramPart, flow_diagrams
+from .scrub import scrub_text
 
 NOT_APPLICABLE = "No aplica."
 RACI_PORTRAIT_ROLES = 6
@@ -55,7 +57,22 @@ EMPTY = {
     "formats": "La ficha no incluye formatos ni anexos con campos.",
     "indicators": "La ficha no define indicadores.",
     "inconsistencies": "No se registran inconsistencias en el documento fuente.",
+    "annex_notes": "No hay notas de modelado.",
 }
+
+# A ficha without its approving document is a draft, whatever `status` says.
+DRAFT = "BORRADOR"
+DRAFT_NOTE = "Borrador: sin documento de aprobación"
+ANNEX_TITLE = "Anexo: Notas de modelado"
+ANNEX_INTRO = (
+    "Documento de trabajo del analista de procesos: no forma parte de la ficha que se aprueba. Reúne lo que "
+    "el documento fuente deja abierto o contradice y cómo se modeló."
+)
+# The approval block of the Norma Técnica's fichas: one row per stage, signed by hand or digitally.
+SIGNATURE_STAGES = {"elaborado": "Elaborado por", "revisado": "Revisado por", "aprobado": "Aprobado por"}
+# Branch observations that speak of the source document are modelling notes, not instructions.
+WORKING_NOTE = re.compile(r"\bseed\b|inconsistencies", re.IGNORECASE)
+
 
 WORKING_DAYS_NOTE = (
     "Los días hábiles se cuentan según el TUO de la Ley N° 27444 y el calendario de días no laborables "
@@ -166,8 +183,31 @@ SECTIONS = (
     ("periodicity", "Periodicidad y supervisión"),
     ("diagram", "Diagrama de flujo"),
     ("history", "Control de cambios"),
-    ("inconsistencies", "Inconsistencias resueltas y notas"),
 )
+
+
+# The content's fields by the section they are shown in: where a scrubbed remark came from.
+SECTION_TITLES = {
+    "header": "Encabezado",
+    "scope": "Alcance",
+    "legal_basis": "Base legal",
+    "definitions": "Definiciones",
+    "inputs": "Requisitos o elementos de entrada",
+    "outputs": "Productos o salidas",
+    "units": "Unidades de organización",
+    "roles": "Roles",
+    "flows": "Flujos",
+    "activities": "Descripción de actividades",
+    "decisions": "Decisiones",
+    "time_rules": "Plazos",
+    "raci": "Matriz RACI",
+    "records": "Registros",
+    "formats": "Formatos y anexos",
+    "indicators": "Fichas de indicadores",
+    "periodicity": "Periodicidad",
+    "supervision": "Supervisión",
+    "history": "Control de cambios",
+}
 
 
 @dataclass(frozen=True)
@@ -296,6 +336,28 @@ class InconsistencyRow:
 
 
 @dataclass(frozen=True)
+class Signature:
+    """One row of the Elaborado / Revisado / Aprobado block: who signs, or blanks to fill in by hand."""
+
+    stage: str
+    name: str
+    position: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Annex:
+    """The "Notas de modelado": what the process analyst needs and the approved ficha must not carry."""
+
+    title: str
+    intro: str
+    source: str
+    inconsistencies: list[InconsistencyRow]
+    notes: list[Item]  # where (activity, input, branch, plazo, indicador) → the note
+    general: list[str]  # the definition's own `notes`
+
+
+@dataclass(frozen=True)
 class FichaContent:
     entity: str
     code: str
@@ -322,17 +384,21 @@ class FichaContent:
     supervision: list[Item]
     diagram: list[DiagramPart]
     history: list[HistoryRow]
-    source: str
-    inconsistencies: list[InconsistencyRow]
-    notes: list[str]
+    draft: bool
+    signatures: list[Signature]
+    annex: Annex | None  # None unless asked for: off by default
     sections: dict[str, str]  # numbered titles by section key
 
 
-def ficha_content(definition: Definition) -> FichaContent:
-    """Everything the ficha document shows, as Spanish text, in the order of the Norma Técnica."""
+def ficha_content(definition: Definition, *, annex: bool = False) -> FichaContent:
+    """Everything the ficha document shows, as Spanish text, in the order of the Norma Técnica.
+
+    The body carries only what is approved; working notes (inconsistencies, notes, assumptions) go to the
+    "Notas de modelado" annex, present only when `annex` is true.
+    """
     d = definition
     names = _Names(d)
-    return FichaContent(
+    content = FichaContent(
         entity=ENTITY_NAMES[d.entity],
         code=d.code,
         name=d.name,
@@ -349,7 +415,7 @@ def ficha_content(definition: Definition) -> FichaContent:
                 mandatory=_input_mandatory(d, i),
                 type=FIELD_TYPE_LABELS[i.type],
                 choices=i.choices,
-                note=i.note,
+                note=None,
             )
             for i in d.inputs
         ],
@@ -372,15 +438,43 @@ def ficha_content(definition: Definition) -> FichaContent:
         indicators=[_indicator_block(d, names, i) for i in d.indicators],
         periodicity=_periodicity(d),
         supervision=_supervision(d, names),
-        diagram=diagram_parts(render_svg(d), name=d.code),
+        diagram=flow_diagrams(d),
         history=[
             HistoryRow(h.version, _date(h.date), h.description, h.approved_by or "—") for h in d.history
         ],
-        source=f"documento {d.source.seed}, líneas {d.source.lines[0]} a {d.source.lines[1]}",
-        inconsistencies=[InconsistencyRow(i.seed_line, i.text, i.resolution) for i in d.inconsistencies],
-        notes=d.notes,
+        draft=is_draft(d),
+        signatures=_signatures(d),
+        annex=None,
         sections={key: f"{number}. {title}" for number, (key, title) in enumerate(SECTIONS, start=1)},
     )
+    removed: list[Item] = []
+    content = _scrubbed(content, removed, section="")
+    return dataclasses.replace(content, annex=_annex(d, names, removed) if annex else None)
+
+
+def _scrubbed(value: Any, removed: list[Item], *, section: str) -> Any:
+    """`value` with every text scrubbed (see scrub_text); what was cut is added to `removed`."""
+    if isinstance(value, str):
+        kept, cut = scrub_text(value)
+        removed += [Item(f"{section}: «{_snippet(kept)}»", fragment) for fragment in cut]
+        return kept
+    if isinstance(value, list):
+        return [_scrubbed(v, removed, section=section) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(v, removed, section=section) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, DiagramPart | type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.name in ("sections", "diagram", "annex"):
+                continue
+            where = section or SECTION_TITLES.get(f.name, "Encabezado")
+            changes[f.name] = _scrubbed(getattr(value, f.name), removed, section=where)
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def _snippet(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…"
 
 
 class _Names:
@@ -436,9 +530,9 @@ def _header(d: Definition) -> list[Item]:
         Item("Código", d.code),
         Item("Nombre del procedimiento", d.name),
         Item("Versión", d.version),
-        Item("Estado", d.status.capitalize()),
+        Item("Estado", _state(d)),
         Item("Dueño del procedimiento", d.owner),
-        Item("Documento de aprobación", d.approved_by or "—"),
+        Item("Documento de aprobación", d.approved_by or "Pendiente"),
         Item("Proceso relacionado", process),
     ]
 
@@ -473,7 +567,57 @@ def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityR
         systems=[*activity.systems, *channel],
         time_limits=[_time_limit(names, rule) for rule in d.time_rules if rule.activity == activity.n],
         flow=[*_flow_notes(d, names, activity), *_informs_notes(names, activity)],
-        note=activity.note,
+        note=None,
+    )
+
+
+def is_draft(d: Definition) -> bool:
+    """A ficha is approved only by a document: without one it is a draft even if marked "aprobado"."""
+    return d.status != "aprobado" or not d.approved_by
+
+
+def _state(d: Definition) -> str:
+    if not d.approved_by:
+        return DRAFT_NOTE
+    return "Borrador" if is_draft(d) else "Aprobado"
+
+
+def _body_note(note: str | None) -> str | None:
+    return None if note is None or WORKING_NOTE.search(note) else note
+
+
+def _signatures(d: Definition) -> list[Signature]:
+    """Every stage has at least one row: the definition's signatories, or a blank row to fill in."""
+    rows = []
+    for stage, title in SIGNATURE_STAGES.items():
+        people = [s for s in d.signatories if s.stage == stage]
+        rows += [Signature(title, p.name, p.position or "", p.unit or "") for p in people]
+        if not people:
+            rows.append(Signature(title, "", "", ""))
+    return rows
+
+
+def _annex(d: Definition, names: _Names, removed: list[Item]) -> Annex:
+    notes = [Item(f"Entrada: {i.element}", i.note) for i in d.inputs if i.note]
+    for a in d.activities:
+        if a.note:
+            notes.append(Item(f"Actividad {names.activity(a.n)}", a.note))
+        for b in a.decision.branches if a.decision else []:
+            if b.note and _body_note(b.note) is None:
+                notes.append(Item(f"Actividad {names.activity(a.n)}, respuesta «{b.label}»", b.note))
+    notes += [
+        Item(f"Plazo: {t.text}", f"Unidad asumida: {t.unit_assumed}") for t in d.time_rules if t.unit_assumed
+    ]
+    notes += [
+        Item(f"Indicador: {i.name}", f"Supuestos de cálculo: {i.assumed}") for i in d.indicators if i.assumed
+    ]
+    return Annex(
+        title=ANNEX_TITLE,
+        intro=ANNEX_INTRO,
+        source=f"documento {d.source.seed}, líneas {d.source.lines[0]} a {d.source.lines[1]}",
+        inconsistencies=[InconsistencyRow(i.seed_line, i.text, i.resolution) for i in d.inconsistencies],
+        notes=[*notes, *removed],
+        general=d.notes,
     )
 
 
@@ -571,7 +715,7 @@ def _time_rule_row(d: Definition, names: _Names, rule: TimeRule) -> TimeRuleRow:
         amount=_amount(rule),
         anchor=_capitalised(_anchor(names, rule.anchor)),
         meaning=MEANING_LABELS[rule.meaning],
-        assumed=rule.unit_assumed,
+        assumed=None,
         details=_time_rule_details(rule),
     )
 
@@ -629,7 +773,7 @@ def _decisions(d: Definition, names: _Names) -> list[DecisionBlock]:
                 question=activity.decision.question,
                 role=_responsibles(names, activity),
                 branches=[
-                    BranchRow(b.label, names.target(b.goto, b.outcome), b.note)
+                    BranchRow(b.label, names.target(b.goto, b.outcome), _body_note(b.note))
                     for b in activity.decision.branches
                 ],
             )
@@ -726,7 +870,6 @@ def _indicator_block(d: Definition, names: _Names, indicator: Indicator) -> Indi
         Item("Fuente de datos", indicator.source),
         Item("Nivel", indicator.level.capitalize()),
         Item("Datos en que se basa", "\n".join(based_on)),
-        Item("Supuestos de cálculo", indicator.assumed or "—"),
         Item("Cálculo con los expedientes", indicator_measure_text(indicator)),
     ]
     return IndicatorBlock(name=indicator.name, items=items)

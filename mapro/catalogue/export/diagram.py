@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cairosvg
 from lxml import etree
+
+from mapro.catalogue.compiler import render_svg
+from mapro.catalogue.definition.schema import END, Activity, Definition, activity_numbers
+
+from .scrub import scrub_text
 
 MM_PER_PX = 25.4 / 96  # CSS pixels: what an SVG user unit is when no unit is given
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -27,8 +32,9 @@ SVG_NS = "http://www.w3.org/2000/svg"
 PORTRAIT_AREA_MM = (180.0, 222.0)
 LANDSCAPE_AREA_MM = (267.0, 138.0)
 
-# The compiler writes labels at 11-12 px: at 55 % of natural size they print at about 5 pt.
-MIN_SCALE = 0.55
+# The compiler writes labels at 11-12 px: at 70 % of natural size they print at about 6 pt, the least
+# that reads on paper without a magnifier (55 %, about 4.5 pt, did not).
+MIN_SCALE = 0.7
 # Neighbouring tiles repeat this share of their window, so a shape cut by an edge is whole in one of them.
 OVERLAP = 0.05
 # Shapes are measured from their coordinates; text only from its anchor, hence the generous margin.
@@ -44,6 +50,59 @@ class DiagramPart:
     landscape: bool
     caption: str
     raster: bool  # the overview: unreadable as text, so both documents embed it as a picture
+    heading: str | None = None  # the flow a multi-flow procedure's diagram starts with
+
+
+def flow_diagrams(definition: Definition) -> list[DiagramPart]:
+    """The ficha's diagram parts: one diagram per flow, so independent flows are never drawn as one."""
+    d = drawn_definition(definition)
+    if len(d.flows) < 2:  # one flow is the procedure itself
+        return diagram_parts(render_svg(d), name=d.code)
+    parts: list[DiagramPart] = []
+    for number, flow in enumerate(d.flows, start=1):
+        title = f"Flujo {number}: {flow.name}"
+        drawn = diagram_parts(render_svg(flow_definition(d, flow.id)), name=f"{d.code}, {title}")
+        parts += [replace(drawn[0], heading=title), *drawn[1:]]
+    return parts
+
+
+def drawn_definition(definition: Definition) -> Definition:
+    """The definition with the texts the drawing shows (names, questions, answers) scrubbed."""
+    return definition.model_copy(update={"activities": [_drawn(a) for a in definition.activities]})
+
+
+def _drawn(activity: Activity) -> Activity:
+    update: dict = {"name": scrub_text(activity.name)[0]}
+    if activity.decision is not None:
+        branches = [
+            b.model_copy(update={"label": scrub_text(b.label)[0]}) for b in activity.decision.branches
+        ]
+        update["decision"] = activity.decision.model_copy(
+            update={"question": scrub_text(activity.decision.question)[0], "branches": branches}
+        )
+    return activity.model_copy(update=update)
+
+
+def flow_definition(definition: Definition, flow_id: str) -> Definition:
+    """The definition cut down to one flow: the activities reachable from its start, started there."""
+    d = definition
+    flow = next(f for f in d.flows if f.id == flow_id)
+    reached: set[int] = set()
+    pending = list(activity_numbers(flow.start))
+    while pending:
+        n = pending.pop()
+        if n == END or n in reached:
+            continue
+        reached.add(n)
+        pending += [t for t in d.successors(d.activity(n)) if t != END]
+    return d.model_copy(
+        update={
+            "flows": [],
+            "start": flow.start,
+            "activities": [a for a in d.activities if a.n in reached],
+            "time_rules": [t for t in d.time_rules if t.activity is None or t.activity in reached],
+        }
+    )
 
 
 def diagram_parts(svg: str, *, name: str) -> list[DiagramPart]:
@@ -61,9 +120,9 @@ def diagram_parts(svg: str, *, name: str) -> list[DiagramPart]:
     # As few pages as at the minimum scale, then the largest scale that still fills only those pages.
     columns = math.ceil(natural_w * MIN_SCALE / area_w)
     rows = math.ceil(natural_h * MIN_SCALE / area_h)
+    columns, rows = _fewest_tiles(width, height, columns, rows, (area_w, area_h))
+    window_w, window_h = _window(width, columns), _window(height, rows)
     step_w, step_h = width / columns, height / rows
-    window_w = min(step_w * (1 + OVERLAP), width) if columns > 1 else width
-    window_h = min(step_h * (1 + OVERLAP), height) if rows > 1 else height
     scale = min(area_w / (window_w * MM_PER_PX), area_h / (window_h * MM_PER_PX), 1.0)
 
     tiles = []
@@ -99,6 +158,32 @@ def diagram_parts(svg: str, *, name: str) -> list[DiagramPart]:
         )
         parts.append(_part(_clipped(root, window), window, scale, landscape, caption, raster=False))
     return parts
+
+
+def _window(length: float, count: int) -> float:
+    """A tile's side: its share of the diagram plus the overlap with its neighbour."""
+    return min(length / count * (1 + OVERLAP), length) if count > 1 else length
+
+
+def _fewest_tiles(
+    width: float, height: float, columns: int, rows: int, area: tuple[float, float]
+) -> tuple[int, int]:
+    """Fewer rows (or columns) when the tiles' scale, set by the other side, leaves the page half empty.
+
+    A wide flow cut into 4 × 2 tiles is printed at the scale its tiles' width allows; if the whole height
+    fits one page at that scale, one row of 4 tiles shows the same labels at the same size on half the pages.
+    """
+    area_w, area_h = area
+
+    def scale(c: int, r: int) -> float:
+        return min(area_w / (_window(width, c) * MM_PER_PX), area_h / (_window(height, r) * MM_PER_PX), 1.0)
+
+    best = scale(columns, rows)
+    while rows > 1 and scale(columns, rows - 1) >= best:
+        rows -= 1
+    while columns > 1 and scale(columns - 1, rows) >= best:
+        columns -= 1
+    return columns, rows
 
 
 def diagram_png(part: DiagramPart, *, dpi: int = RASTER_DPI) -> bytes:

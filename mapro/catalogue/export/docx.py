@@ -26,7 +26,7 @@ from docx.text.paragraph import Paragraph
 
 from mapro.catalogue.definition.schema import Definition
 
-from .content import EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, FichaContent, Item, ficha_content
+from .content import DRAFT, EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, Annex, FichaContent, Item, ficha_content
 from .diagram import diagram_png
 
 FONT = "Arial"
@@ -54,8 +54,8 @@ class Line:
 Cell = str | Sequence[Line]
 
 
-def ficha_docx(definition: Definition) -> bytes:
-    content = ficha_content(definition)
+def ficha_docx(definition: Definition, *, annex: bool = False) -> bytes:
+    content = ficha_content(definition, annex=annex)
     document = Document()
     _set_styles(document)
     _page_setup(document.sections[0], content, landscape=False)
@@ -75,6 +75,8 @@ def ficha_docx(definition: Definition) -> bytes:
     _diagram(document, content)
     _portrait(document, content)
     _closing(document, content)
+    if content.annex is not None:
+        _annex(document, content.annex)
 
     document.core_properties.title = f"{content.code} — {content.name}"
     document.core_properties.author = content.entity
@@ -121,29 +123,28 @@ def _page_header(section: Section, content: FichaContent, *, width_mm: float) ->
     """Entity, title, code, version and 'Página X de Y' on every page, as the PDF's running header."""
     header = section.header
     header.is_linked_to_previous = False
-    table = header.add_table(rows=2, cols=3, width=Mm(width_mm))
+    table = header.add_table(rows=2, cols=4, width=Mm(width_mm))
     # A header must end with a paragraph: keep the empty one it starts with, after the table.
     header.paragraphs[0]._p.addprevious(table._tbl)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    entity = table.cell(0, 0).merge(table.cell(1, 0))
+    # The entity's logo goes in the first cell when the ficha is printed on its letterhead.
+    logo = table.cell(0, 0).merge(table.cell(1, 0))
+    _write(logo, [Line("Logotipo", small=True, italic=True)], size=7, align=WD_ALIGN_PARAGRAPH.CENTER)
+    entity = table.cell(0, 1).merge(table.cell(1, 1))
     _write(entity, [Line(content.entity, bold=True)], size=8, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _write(
-        table.cell(0, 1),
-        [Line("FICHA DE PROCEDIMIENTO", bold=True)],
-        size=10,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-    )
-    _write(table.cell(1, 1), [Line(content.name)], size=8, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _write(table.cell(0, 2), [Line(f"Código: {content.code}")], size=8)
-    meta = table.cell(1, 2)
+    title = "FICHA DE PROCEDIMIENTO" + (f" — {DRAFT}" if content.draft else "")
+    _write(table.cell(0, 2), [Line(title, bold=True)], size=10, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _write(table.cell(1, 2), [Line(content.name)], size=8, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _write(table.cell(0, 3), [Line(f"Código: {content.code}")], size=8)
+    meta = table.cell(1, 3)
     _write(meta, [Line(f"Versión: {content.version}")], size=8)
     page = meta.add_paragraph()
     _compact(page)
     for text, field in (("Página ", "PAGE"), (" de ", "NUMPAGES")):
         _run(page, text, size=8)
         _field(page, field, size=8)
-    _set_widths(table, [width_mm * 0.3, width_mm * 0.46, width_mm * 0.24])
+    _set_widths(table, [width_mm * 0.12, width_mm * 0.24, width_mm * 0.42, width_mm * 0.22])
     for row in table.rows:
         for cell in row.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -196,9 +197,19 @@ def _width(document: DocxDocument) -> float:
 
 
 def _front(document: DocxDocument, content: FichaContent) -> None:
+    if content.draft:
+        banner = document.add_paragraph()
+        banner.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(banner, f"{DRAFT}: esta ficha no tiene documento de aprobación.", size=12, bold=True)
     title = document.add_paragraph(f"{content.code} — {content.name}", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _items_table(document, content.header)
+    _table(
+        document,
+        ("", "Nombre", "Cargo", "Unidad", "Firma"),
+        [([Line(s.stage, bold=True)], s.name, s.position, s.unit, "\n\n") for s in content.signatures],
+        (16, 24, 26, 12, 22),
+    )
 
     _heading(document, content, "objective")
     document.add_paragraph(content.objective)
@@ -219,7 +230,6 @@ def _front(document: DocxDocument, content: FichaContent) -> None:
                 [
                     Line(row.element),
                     *(Line(f"• {choice}") for choice in row.choices),
-                    *([Line(row.note, small=True, italic=True)] if row.note else []),
                 ],
                 row.mandatory,
                 row.type,
@@ -266,7 +276,6 @@ def _activities(document: DocxDocument, content: FichaContent) -> None:
         description = [
             Line(a.description),
             *(Line(line, bold=True, small=True) for line in a.flow),
-            *([Line(f"Nota: {a.note}", small=True, italic=True)] if a.note else []),
         ]
         rows.append(
             (
@@ -312,7 +321,6 @@ def _time_rules(document: DocxDocument, content: FichaContent) -> None:
         (
             [
                 Line(t.text),
-                *([Line(f"Unidad asumida: {t.assumed}", small=True, italic=True)] if t.assumed else []),
                 *(Line(detail, small=True) for detail in t.details),
             ],
             t.applies_to,
@@ -399,6 +407,8 @@ def _diagram(document: DocxDocument, content: FichaContent) -> None:
         _new_section(document, content, landscape=part.landscape)
         if index == 0:
             _heading(document, content, "diagram")
+        if part.heading:
+            document.add_heading(part.heading, level=2)
         picture = io.BytesIO(diagram_png(part))
         document.add_picture(picture, width=Mm(part.width_mm), height=Mm(part.height_mm))
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -416,23 +426,34 @@ def _closing(document: DocxDocument, content: FichaContent) -> None:
         (10, 13, 50, 27),
         centred=(0, 1),
     )
-    _heading(document, content, "inconsistencies")
-    if content.inconsistencies:
+
+
+def _annex(document: DocxDocument, annex: Annex) -> None:
+    document.add_page_break()
+    document.add_heading(annex.title, level=1)
+    _note(document, annex.intro)
+    document.add_heading("Inconsistencias del documento fuente", level=2)
+    if annex.inconsistencies:
         document.add_paragraph(
-            f"Contradicciones del documento fuente ({content.source}) y cómo las resuelve esta ficha:"
+            f"Contradicciones del documento fuente ({annex.source}) y cómo las resuelve esta ficha:"
         )
         _table(
             document,
             ("Línea", "Lo que dice el documento fuente", "Resolución"),
-            [(str(i.seed_line), i.text, i.resolution) for i in content.inconsistencies],
+            [(str(i.seed_line), i.text, i.resolution) for i in annex.inconsistencies],
             (9, 45, 46),
             centred=(0,),
         )
     else:
         _none(document, EMPTY["inconsistencies"])
-    if content.notes:
-        document.add_heading("Notas", level=2)
-        for note in content.notes:
+    document.add_heading("Notas por elemento", level=2)
+    if annex.notes:
+        _table(document, ("Elemento", "Nota"), [(i.label, i.value) for i in annex.notes], (35, 65))
+    else:
+        _none(document, EMPTY["annex_notes"])
+    if annex.general:
+        document.add_heading("Notas generales", level=2)
+        for note in annex.general:
             document.add_paragraph(note, style="List Number")
 
 

@@ -10,20 +10,20 @@ from weasyprint import HTML
 
 from mapro.catalogue.definition.schema import Definition
 
-from .content import EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, FichaContent, ficha_content
+from .content import DRAFT, EMPTY, NOT_APPLICABLE, WORKING_DAYS_NOTE, FichaContent, ficha_content
 from .diagram import DiagramPart, diagram_png
 
 TEMPLATE = "catalogue/ficha_document.html"
 
 
-def ficha_pdf(definition: Definition) -> bytes:
-    html = ficha_html(definition)
+def ficha_pdf(definition: Definition, *, annex: bool = False) -> bytes:
+    html = ficha_html(definition, annex=annex)
     return HTML(string=html, base_url=".").write_pdf()
 
 
-def ficha_html(definition: Definition) -> str:
+def ficha_html(definition: Definition, *, annex: bool = False) -> str:
     """The document before layout; useful to inspect the markup in a browser."""
-    return render_to_string(TEMPLATE, _context(ficha_content(definition)))
+    return render_to_string(TEMPLATE, _context(ficha_content(definition, annex=annex)))
 
 
 def _data_uri(part: DiagramPart) -> str:
@@ -40,11 +40,13 @@ def _context(content: FichaContent) -> dict[str, Any]:
             "size": f"width: {part.width_mm:.1f}mm; height: {part.height_mm:.1f}mm",
             "landscape": part.landscape,
             "caption": part.caption,
+            "heading": part.heading,
         }
         for part in content.diagram
     ]
     return {
         "f": content,
+        "draft": DRAFT,
         "diagram": diagram,
         "none": NOT_APPLICABLE,
         "empty": EMPTY,

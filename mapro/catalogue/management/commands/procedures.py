@@ -37,6 +37,13 @@ class Command(BaseCommand):
         export.add_argument("code")
         export.add_argument("--format", dest="fmt", required=True, choices=EXPORT_FORMATS)
         export.add_argument(
+            "--notas-de-modelado",
+            dest="annex",
+            action="store_true",
+            help="Añade a la ficha (PDF, DOCX) el anexo «Notas de modelado»: inconsistencias, notas y "
+            "supuestos del análisis. Por defecto no se incluye.",
+        )
+        export.add_argument(
             "-o",
             "--output",
             type=Path,
@@ -85,7 +92,9 @@ class Command(BaseCommand):
             f"OK: {count} definiciones válidas, {len(catalogue.process_maps)} mapas de procesos"
         )
 
-    def handle_export(self, *, code: str, fmt: str, output: Path | None, **options: Any) -> None:
+    def handle_export(
+        self, *, code: str, fmt: str, output: Path | None, annex: bool = False, **options: Any
+    ) -> None:
         self._repository_catalogue()
         try:
             definition = procedure_get(code=code).definition
@@ -95,7 +104,7 @@ class Command(BaseCommand):
         from mapro.catalogue.export import export_filename, export_procedure
 
         path = output or Path(export_filename(definition, fmt))
-        data = export_procedure(definition, fmt)
+        data = export_procedure(definition, fmt, annex=annex)
         try:
             path.write_bytes(data)
         except OSError as exc:
