@@ -57,16 +57,31 @@ def _page(document: DocxDocument) -> None:
 
 def _header(document: DocxDocument, acta: Acta) -> None:
     """Entity, format and case in the page header: repeated on every page, as in the PDF."""
+    page_header(
+        document,
+        width=Mm(180),
+        entity=f"{acta.entity_name}\n{acta.entity_code}",
+        title=acta.code.upper() if acta.code else "FORMATO",
+        corner=f"Expediente\n{acta.case_number}",
+        subtitle=f"{acta.procedure_code} — {acta.procedure_name}",
+        foot=f"Versión {acta.procedure_version}",
+    )
+
+
+def page_header(
+    document: DocxDocument, *, width: Mm, entity: str, title: str, corner: str, subtitle: str, foot: str
+) -> None:
+    """The header table of every page of mapro's documents: the entity on the left over two rows, the title
+    over the subtitle in the middle, the corner text over the foot on the right."""
     header = document.sections[0].header
-    table = header.add_table(rows=2, cols=3, width=Mm(180))
+    table = header.add_table(rows=2, cols=3, width=width)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    entity = table.cell(0, 0).merge(table.cell(1, 0))
-    _text(entity, f"{acta.entity_name}\n{acta.entity_code}", bold=True, center=True, size=8)
-    _text(table.cell(0, 1), acta.code.upper() if acta.code else "FORMATO", bold=True, center=True, size=9)
-    _text(table.cell(0, 2), f"Expediente\n{acta.case_number}", center=True, size=8)
-    _text(table.cell(1, 1), f"{acta.procedure_code} — {acta.procedure_name}", center=True, size=8)
-    _text(table.cell(1, 2), f"Versión {acta.procedure_version}", center=True, size=8)
+    _text(table.cell(0, 0).merge(table.cell(1, 0)), entity, bold=True, center=True, size=8)
+    _text(table.cell(0, 1), title, bold=True, center=True, size=9)
+    _text(table.cell(0, 2), corner, center=True, size=8)
+    _text(table.cell(1, 1), subtitle, center=True, size=8)
+    _text(table.cell(1, 2), foot, center=True, size=8)
     header.paragraphs[0].text = ""
 
 

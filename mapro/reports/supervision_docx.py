@@ -12,7 +12,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
-from .docx import HEADER_FILL, LABEL_FILL, _heading, _page, _repeat_header, _text
+from .docx import HEADER_FILL, LABEL_FILL, _heading, _page, _repeat_header, _text, page_header
 from .supervision_content import FIGURES_NOTE, SupervisionReport
 
 
@@ -59,18 +59,16 @@ def _landscape(document: DocxDocument) -> None:
 
 def _header(document: DocxDocument, report: SupervisionReport) -> None:
     """Entity, title and period in the page header: repeated on every page, as in the PDF."""
-    header = document.sections[0].header
-    table = header.add_table(rows=2, cols=3, width=Mm(270))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    entity = table.cell(0, 0).merge(table.cell(1, 0))
-    _text(entity, f"{report.entity_name}\n{report.entity_code}", bold=True, center=True, size=8)
-    _text(table.cell(0, 1), "INFORME DE SUPERVISIÓN", bold=True, center=True, size=9)
     period = f"{report.period.start:%d/%m/%Y} – {report.period.end:%d/%m/%Y}"
-    _text(table.cell(0, 2), f"Periodo\n{period}", center=True, size=8)
-    _text(table.cell(1, 1), "Cumplimiento de los procedimientos", center=True, size=8)
-    _text(table.cell(1, 2), f"Emitido {report.generated_at:%d/%m/%Y %H:%M}", center=True, size=8)
-    header.paragraphs[0].text = ""
+    page_header(
+        document,
+        width=Mm(270),
+        entity=f"{report.entity_name}\n{report.entity_code}",
+        title="INFORME DE SUPERVISIÓN",
+        corner=f"Periodo\n{period}",
+        subtitle="Cumplimiento de los procedimientos",
+        foot=f"Emitido {report.generated_at:%d/%m/%Y %H:%M}",
+    )
 
 
 def _pairs(document: DocxDocument, rows: Sequence[tuple[str, str]]) -> None:
