@@ -34,7 +34,9 @@ fi
 
 # Front-end assets (htmx, bpmn-js): pinned by package-lock.json, fetched from the npm registry and copied
 # with their licences into web/static/vendor/, which Django serves (docs/decisions/0007-frontend-assets.md).
-if [ ! -f web/static/vendor/versions.json ] || [ package-lock.json -nt web/static/vendor/versions.json ]; then
+# node_modules also holds axe-core, which only the browser tests read (it is never served).
+if [ ! -f web/static/vendor/versions.json ] || [ package-lock.json -nt web/static/vendor/versions.json ] \
+    || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     npm run --silent vendor
 fi
