@@ -237,10 +237,15 @@ def test_phishing_remediation_runs_in_parallel_with_containment(catalogue):
 
 def test_phishing_ticket_fields_filled_where_the_seed_gathers_them(catalogue):
     d = definition(catalogue, "S04.04.00.02")
-    (fmt,) = [f for f in d.formats if f.id == "ticket_spam_phishing"]
+    # Formatos utilizados: "No aplica" (line 2158): the ticket's data are fields of its record, not a format.
+    assert d.formats == []
+    (ticket,) = [r for r in d.records if r.id == "ticket_atencion"]
     # Line 2114: "Usuario que realiza el reporte, unidad de organización y cuenta de correo del que llegó el
-    # spam o phishing"; line 2115: "la cantidad de usuarios que recibieron el correo electrónico".
-    assert {f.label: f.activity for f in fmt.fields} == {
+    # spam o phishing"; line 2115: "la cantidad de usuarios que recibieron el correo electrónico"; the ticket
+    # is generated and assigned in activity 2 (its number, the person assigned).
+    assert {f.label: f.activity for f in ticket.fields} == {
+        "N° de ticket": 2,
+        "Personal responsable de la atención asignado": 2,
         "Usuario que realiza el reporte": 2,
         "Unidad de organización": 2,
         "Cuenta de correo del que llegó el spam o phishing": 2,
