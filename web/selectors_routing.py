@@ -24,6 +24,7 @@ class RoutingPanel:
     candidates: list[Candidate] = field(default_factory=list)  # whom it may be given to (the select)
     action: str = "asignar"  # asignar | reasignar | derivar (derivar: their own task, proveído required)
     release: bool = False
+    collapsed: bool = False  # the person's own work: giving it away is the exception, folded away
     note: str = ""  # the last proveído, who wrote it and when
     note_by: str = ""
     note_at: dt.datetime | None = None
@@ -61,6 +62,7 @@ def routing_panel(*, task: CaseTask, person: Person, roles: set[str] | None = No
         candidates=others if rights.may_give(task) else [],
         action="derivar" if mine else ("reasignar" if task.assignee_id else "asignar"),
         release=rights.may_release(task),
+        collapsed=rights.holder and task.assignee_id in (None, person.pk),
         note=note,
         note_by=note_by,
         note_at=note_at,

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import CaseTask
@@ -175,7 +176,10 @@ def reason_definition(tmp_path):
     path.write_text(text, encoding="utf-8")
     catalogue = load_catalogue([path], known_codes=CATALOGUE.definitions)
     assert catalogue.ok, catalogue.errors
-    procedure_version_load(loaded=catalogue.definitions["PR.OTI.006"])
+    with (
+        transaction.atomic()
+    ):  # as the loading command does (the live server's tests have no test transaction)
+        procedure_version_load(loaded=catalogue.definitions["PR.OTI.006"])
     return catalogue.definitions["PR.OTI.006"].definition
 
 
