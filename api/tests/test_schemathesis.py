@@ -7,8 +7,9 @@ What the checks cannot know is set in the configuration below, and only that: th
 real case, task and procedure (otherwise almost every call would be a 404), and seven operations may answer
 400 or 409 to a request the schema accepts, because their validity depends on what the generic schema cannot
 describe: the inputs and records of each procedure's definition (start, completion), an existing person
-holding the task's role (assign, forward), whether the task is assigned now (release), a multipart part that carries a file rather than a plain field (attachments), and a period whose
-end is not before its start and spans at most five years (indicators). Every other check is strict.
+holding the task's role (assign, forward), whether the task is assigned now (release), a multipart part
+that carries a file rather than a plain field (attachments), and a period whose end is not before its start
+and spans at most five years (indicators). Every other check is strict.
 """
 
 from __future__ import annotations
