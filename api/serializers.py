@@ -71,6 +71,12 @@ class TaskOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     decision = serializers.CharField(allow_blank=True)
+    decision_reason = serializers.CharField(
+        allow_blank=True, help_text="El motivo escrito al tomar la decisión, si su opción lo pide."
+    )
+    routing_note = serializers.CharField(
+        allow_blank=True, help_text="El último proveído: la nota de quien asignó o derivó la tarea."
+    )
     overdue = serializers.SerializerMethodField(help_text="Pendiente y con su plazo (`due_at`) ya vencido.")
 
     @extend_schema_field(serializers.BooleanField())
@@ -203,6 +209,15 @@ class TaskCompleteIn(StrictInput):
         help_text="Fecha en que los registros se produjeron: no posterior a hoy ni anterior a un año antes "
         "del inicio del expediente.",
     )
+    reason = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        max_length=2000,
+        help_text="El motivo, obligatorio si la opción elegida lo pide (`reason` de la opción en la ficha, "
+        "p. ej. «Motivo del rechazo»); una opción que no lo pide lo rechaza.",
+    )
 
 
 class TaskListQuery(serializers.Serializer):
@@ -218,9 +233,33 @@ class TaskListQuery(serializers.Serializer):
 
 
 class TaskAssignIn(StrictInput):
-    """Asignar una tarea."""
+    """Asignar o reasignar una tarea, con un proveído opcional."""
 
     assignee = serializers.CharField(max_length=150, help_text="Usuario de la persona a quien se asigna.")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Proveído: qué debe hacer quien la recibe (queda en el historial).",
+    )
+
+
+class TaskForwardIn(StrictInput):
+    """Derivar una tarea a otra persona de su rol, con proveído."""
+
+    assignee = serializers.CharField(max_length=150, help_text="Usuario de la persona a quien se deriva.")
+    note = serializers.CharField(
+        allow_blank=True, max_length=2000, help_text="Proveído (obligatorio): qué debe hacer quien la recibe."
+    )
+
+
+class TaskReleaseIn(StrictInput):
+    """Liberar una tarea: vuelve a la bandeja de su rol."""
+
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="Nota opcional."
+    )
 
 
 class ReasonIn(StrictInput):

@@ -37,6 +37,8 @@ urlpatterns = [
     path("tasks/<int:task_id>/complete/", views.TaskCompleteApi.as_view(), name="api-task-complete"),
     path("tasks/<int:task_id>/claim/", views.TaskClaimApi.as_view(), name="api-task-claim"),
     path("tasks/<int:task_id>/assign/", views.TaskAssignApi.as_view(), name="api-task-assign"),
+    path("tasks/<int:task_id>/forward/", views.TaskForwardApi.as_view(), name="api-task-forward"),
+    path("tasks/<int:task_id>/release/", views.TaskReleaseApi.as_view(), name="api-task-release"),
     path("notifications/", views.NotificationListApi.as_view(), name="api-notifications"),
     path(
         "notifications/<int:notification_id>/read/",

@@ -337,22 +337,68 @@ class TaskCompleteApi(ApiView):
 
 
 class TaskClaimApi(ApiView):
-    @extend_schema(request=None, responses=s.TaskOut, summary="Tomar una tarea de mi rol")
+    @extend_schema(
+        request=None,
+        responses=s.TaskOut,
+        summary="Asignarme una tarea de mi rol",
+        description="Una tarea sin asignar de un rol que tengo; una asignada a otra persona, solo si soy "
+        "jefe de la unidad de la actividad o responsable del procedimiento (docs/permissions.md).",
+    )
     def post(self, request: Request, task_id: int) -> Response:
         task = services.case_task_claim(task_id=task_id, actor=person_of(request))
         return Response(s.TaskOut(task).data)
 
 
 class TaskAssignApi(ApiView):
-    @extend_schema(request=s.TaskAssignIn, responses=s.TaskOut, summary="Asignar o reasignar una tarea")
+    @extend_schema(
+        request=s.TaskAssignIn,
+        responses=s.TaskOut,
+        summary="Asignar o reasignar una tarea",
+        description="A una persona que tiene el rol de la actividad. Asigna quien tiene el rol (una tarea "
+        "sin asignar), la persona asignada y el jefe de la unidad (cualquiera).",
+    )
     def post(self, request: Request, task_id: int) -> Response:
         data = _valid(s.TaskAssignIn, request)
         actor = person_of(request)
-        assignee = Person.objects.filter(user__username=data["assignee"], entity=actor.entity).first()
-        if assignee is None:
-            raise InvalidInputError({"assignee": ["No existe esa persona en su entidad."]})
-        task = services.case_task_assign(task_id=task_id, actor=actor, assignee=assignee)
+        assignee = _assignee(actor, data["assignee"])
+        task = services.case_task_assign(task_id=task_id, actor=actor, assignee=assignee, note=data["note"])
         return Response(s.TaskOut(task).data)
+
+
+class TaskForwardApi(ApiView):
+    @extend_schema(
+        request=s.TaskForwardIn,
+        responses=s.TaskOut,
+        summary="Derivar una tarea con proveído",
+        description="Como asignar, con el proveído obligatorio: queda en la tarea, en el historial y en el "
+        "correo a quien la recibe.",
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        data = _valid(s.TaskForwardIn, request)
+        actor = person_of(request)
+        assignee = _assignee(actor, data["assignee"])
+        task = services.case_task_forward(task_id=task_id, actor=actor, assignee=assignee, note=data["note"])
+        return Response(s.TaskOut(task).data)
+
+
+class TaskReleaseApi(ApiView):
+    @extend_schema(
+        request=s.TaskReleaseIn,
+        responses=s.TaskOut,
+        summary="Liberar una tarea",
+        description="Vuelve a la bandeja de su rol, sin asignar. La libera la persona asignada o el jefe.",
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        data = _valid(s.TaskReleaseIn, request)
+        task = services.case_task_release(task_id=task_id, actor=person_of(request), note=data["note"])
+        return Response(s.TaskOut(task).data)
+
+
+def _assignee(actor: Person, username: str) -> Person:
+    assignee = Person.objects.filter(user__username=username, entity=actor.entity).first()
+    if assignee is None:
+        raise InvalidInputError({"assignee": ["No existe esa persona en su entidad."]})
+    return assignee
 
 
 class NotificationListApi(ApiView):

@@ -194,6 +194,8 @@ ACTION_LABELS = {
     "case.started": "Inicio del expediente",
     "task.completed": "Actividad completada",
     "task.assigned": "Asignación",
+    "task.forwarded": "Derivación",
+    "task.released": "Liberación",
     "case.commented": "Comentario",
     "case.attachment_added": "Adjunto",
     "case.suspended": "Suspensión",
@@ -216,9 +218,20 @@ def case_timeline(*, case: Case, visible_attachments: set[int] | None = None) ->
             "summary": event.summary,
             "text": (event.after or {}).get("text") if event.action == "case.commented" else None,
             "filename": _timeline_filename(event, visible_attachments),
+            "note": _timeline_note(event),
         }
         for event in events
     ]
+
+
+def _timeline_note(event: AuditEvent) -> tuple[str, str] | None:
+    """A routing's proveído, or the reason written with a decision: (what it is, its text)."""
+    after = event.after if isinstance(event.after, dict) else {}
+    if event.action in ("task.assigned", "task.forwarded", "task.released") and after.get("note"):
+        return "Proveído", after["note"]
+    if event.action == "task.completed" and after.get("reason"):
+        return "Motivo", after["reason"]
+    return None
 
 
 def _timeline_filename(event: AuditEvent, visible: set[int] | None) -> str | None:

@@ -191,6 +191,8 @@ class TestOpenApiSchema:
         "/api/v1/tasks/{task_id}/complete/",
         "/api/v1/tasks/{task_id}/claim/",
         "/api/v1/tasks/{task_id}/assign/",
+        "/api/v1/tasks/{task_id}/forward/",
+        "/api/v1/tasks/{task_id}/release/",
     }
 
     def test_the_schema_is_served_as_valid_openapi_yaml_and_json(self):

@@ -4,11 +4,12 @@ PostgreSQL. Bounded (25 examples per operation and phase, fixed seed, one worker
 runs in every suite.
 
 What the checks cannot know is set in the configuration below, and only that: the path parameters name a
-real case, task and procedure (otherwise almost every call would be a 404), and five operations may answer
-400 to a request the schema accepts, because their validity depends on what the generic schema cannot
+real case, task and procedure (otherwise almost every call would be a 404), and seven operations may answer
+400 or 409 to a request the schema accepts, because their validity depends on what the generic schema cannot
 describe: the inputs and records of each procedure's definition (start, completion), an existing person
-(assign), a multipart part that carries a file rather than a plain field (attachments), and a period whose
-end is not before its start and spans at most five years (indicators). Every other check is strict.
+holding the task's role (assign, forward), whether the task is assigned now (release), a multipart part
+that carries a file rather than a plain field (attachments), and a period whose end is not before its start
+and spans at most five years (indicators). Every other check is strict.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ CONFIG = """
 
 [[operations]]
 include-operation-id = [
-    "cases_create", "tasks_complete_create", "tasks_assign_create", "cases_attachments_create",
-    "indicators_report",
+    "cases_create", "tasks_complete_create", "tasks_assign_create", "tasks_forward_create",
+    "tasks_release_create", "cases_attachments_create", "indicators_report",
 ]
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409"]

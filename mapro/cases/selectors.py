@@ -71,6 +71,8 @@ TASK_ROW_COLUMNS = (
     "created_at",
     "completed_at",
     "decision",
+    "decision_reason",
+    "routing_note",
 )
 
 

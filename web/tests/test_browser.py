@@ -112,7 +112,11 @@ def test_pr_oti_005_complete_case_across_its_three_roles(open_browser):
 
 
 def _decide(b, label: str, expected_next: str) -> None:
+    """A decision is confirmed in its dialog before it is sent."""
     b.page.get_by_role("button", name=label, exact=True).click()
+    dialog = b.page.get_by_role("dialog", name=f"¿Confirma «{label}»?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Sí, confirmar").click()
     expect(b.page.get_by_role("heading", level=1)).to_contain_text(expected_next)
 
 

@@ -51,7 +51,9 @@ def errors_to_fields(exc: ApplicationError, specs: list[FieldSpec]) -> list[str]
     for key, field_messages in exc.field_errors.items():
         spec = by_key.get(key)
         if spec is None:
-            loose.extend(f"{key}: {m}" if key not in ("decision", "flow") else m for m in field_messages)
+            loose.extend(
+                f"{key}: {m}" if key not in ("decision", "flow", "reason") else m for m in field_messages
+            )
         else:
             spec.errors.extend(field_messages)
     if loose or not exc.field_errors:

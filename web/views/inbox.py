@@ -7,6 +7,7 @@ from mapro.cases.selectors import tasks_for_person
 from mapro.organization.selectors import person_role_codes
 
 from ..selectors import inbox_filter, notifications_recent, person_role_names, task_permission
+from ..selectors_routing import tasks_shared
 from .common import person_of, person_required
 
 STATES = [
@@ -38,8 +39,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     roles = person_role_codes(person=person, entity=person.entity)
     rows = [(task, task_permission(task=task, person=person, roles=roles)) for task in tasks]
+    shared = tasks_shared(
+        tasks=[task for task, permission in rows if permission.can_act], entity=person.entity
+    )
     context = {
         "rows": rows,
+        "shared": shared,  # "Asignarme" is offered on these
         "total": all_tasks.count(),
         "procedures": procedures,
         "states": STATES,

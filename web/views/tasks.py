@@ -13,7 +13,8 @@ from mapro.cases.performers import task_activity
 from mapro.cases.selectors import case_definition
 from mapro.cases.services.cases import MAX_ATTACHMENT_BYTES, TaskCompletion
 from mapro.catalogue.definition import ActivityKind
-from mapro.core.errors import ApplicationError
+from mapro.core.errors import ApplicationError, InvalidInputError
+from mapro.organization.models import Person
 
 from ..forms.task import read_task_form, task_form, task_form_documents
 from ..selectors import case_next_step, raci_of_activity, role_label, task_for_person, task_permission
@@ -54,6 +55,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                         decision=request.POST.get("decision") or None,
                         data=data,
                         effective_date=effective_date,
+                        reason=_decision_reason(activity, request.POST),
                     )
             except ApplicationError as exc:
                 form.errors = errors_to_fields(exc, form.fields)
@@ -88,6 +90,14 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(request, "web/tasks/form.html", context, status=status)
 
 
+def _decision_reason(activity, post) -> str | None:
+    """The reason field goes with a branch that asks for one (it is on the page for any of them)."""
+    decision = activity.decision
+    chosen = post.get("decision")
+    branch = next((b for b in decision.branches if b.label == chosen), None) if decision else None
+    return post.get("reason", "") if branch is not None and branch.reason else None
+
+
 def _after_completion(request: HttpRequest, completion: TaskCompletion) -> HttpResponse:
     """Next useful screen: the person's next task on this case; else the inbox, saying where the case went."""
     person = person_of(request)
@@ -109,13 +119,72 @@ def _after_completion(request: HttpRequest, completion: TaskCompletion) -> HttpR
 @require_POST
 @person_required
 def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
+    """ "Asignarme"."""
     person = person_of(request)
     task = task_for_person(person=person, task_id=task_id)
     try:
         services.case_task_claim(task_id=task.pk, actor=person)
-        messages.success(request, f"Tomó la actividad {task.activity}. {task.name} ({task.case.number}).")
+        messages.success(
+            request, f"Se asignó la actividad {task.activity}. {task.name} ({task.case.number})."
+        )
     except ApplicationError as exc:
         flash_error(request, exc)
+    return _back(request)
+
+
+@require_POST
+@person_required
+def task_route(request: HttpRequest, task_id: int) -> HttpResponse:
+    """
+    The routing panel's form: give the task to a person of its role. The person's own task is derivada
+    (the proveído is then required); any other is assigned or reassigned (the proveído is optional).
+    """
+    person = person_of(request)
+    task = task_for_person(person=person, task_id=task_id)
+    note = request.POST.get("note", "")
+    try:
+        assignee = _assignee(person, request.POST.get("assignee", ""))
+        if task.assignee_id == person.pk:
+            services.case_task_forward(task_id=task.pk, actor=person, assignee=assignee, note=note)
+            verb = "Derivó"
+        else:
+            services.case_task_assign(task_id=task.pk, actor=person, assignee=assignee, note=note)
+            verb = "Reasignó" if task.assignee_id else "Asignó"
+        messages.success(
+            request, f"{verb} la actividad {task.activity}. {task.name} ({task.case.number}) a {assignee}."
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return _back(request)
+
+
+@require_POST
+@person_required
+def task_release(request: HttpRequest, task_id: int) -> HttpResponse:
+    person = person_of(request)
+    task = task_for_person(person=person, task_id=task_id)
+    try:
+        services.case_task_release(task_id=task.pk, actor=person, note=request.POST.get("note", ""))
+        messages.success(
+            request,
+            f"La actividad {task.activity}. {task.name} ({task.case.number}) volvió a la bandeja del rol.",
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return _back(request)
+
+
+def _assignee(person: Person, value: str) -> Person:
+    assignee = (
+        Person.objects.filter(pk=int(value), entity_id=person.entity_id).first() if value.isdigit() else None
+    )
+    if assignee is None:
+        raise InvalidInputError({"assignee": ["Elija a la persona que recibirá la tarea."]})
+    return assignee
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """To the page the form was on (`next`), never to another site; else the inbox."""
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("web:inbox")

@@ -296,15 +296,19 @@ def case_task_complete(
     decision: str | None = None,
     data: Mapping[str, Any] | None = None,
     effective_date: dt.date | None = None,
+    reason: str | None = None,
 ) -> TaskCompletion:
-    """Complete a human task as `actor`: check role, validate decision and record data, advance."""
+    """
+    Complete a human task as `actor`: check role, validate decision (and the reason its branch asks for)
+    and record data, advance.
+    """
     data = dict(data or {})
     task = _task_for_checks(task_id)
     _check_can_act(task=task, actor=actor, action="task.complete")
     definition = case_definition(case=task.case)
     activity = task_activity(definition=definition, task=task)
     _check_task_open(task)  # a late retry hears that the task is done, not what its data lacked
-    _check_decision(activity=activity, decision=decision)
+    reason = _check_decision(activity=activity, decision=decision, reason=reason)
     records = _validated_records(definition=definition, activity=activity, task=task, data=data)
     validate_effective_date(
         effective_date,
@@ -325,6 +329,7 @@ def case_task_complete(
             decision=decision,
             records=records,
             effective_date=effective_date,
+            reason=reason,
         )
 
 
@@ -336,13 +341,14 @@ def _task_finish(
     decision: str | None,
     records: dict[str, Any],
     effective_date: dt.date | None,
+    reason: str = "",
 ) -> TaskCompletion:
     """One engine step on the locked case: the task done, its records, projections, audit, child cases."""
     definition = case_definition(case=case)
     workflow = runtime.workflow_load(case.workflow_state, case_specs(case=case))
     # Open task rows mirror the engine's ready tasks: with no other ready task, none is open besides this one.
     others_ready = any(t.id != task.engine_task_id for t in runtime.ready_human_tasks(workflow))
-    _task_mark_completed(task=task, actor=actor, decision=decision, records=records)
+    _task_mark_completed(task=task, actor=actor, decision=decision, records=records, reason=reason)
     runtime.workflow_complete_task(
         workflow,
         task_id=task.engine_task_id,
@@ -370,7 +376,8 @@ def _task_finish(
         case=case,
         summary=f"{case.number}: {task.activity}. {task.name}" + (f" → {decision}" if decision else ""),
         before={"status": CaseTask.Status.OPEN},
-        after={"status": task.status, "decision": decision, "data": records},
+        after={"status": task.status, "decision": decision, "data": records}
+        | ({"reason": reason} if reason else {}),
     )
     open_tasks = step.open_tasks
     if _children_start(case=case, definition=definition, tasks=new_tasks, actor=actor or case.requester):
@@ -438,7 +445,7 @@ def case_close_by_system(*, case: Case, outcome: str, summary: str) -> None:
 
 
 def _task_mark_completed(
-    *, task: CaseTask, actor: Person | None, decision: str | None, records: dict[str, Any]
+    *, task: CaseTask, actor: Person | None, decision: str | None, records: dict[str, Any], reason: str = ""
 ) -> None:
     """
     Compare-and-swap: the task becomes completed only if it is still open and, for a person, unassigned
@@ -450,6 +457,7 @@ def _task_mark_completed(
         "completed_at": now,
         "completed_by": actor,
         "decision": decision or "",
+        "decision_reason": reason,
         "data": records,
         "updated_at": now,
     }
@@ -516,14 +524,29 @@ def _who_acts(task: CaseTask, *, verb: str = "puede realizar esta actividad") ->
     return who_may_act(task=task, definition=case_definition(case=task.case), verb=verb)
 
 
-def _check_decision(*, activity: Activity, decision: str | None) -> None:
+MAX_REASON = 2000
+
+
+def _check_decision(*, activity: Activity, decision: str | None, reason: str | None) -> str:
+    """The decision is one of the activity's branches; a branch with `reason` needs it written. The reason."""
+    reason = (reason or "").strip()
     if activity.decision is None:
         if decision:
             raise InvalidInputError({"decision": ["Esta actividad no tiene decisión."]})
-        return
+        if reason:
+            raise InvalidInputError({"reason": ["Esta actividad no tiene decisión: no lleva motivo."]})
+        return ""
     labels = [branch.label for branch in activity.decision.branches]
     if decision not in labels:
         raise InvalidInputError({"decision": [f"Elija una de las opciones: {', '.join(labels)}."]})
+    branch = activity.decision.branches[labels.index(decision)]
+    if branch.reason and not reason:
+        raise InvalidInputError({"reason": [f"{branch.reason}: escríbalo para elegir «{decision}»."]})
+    if reason and not branch.reason:
+        raise InvalidInputError({"reason": [f"La opción «{decision}» no pide motivo."]})
+    if len(reason) > MAX_REASON:
+        raise InvalidInputError({"reason": [f"El motivo admite hasta {MAX_REASON} caracteres."]})
+    return reason
 
 
 def _validated_records(
@@ -633,51 +656,6 @@ def _records_create(
             )
         )
     return CaseRecord.objects.bulk_create(rows)
-
-
-def case_task_claim(*, task_id: int, actor: Person) -> CaseTask:
-    task = _task_for_checks(task_id)
-    _check_can_act(task=task, actor=actor, action="task.claim")
-    return case_task_assign(task_id=task_id, actor=actor, assignee=actor)
-
-
-def case_task_assign(*, task_id: int, actor: Person, assignee: Person) -> CaseTask:
-    """Assign (or reassign) an open task to a person who holds its role."""
-    task = _task_for_checks(task_id)
-    entity = task.case.entity
-    # Who may not assign at all is told so before anything about the assignee.
-    if not task_performable_by(task=task, person=actor, roles=_actor_roles(task=task, actor=actor)):
-        raise _refuse(
-            actor=actor,
-            case=task.case,
-            action="task.assign",
-            message=_who_acts(task, verb="asigna esta tarea"),
-        )
-    assignee_roles = (
-        person_role_codes(person=assignee, entity=entity) if assignee.entity_id == entity.pk else set()
-    )
-    if not task_performable_by(task=task, person=assignee, roles=assignee_roles):
-        raise InvalidInputError({"assignee": [f"{assignee} no tiene el rol de esta actividad."]})
-    with transaction.atomic():
-        case = case_lock(case=task.case)
-        task = locked_tasks().get(pk=task.pk)
-        _check_task_open(task)
-        _check_case_open(case)
-        before = task.assignee_id
-        task.assignee = assignee
-        task.save(update_fields=["assignee", "updated_at"])
-        audit_event_record(
-            chain=case.entity.code,
-            action="task.assigned",
-            obj=task,
-            actor=actor,
-            case=case,
-            summary=f"{case.number}: actividad {task.activity} asignada a {assignee}",
-            before={"assignee": before},
-            after={"assignee": assignee.pk},
-        )
-        mail.task_assigned_email(task=task, assignee=assignee)  # mail hook
-    return task
 
 
 def _case_for_writing(*, case_id: int, actor: Person) -> Case:

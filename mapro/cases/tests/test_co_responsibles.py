@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.selectors import tasks_for_person
 from mapro.cases.services import case_start
-from mapro.cases.services import cases as case_services
+from mapro.cases.services import routing as routing_services
 from mapro.catalogue.tests.sample_data import start_inputs
 from mapro.core.errors import InvalidInputError, NotAllowedError
 from mapro.organization.models import Person
@@ -92,7 +92,7 @@ def test_the_pair_both_see_the_review_and_a_third_role_neither_sees_nor_complete
 def test_a_co_responsible_may_claim_and_be_assigned_the_task(review):
     _, task = review
     jefe, coordinador = person("SENACE", "jefe_oti"), person("SENACE", "coordinador_oti")
-    case_services.case_task_assign(task_id=task.pk, actor=jefe, assignee=coordinador)
+    routing_services.case_task_assign(task_id=task.pk, actor=jefe, assignee=coordinador)
     with pytest.raises(NotAllowedError):  # assigned: the other responsible asks for it back
         complete(task, jefe, decision="Sí")
     complete(task, coordinador, decision="Sí")
@@ -164,7 +164,7 @@ def test_nobody_assigns_the_requesters_task_to_someone_else(conformity):
     _, task, requester = conformity
     especialista = person("SENACE", "especialista_mesa_ayuda")
     with pytest.raises(NotAllowedError):
-        case_services.case_task_assign(task_id=task.pk, actor=especialista, assignee=especialista)
+        routing_services.case_task_assign(task_id=task.pk, actor=especialista, assignee=especialista)
     with pytest.raises(InvalidInputError) as error:
-        case_services.case_task_assign(task_id=task.pk, actor=requester, assignee=especialista)
+        routing_services.case_task_assign(task_id=task.pk, actor=requester, assignee=especialista)
     assert "no tiene el rol" in error.value.field_errors["assignee"][0]

@@ -11,10 +11,12 @@ Mails about what happens in a case.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -146,20 +148,37 @@ def _task_key(task: CaseTask, person: Addressee) -> str:
     return f"task:{task.pk}:person:{person.person_id}"
 
 
-def task_assigned_email(*, task: CaseTask, assignee: Person) -> int:
-    """The assignee is told, unless the task was already mailed to them (same key)."""
+def task_assigned_email(
+    *, task: CaseTask, assignee: Person, note: str = "", by: Person | None = None, event: Any = None
+) -> int:
+    """
+    The assignee is told, unless the task was already mailed to them (same key). A routing with a proveído
+    (`note`, by `by`) is always told, with the proveído: its key is the routing's audit event.
+    """
     person = Addressee(assignee.pk, assignee.full_name, assignee.email)
-    return emails_enqueue_many([_task_draft(task.case, task, person, role_name="", assigned=True)])
+    draft = _task_draft(task.case, task, person, role_name="", assigned=True, note=note, by=by)
+    if note and event is not None:
+        draft = dataclasses.replace(draft, key=f"{draft.key}:routing:{event.pk}")
+    return emails_enqueue_many([draft])
 
 
 def _task_draft(
-    case: Case, task: CaseTask, person: Addressee, *, role_name: str, assigned: bool = False
+    case: Case,
+    task: CaseTask,
+    person: Addressee,
+    *,
+    role_name: str,
+    assigned: bool = False,
+    note: str = "",
+    by: Person | None = None,
 ) -> Draft:
     body = render_to_string(
         "mail/task.txt",
         {
             "name": person.name,
             "assigned": assigned,
+            "note": note,
+            "by": by,
             "role_name": role_name,
             "task": task,
             "case": case,

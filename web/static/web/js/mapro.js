@@ -49,6 +49,55 @@
   var invalid = document.querySelector('.field--invalid input, .field--invalid select, .field--invalid textarea');
   if (invalid) invalid.focus();
 
+  // A decision is confirmed before it is sent: it moves the case on and cannot be undone. A native <dialog>
+  // (focus moves into it, Escape closes it, the page behind is inert); a branch that asks for a reason asks
+  // for it there and copies it into the form's field. Without <dialog> support the buttons submit as before.
+  var decision = document.querySelector("[data-decision]");
+  var dialog = decision && decision.querySelector("dialog");
+  if (dialog && typeof dialog.showModal === "function") {
+    var formReason = decision.querySelector('[data-decision-reason] textarea');
+    var reasonBox = dialog.querySelector("[data-confirm-reason]");
+    var reasonInput = reasonBox.querySelector("textarea");
+    var reasonError = dialog.querySelector("[data-confirm-error]");
+    var chosen = null;
+    if (formReason) decision.querySelector("[data-decision-reason]").hidden = true;
+    decision.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-confirm]");
+      if (!button) return;
+      event.preventDefault();
+      chosen = button;
+      dialog.querySelector("[data-confirm-label]").textContent = button.value;
+      dialog.querySelector("[data-confirm-text]").textContent = button.dataset.confirm;
+      reasonBox.hidden = !button.dataset.reason;
+      reasonError.hidden = true;
+      reasonInput.removeAttribute("aria-invalid");
+      reasonInput.removeAttribute("aria-describedby");
+      if (button.dataset.reason) {
+        dialog.querySelector("[data-confirm-reason-label]").textContent = button.dataset.reason + " (obligatorio)";
+        reasonInput.value = formReason ? formReason.value : "";
+      }
+      dialog.showModal();
+      (button.dataset.reason ? reasonInput : dialog.querySelector("[data-confirm-ok]")).focus();
+    });
+    dialog.querySelector("[data-confirm-cancel]").addEventListener("click", function () { dialog.close(); });
+    dialog.querySelector("[data-confirm-ok]").addEventListener("click", function () {
+      if (chosen.dataset.reason) {
+        if (!reasonInput.value.trim()) {
+          reasonError.hidden = false;
+          reasonInput.setAttribute("aria-invalid", "true");
+          reasonInput.setAttribute("aria-describedby", reasonError.id);
+          reasonInput.focus();
+          return;
+        }
+        if (formReason) formReason.value = reasonInput.value;
+      } else if (formReason) {
+        formReason.value = "";
+      }
+      dialog.close();
+      chosen.form.requestSubmit(chosen);
+    });
+  }
+
   // A failed htmx request says so instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
