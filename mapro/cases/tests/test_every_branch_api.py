@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from mapro.catalogue.definition import Definition, load_catalogue
 from mapro.catalogue.definition.schema import END, REQUESTER, ActivityKind, activity_numbers
-from mapro.catalogue.tests.sample_data import role_record_data, start_inputs
+from mapro.catalogue.tests.sample_data import decision_reason, role_record_data, start_inputs
 
 from .conftest import person
 
@@ -214,6 +214,8 @@ class Driver:
             client, label = self.client(task), self.label(n)
             # Of an `each` activity, each role's task writes the records its role may read.
             payload = {"decision": label, "data": role_record_data(self.d, n, task["role_code"])}
+            if reason := decision_reason(self.d, n, label):
+                payload["reason"] = reason
             response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
             assert response.status_code == 200, (self.d.code, n, response.json())
             progress = response.json()  # the completion answers with the case's state and open tasks

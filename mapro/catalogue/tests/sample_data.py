@@ -74,6 +74,13 @@ def role_record_data(d: Definition, n: int, role: str) -> dict:
     return {k: v for k, v in record_data(d, n).items() if k in records}
 
 
+def decision_reason(d: Definition, n: int, label: str | None) -> str | None:
+    """A reason for the branch `label` of activity n when the branch asks for one ("Motivo del rechazo")."""
+    decision = d.activity(n).decision
+    branch = next((b for b in decision.branches if b.label == label), None) if decision and label else None
+    return f"{branch.reason}: motivo de prueba" if branch and branch.reason else None
+
+
 def task_complete(*, task_id: int, actor: Any, data: dict | None = None, **kwargs: Any) -> Any:
     """
     Complete a task as a person would: with the records its activity requires (these sample values, unless
@@ -83,7 +90,10 @@ def task_complete(*, task_id: int, actor: Any, data: dict | None = None, **kwarg
     from mapro.cases.selectors import case_definition
     from mapro.cases.services import case_task_complete
 
+    task = CaseTask.objects.select_related("case").get(pk=task_id)
+    d = case_definition(case=task.case)
     if data is None:  # of an activity each of whose roles completes it, the records of the task's role
-        task = CaseTask.objects.select_related("case").get(pk=task_id)
-        data = role_record_data(case_definition(case=task.case), task.activity, task.role_code)
+        data = role_record_data(d, task.activity, task.role_code)
+    if "reason" not in kwargs:
+        kwargs["reason"] = decision_reason(d, task.activity, kwargs.get("decision"))
     return case_task_complete(task_id=task_id, actor=actor, data=data, **kwargs)
