@@ -71,8 +71,10 @@ def test_backup_directory_and_daily_record(catalogue):
 def test_restore_tests_result_and_external_variant(catalogue):
     d = definition(catalogue, "7.2.1")
     # 003:188 "a fin de validar que el proceso de respaldo funciona adecuadamente".
-    result = next(f for f in d.record_fields(next(r for r in d.records if r.id == "resultado_prueba")))
-    assert result.id == "fecha_prueba"
-    assert fields_of(d, "resultado_prueba")["resultado"] == ("choice", True)
+    assert fields_of(d, "resultado_prueba") == {
+        "fecha_prueba": ("date", True),
+        "informacion_restaurada": ("long_text", True),
+        "resultado": ("choice", True),
+    }
     (external,) = d.activity(5).variants
     assert external.came_from == 4 and "responsable del servicio de backup" in external.text
