@@ -230,7 +230,9 @@ def test_pr_oti_006_activity_11_says_what_to_answer_by_where_the_case_came_from(
 
 def test_pr_oti_006_subject_and_records_people_fill(catalogue):
     d = definition(catalogue, "PR.OTI.006")
-    assert d.subject == "Requerimiento de AIP {inputs.identificador_requerimiento} — {inputs.usuario_requerido}"
+    assert d.subject == (
+        "Requerimiento de AIP {inputs.identificador_requerimiento} — {inputs.usuario_requerido}"
+    )
     assert next(i for i in d.inputs if i.id == "identificador_requerimiento").unique_open
     # 000:493: the public link and its five-day validity; the sub folder named after the requirement.
     assert fields_of(d, "link_acceso") == {"link": ("text", True), "vence": ("date", True)}
