@@ -35,9 +35,7 @@ def test_restore_on_request_subject_reasons_and_variants(catalogue):
     for placeholder in ("{inputs.carpeta_compartida}", "{inputs.base_datos}", "{inputs.fecha_periodo}"):
         assert placeholder in d.subject
     # 003:205-206: outside the retention periods, or not available: "indica que solicitud no procede".
-    reasons = {
-        n: next(b.reason for b in d.activity(n).decision.branches if b.label == "No") for n in (3, 4)
-    }
+    reasons = {n: next(b.reason for b in d.activity(n).decision.branches if b.label == "No") for n in (3, 4)}
     assert all(reasons.values()) and "retención" in reasons[3] and "disponible" in reasons[4]
     variants = {v.came_from: v for v in d.activity(6).variants}
     assert set(variants) == {3, 4}
