@@ -201,7 +201,7 @@ def test_pr_oti_005_case_subject_inputs_and_records(catalogue):
     respaldo = next(r for r in d.records if r.id == "respaldo_pst")
     assert "BACKUP_CORREOS" in next(f.label for f in respaldo.fields if f.id == "ubicacion_pst")
     # 000:256 and 265: two e-mails sent; only the date is written (the first one's recipient is fixed).
-    assert fields_of(d, "correo_baja") == {"fecha_envio": ("datetime", True)}
+    assert fields_of(d, "correo_baja") == {"fecha_envio": ("date", True)}
     assert fields_of(d, "correo_culminacion") == {"fecha_envio": ("date", True)}
 
 
