@@ -178,6 +178,73 @@ def test_pr_oti_006_raci(catalogue):
     assert responsible == set(range(1, 12))
 
 
+# --- What a work screen tells (issue 13): subject, instructions per path, record fields, inputs, reasons ----
+
+
+def fields_of(d: Definition, record_id: str) -> dict[str, tuple[str, bool]]:
+    record = next(r for r in d.records if r.id == record_id)
+    return {f.id: (f.type, f.required) for f in d.record_fields(record)}
+
+
+def test_pr_oti_005_case_subject_inputs_and_records(catalogue):
+    d = definition(catalogue, "PR.OTI.005")
+    assert d.subject == "Baja de {inputs.cuenta_correo} — {inputs.motivo_baja}"
+    account = next(i for i in d.inputs if i.id == "cuenta_correo")
+    # 000:234 "cuenta de correo electrónico con dominio @vivienda.gob.pe"; one open baja per account.
+    assert (account.type, account.domain, account.unique_open) == ("email", "vivienda.gob.pe", True)
+    # 000:258: the backup by day 7, the .PST loaded to "BACKUP_CORREOS" by day 25: where and when.
+    assert fields_of(d, "respaldo_pst") == {
+        "fecha_respaldo": ("date", True),
+        "ubicacion_pst": ("text", True),
+        "fecha_carga": ("date", True),
+    }
+    respaldo = next(r for r in d.records if r.id == "respaldo_pst")
+    assert "BACKUP_CORREOS" in next(f.label for f in respaldo.fields if f.id == "ubicacion_pst")
+    # 000:256 and 265: two e-mails sent; only the date is written (the first one's recipient is fixed).
+    assert fields_of(d, "correo_baja") == {"fecha_envio": ("date", True)}
+    assert fields_of(d, "correo_culminacion") == {"fecha_envio": ("date", True)}
+
+
+def test_pr_oti_006_activity_11_says_what_to_answer_by_where_the_case_came_from(catalogue):
+    # 000:507: "Si viene de actividad 02: … 06: … 08: … 09: …": one instruction per origin.
+    d = definition(catalogue, "PR.OTI.006")
+    variants = {v.came_from: v for v in d.activity(11).variants}
+    expected = {
+        2: "no es ni ha sido usuario del MVCS",
+        6: "con la documentación de que el link de acceso fue compartido",
+        8: "la OCB-ORRH no cuenta con el correo personal del ex colaborador",
+        9: "no se cuenta con el backup de los correos electrónicos e indicando el motivo de ello",
+    }
+    assert set(variants) == set(expected)
+    for origin, words in expected.items():
+        assert words in variants[origin].text and variants[origin].seed_line == 507
+        assert variants[origin].text.startswith("Responder con Informe a la OTI")
+    # The motive of 09 is asked when the branch is taken.
+    (no,) = [b for b in d.activity(9).decision.branches if b.label == "NO"]
+    assert no.reason == "Motivo por el que no se puede generar el backup"
+    # An ex colaborador (07-08) gets the link at the personal address the OCB gave (000:503), not @vivienda.
+    (from_8,) = d.activity(6).variants
+    assert from_8.came_from == 8 and "correo electrónico personal" in from_8.text
+    assert "(así en el" not in d.activity(5).description
+
+
+def test_pr_oti_006_subject_and_records_people_fill(catalogue):
+    d = definition(catalogue, "PR.OTI.006")
+    assert d.subject == (
+        "Requerimiento de AIP {inputs.identificador_requerimiento} — {inputs.usuario_requerido}"
+    )
+    assert next(i for i in d.inputs if i.id == "identificador_requerimiento").unique_open
+    # 000:493: the public link and its five-day validity; the sub folder named after the requirement.
+    assert fields_of(d, "link_acceso") == {"link": ("text", True), "vence": ("date", True)}
+    assert fields_of(d, "copia_backup_aip") == {"ubicacion_subcarpeta": ("text", True)}
+    # 000:495/502: the user's conformity, written by the user's own task of activity 6 (only theirs).
+    assert d.activity(6).records == ["correo_link", "conformidad_usuario"]
+    conformity = next(r for r in d.records if r.id == "conformidad_usuario")
+    assert conformity.restricted_to == ["usuario_correo"]
+    assert fields_of(d, "correo_link") == {"destinatario": ("email", True), "fecha_envio": ("date", True)}
+    assert fields_of(d, "informe_aip") == {"numero_informe": ("text", True), "fecha_informe": ("date", True)}
+
+
 # --- Senace, Anexo 01 (seed 001, lines 166-181) ----------------------------------------------------------
 
 ANEXO_01_LABELS = [
