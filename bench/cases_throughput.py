@@ -549,11 +549,20 @@ def inbox_latency(args, server: Server, state: dict) -> dict:
 
 # The record each activity of PR.OTI.005 produces (a completion without it is refused).
 RECORDS = {1: "correo_baja", 3: "respaldo_pst", 4: "correo_culminacion"}
+RECORD_DATA = {
+    "correo_baja": {"fecha_envio": "2026-07-24"},
+    "respaldo_pst": {
+        "fecha_respaldo": "2026-07-24",
+        "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+        "fecha_carga": "2026-07-24",
+    },
+    "correo_culminacion": {"fecha_envio": "2026-07-24"},
+}
 
 
 def completion_payload(task: dict) -> dict:
     record = RECORDS.get(task["activity"])
-    return {"data": {record: {"observaciones": "PST 2 GB"}} if record else {}}
+    return {"data": {record: RECORD_DATA[record]} if record else {}}
 
 
 def client_loop(client: ApiClient, pool: queue.SimpleQueue | None, stop_at: float, out: dict) -> None:

@@ -16,6 +16,15 @@ pytestmark = pytest.mark.django_db
 
 ANALYST = ("MVCS", "analista_mesa_servicios")
 MANAGER = ("MVCS", "responsable_plataforma_correo")
+RECORDS = {
+    "correo_baja": {"fecha_envio": "2026-07-24"},
+    "respaldo_pst": {
+        "fecha_respaldo": "2026-07-24",
+        "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+        "fecha_carga": "2026-07-24",
+    },
+    "correo_culminacion": {"fecha_envio": "2026-07-24"},
+}
 
 
 def start_baja() -> Case:
@@ -71,7 +80,7 @@ def test_a_completion_answers_with_the_task_its_records_the_case_and_the_open_ta
     while task_id is not None:
         client = analyst if not answers else manager
         record = {0: "correo_baja", 2: "respaldo_pst", 3: "correo_culminacion"}.get(len(answers))
-        payload = {"data": {record: {"observaciones": "PST 2 GB"}}} if record else {}
+        payload = {"data": {record: RECORDS[record]}} if record else {}
         response = client.post(f"/api/v1/tasks/{task_id}/complete/", payload, format="json")
         assert response.status_code == 200, response.content
         answer = response.json()
@@ -93,7 +102,7 @@ def test_a_completion_answers_with_the_task_its_records_the_case_and_the_open_ta
 
     assert [a["task"]["activity"] for a in answers] == [1, 2, 3, 4]
     assert [r["record_id"] for r in answers[2]["records"]] == ["respaldo_pst"]
-    assert answers[2]["records"][0]["data"] == {"observaciones": "PST 2 GB"}
+    assert answers[2]["records"][0]["data"] == RECORDS["respaldo_pst"]
     last = answers[-1]["case"]
     assert (last["status"], last["status_display"], last["outcome"]) == (
         "closed",

@@ -33,7 +33,7 @@ ACTA = {
     "nro_correos_recibidos": 1503,
     "responsable_control": "Especialista de turno",
 }  # the fields of activity 8; the backup fields (09-12) are filled at activity 9
-CORREO_BAJA = {"correo_baja": {"observaciones": "Correo de OGGRH del 24/07/2026"}}
+CORREO_BAJA = {"correo_baja": {"fecha_envio": "2026-07-24"}}
 
 
 def row_counts() -> dict[str, int]:

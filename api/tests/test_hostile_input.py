@@ -27,6 +27,11 @@ pytestmark = pytest.mark.django_db
 
 ANALYST = ("MVCS", "analista_mesa_servicios")
 MANAGER = ("MVCS", "responsable_plataforma_correo")
+PST = {
+    "fecha_respaldo": "2026-07-24",
+    "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+    "fecha_carga": "2026-07-24",
+}
 SENACE = ("SENACE", "especialista_servicios_digitales")
 
 
@@ -174,18 +179,20 @@ class TestShape:
         client = client_of(*MANAGER)
         url = f"/api/v1/tasks/{task.pk}/complete/"
         before = row_counts()
-        for record, fields in [
-            ({"observaciones": {"a": 1}}, {"respaldo_pst.observaciones"}),
-            ({"observaciones": ["PST"]}, {"respaldo_pst.observaciones"}),
-            ({"observaciones": True}, {"respaldo_pst.observaciones"}),
-            ({"observaciones": "PST", "ubicacion": "NAS"}, {"respaldo_pst.ubicacion"}),
-            ({"observaciones": "x" * (MAX_LENGTH[FieldType.LONG_TEXT] + 1)}, {"respaldo_pst.observaciones"}),
+        for change, fields in [
+            ({"ubicacion_pst": {"a": 1}}, {"respaldo_pst.ubicacion_pst"}),
+            ({"ubicacion_pst": ["PST"]}, {"respaldo_pst.ubicacion_pst"}),
+            ({"ubicacion_pst": True}, {"respaldo_pst.ubicacion_pst"}),
+            ({"ubicacion": "NAS"}, {"respaldo_pst.ubicacion"}),
+            ({"ubicacion_pst": "x" * (MAX_LENGTH[FieldType.TEXT] + 1)}, {"respaldo_pst.ubicacion_pst"}),
         ]:
+            record = {**PST, **change}
             assert_refused(client.post(url, {"data": {"respaldo_pst": record}}, format="json"), fields)
         assert row_counts() == before
-        ok = client.post(url, {"data": {"respaldo_pst": {"observaciones": " PST 2 GB "}}}, format="json")
+        record = {**PST, "ubicacion_pst": " BACKUP_CORREOS/jperez.pst "}
+        ok = client.post(url, {"data": {"respaldo_pst": record}}, format="json")
         assert ok.status_code == 200, ok.content
-        assert ok.json()["records"][0]["data"] == {"observaciones": "PST 2 GB"}
+        assert ok.json()["records"][0]["data"] == PST
 
     def test_a_multi_choice_with_items_that_are_not_texts_is_a_field_error(self):
         field = FormatField(id="sistemas", label="Sistemas", type="multi_choice", choices=["SIGA", "SIAF"])
@@ -234,7 +241,7 @@ class TestBounds:
         task = baja_at_activity_3()
         client = client_of(*MANAGER)
         before = row_counts()
-        payload = {"data": {"respaldo_pst": {"observaciones": "PST"}}, "effective_date": day}
+        payload = {"data": {"respaldo_pst": PST}, "effective_date": day}
         response = client.post(f"/api/v1/tasks/{task.pk}/complete/", payload, format="json")
         assert_refused(response, {"effective_date"})
         assert row_counts() == before

@@ -28,7 +28,7 @@ from .test_bad_input import row_counts
 ANALYST = ("MVCS", "analista_mesa_servicios")
 MANAGER = ("MVCS", "responsable_plataforma_correo")
 START = {"procedure": "PR.OTI.005", "inputs": BAJA}
-DONE_1 = {"data": {"correo_baja": {"observaciones": "Correo de OGGRH"}}}  # activity 1 and its record
+DONE_1 = {"data": {"correo_baja": {"fecha_envio": "2026-07-24"}}}  # activity 1 and its record
 
 
 def key() -> str:

@@ -108,6 +108,10 @@ def acta_build(*, case: Case, document_id: str, person: Person | None) -> Acta:
     sources = {r.pk: _provenance(definition, r) for r in records}
     if spec.fields is None:
         fields = _annex_fields(definition=definition, records=records, sources=sources)
+    elif any(r.id == spec.id and r.format is None for r in definition.records):
+        # An annex record with its own fields (no seed format): the decision taken there, then its fields.
+        fields = _decision_rows(definition=definition, records=records, sources=sources)
+        fields += _format_fields(spec.fields, records=records, sources=sources, first=len(fields) + 1)
     else:
         fields = _format_fields(spec.fields, records=records, sources=sources)
     return Acta(
@@ -168,7 +172,11 @@ def _latest(records: list[CaseRecord], key: str) -> CaseRecord | None:
 
 
 def _format_fields(
-    fields: Iterable[FormatField], *, records: list[CaseRecord], sources: dict[int, Provenance]
+    fields: Iterable[FormatField],
+    *,
+    records: list[CaseRecord],
+    sources: dict[int, Provenance],
+    first: int = 1,
 ) -> list[ActaField]:
     rows = []
     for field in (f for f in fields if f.type != FieldType.SIGNATURE):
@@ -177,7 +185,7 @@ def _format_fields(
         table = _table(field, value) if field.type == FieldType.TABLE and record else None
         rows.append(
             ActaField(
-                number=f"{len(rows) + 1:02d}",
+                number=f"{len(rows) + first:02d}",
                 label=field.label,
                 text="" if table else display(field.type, value),
                 table=table,
@@ -194,16 +202,23 @@ def _table(field: FormatField, rows: list[dict[str, Any]]) -> TableValue:
     )
 
 
+def _decision_rows(
+    *, definition: Definition, records: list[CaseRecord], sources: dict[int, Provenance]
+) -> list[ActaField]:
+    """The decision taken where an annex was recorded (the Registro de actividades: conforme or not)."""
+    decided = next((r for r in reversed(records) if r.task and r.task.decision), None)
+    if decided is None:
+        return []
+    activity = definition.activity(decided.task.activity)
+    question = activity.decision.question if activity.decision else "Decisión"
+    return [ActaField("01", question, decided.task.decision, None, sources[decided.pk])]
+
+
 def _annex_fields(
     *, definition: Definition, records: list[CaseRecord], sources: dict[int, Provenance]
 ) -> list[ActaField]:
     """An annex without format: the decision taken where it was recorded, and the observations written."""
-    rows: list[ActaField] = []
-    decided = next((r for r in reversed(records) if r.task and r.task.decision), None)
-    if decided is not None:
-        activity = definition.activity(decided.task.activity)
-        question = activity.decision.question if activity.decision else "Decisión"
-        rows.append(ActaField("01", question, decided.task.decision, None, sources[decided.pk]))
+    rows = _decision_rows(definition=definition, records=records, sources=sources)
     record = _latest(records, OBSERVATIONS)
     rows.append(
         ActaField(

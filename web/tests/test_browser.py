@@ -59,7 +59,7 @@ def test_pr_oti_005_complete_case_across_its_three_roles(open_browser):
     case = Case.objects.get()
     expect(analyst.page.get_by_text(f"Expediente {case.number} iniciado")).to_be_visible()
     analyst.screenshot("04-formulario-tarea")
-    analyst.page.get_by_label("Observaciones").fill("Correo enviado a infraestructura@vivienda.gob.pe")
+    analyst.page.get_by_label("Fecha de envío a infraestructura@vivienda.gob.pe").fill("2026-07-24")
     analyst.page.get_by_role("button", name="Completar actividad").click()
     expect(analyst.page.get_by_text(re.compile("Pasa a: 2. Deshabilitar usuario"))).to_be_visible()
     analyst.screenshot("05-bandeja-tras-completar")
@@ -72,15 +72,12 @@ def test_pr_oti_005_complete_case_across_its_three_roles(open_browser):
     open_task(manager, "2. Deshabilitar usuario")
     manager.page.get_by_role("button", name="Completar actividad").click()
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text("3. Realizar Backup")
-    manager.page.get_by_label("Observaciones").fill("BACKUP_CORREOS/jperez.pst")
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    manager.page.get_by_label(re.compile("Ubicación del archivo .PST")).fill("BACKUP_CORREOS/jperez.pst")
+    _complete_with_records(manager)
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text("4. Eliminar")
     manager.page.get_by_role("button", name="Completar actividad").click()  # without its record: refused
-    expect(
-        manager.page.get_by_text(re.compile("Registro obligatorio: Correo electrónico indicando"))
-    ).to_be_visible()
-    manager.page.get_by_label("Observaciones").fill("Correo de culminación a la Mesa de Servicios")
-    manager.page.get_by_role("button", name="Completar actividad").click()
+    expect(manager.page.get_by_text("Este campo es obligatorio.")).to_be_visible()
+    _complete_with_records(manager)
 
     # Closed: the case page says so and lists the records.
     expect(manager.page.get_by_text(re.compile(f"El expediente {case.number} concluyó"))).to_be_visible()
@@ -130,7 +127,7 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     manager.page.get_by_label(re.compile("Usuario o cuenta")).fill("ex.colaborador@vivienda.gob.pe")
     manager.page.get_by_role("button", name="Iniciar expediente").click()
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text("1. Recepción del requerimiento")
-    _complete_with_observations(manager)
+    _complete_with_records(manager)
 
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
         "2. Validación si es usuario del MVCS"
@@ -141,7 +138,7 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     manager.screenshot("11-formulario-decision")
     _decide(manager, "SI", "3. Validación si existe Backup")
     _decide(manager, "SI", "4. Generación de Link de Acceso")
-    _complete_with_observations(manager)
+    _complete_with_records(manager)
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
         "5. Validación si es un ex colaborador"
     )
@@ -157,21 +154,21 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     manager.screenshot("12-expediente-aip-en-curso")
     manager.page.get_by_role("link", name="Atender esta actividad").click()
 
-    _complete_with_observations(manager)
+    _complete_with_records(manager)
     expect(manager.page.get_by_role("heading", level=1)).to_contain_text(
         "8. Validación de la cuenta de correo"
     )
     _decide(manager, "SI", "6. Remitir correo con link de acceso")
-    _complete_with_observations(manager)
+    _complete_with_records(manager)
 
     # Activity 6 is also the user's: their conformity is a task of their own, in their inbox; 11 waits for it.
     user = open_browser()
     user.login("usuario_correo")
     open_task(user, "6. Remitir correo con link de acceso")
-    user.page.get_by_role("button", name="Completar actividad").click()
+    _complete_with_records(user)  # the conformity
     manager.go("/")
     open_task(manager, "11. Responder requerimiento a la AIP")
-    _complete_with_observations(manager)
+    _complete_with_records(manager)
 
     expect(manager.page.locator(".case-head .status")).to_have_text("Concluido")
     expect(manager.page.get_by_text("Requerimiento de AIP respondido").first).to_be_visible()
@@ -193,10 +190,23 @@ def test_pr_oti_006_ex_colaborador_branch_to_its_end(open_browser):
     ]
 
 
-def _complete_with_observations(browser) -> None:
-    """Every record of the activity documented by its observations (records are required), then complete."""
-    for box in browser.page.get_by_label("Observaciones").all():
-        box.fill("Constancia en el expediente físico")
+RECORD_INPUTS = (
+    'textarea[name^="rec__"], '
+    'input[name^="rec__"]:not([type=radio]):not([type=checkbox]):not([type=file]):not([type=hidden])'
+)
+SAMPLE_BY_TYPE = {"date": "2026-07-24", "email": "usuario@vivienda.gob.pe", "number": "1"}
+
+
+def _complete_with_records(browser) -> None:
+    """Each empty field of the records filled (records are required), each choice its first; then complete."""
+    for box in browser.page.locator(RECORD_INPUTS).all():
+        if not box.input_value():
+            box.fill(
+                SAMPLE_BY_TYPE.get(box.get_attribute("type") or "", "Constancia en el expediente físico")
+            )
+    names = {r.get_attribute("name") for r in browser.page.locator('input[type=radio][name^="rec__"]').all()}
+    for name in sorted(names):
+        browser.page.locator(f'input[type=radio][name="{name}"]').first.check()
     browser.page.get_by_role("button", name="Completar actividad").click()
 
 
@@ -358,7 +368,7 @@ def test_a_help_desk_analyst_on_a_phone_starts_and_sends_the_notice(open_browser
     phone.page.get_by_label(re.compile("Cuenta de correo")).fill("movil@vivienda.gob.pe")
     phone.page.get_by_label("Culminación de la orden de servicio").check()
     phone.page.get_by_role("button", name="Iniciar expediente").click()
-    _complete_with_observations(phone)
+    _complete_with_records(phone)
     expect(phone.page.get_by_text(re.compile("Pasa a: 2. Deshabilitar usuario"))).to_be_visible()
     # Every section of the navigation is reachable without scrolling sideways.
     for name in ("Mi bandeja", "Iniciar trámite", "Tablero", "Catálogo"):

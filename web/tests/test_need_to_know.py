@@ -54,8 +54,16 @@ def test_the_pst_uploaded_with_activity_3_is_only_for_the_mail_platform_manager(
     pst = SimpleUploadedFile(
         "jperez-backup.pst", b"buzon de jperez", content_type="application/vnd.ms-outlook"
     )
-    # The record's own file field: the .PST is the record (no observations needed), uploaded with the step.
-    response = manager.post(reverse("web:task", args=[task.pk]), {"rec__respaldo_pst__archivo": pst})
+    # The record's own file field: the .PST uploaded with the step, beside where and when it was made.
+    response = manager.post(
+        reverse("web:task", args=[task.pk]),
+        {
+            "rec__respaldo_pst__archivo": pst,
+            "rec__respaldo_pst__fecha_respaldo": "2026-07-24",
+            "rec__respaldo_pst__ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+            "rec__respaldo_pst__fecha_carga": "2026-07-24",
+        },
+    )
     assert response.status_code == 302
     attachment = Attachment.objects.get(case=case)
     assert (attachment.task_id, attachment.record.record_id) == (task.pk, "respaldo_pst")

@@ -161,14 +161,14 @@ def test_task_form_keeps_evidence_and_record_data(login_client):
     response = client.post(
         reverse("web:task", args=[task.pk]),
         {
-            "rec__correo_baja__observaciones": "Ticket 4711",
+            "rec__correo_baja__fecha_envio": "2026-07-24",
             "effective_date": "2026-01-05",
             "evidencias": evidence,
         },
     )
     assert response.status_code == 302
     record = case.records.get(record_id="correo_baja")
-    assert record.data == {"observaciones": "Ticket 4711"}
+    assert record.data == {"fecha_envio": "2026-07-24"}
     assert str(record.effective_date) == "2026-01-05"
     assert list(case.attachments.values_list("filename", flat=True)) == ["correo.eml"]
 

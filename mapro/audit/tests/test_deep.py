@@ -45,7 +45,16 @@ def test_state_changed_without_its_event_is_named(settings, tmp_path):
     closed = start()
     first = complete_next(closed)
     complete_next(closed)
-    backup = complete_next(closed, data={"respaldo_pst": {"observaciones": "PST 2 GB"}})
+    backup = complete_next(
+        closed,
+        data={
+            "respaldo_pst": {
+                "fecha_respaldo": "2026-07-24",
+                "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+                "fecha_carga": "2026-07-24",
+            }
+        },
+    )
     complete_next(closed)
     attachment = case_attachment_add(
         case_id=closed.pk, actor=analyst, upload=SimpleUploadedFile("acta.pdf", b"%PDF-1.4 acta")

@@ -135,7 +135,11 @@ class TestRequiredDocuments:
         response = client.post(f"/api/v1/tasks/{task.pk}/complete/", {"data": {}}, format="json")
 
         assert response.status_code == 400
-        assert list(response.json()["field_errors"]) == ["backup_correo_pst"]
+        # The record's own fields say what is missing: when the backup was made and where the .PST is.
+        assert sorted(response.json()["field_errors"]) == [
+            "backup_correo_pst.fecha_backup",
+            "backup_correo_pst.ubicacion_pst",
+        ]
         task.refresh_from_db()
         assert task.status == CaseTask.Status.OPEN
         assert (CaseRecord.objects.count(), AuditEvent.objects.count()) == (records, events)
@@ -152,7 +156,11 @@ class TestRequiredDocuments:
         )
         assert response.status_code == 201, response.json()
 
-        response = client.post(f"/api/v1/tasks/{task.pk}/complete/", {"data": {}}, format="json")
+        # A record with required fields still needs them; the file is linked to the record they write.
+        data = {
+            "backup_correo_pst": {"fecha_backup": "2026-07-24", "ubicacion_pst": "BACKUP_CORREOS/aip-7.pst"}
+        }
+        response = client.post(f"/api/v1/tasks/{task.pk}/complete/", {"data": data}, format="json")
 
         assert response.status_code == 200, response.json()
         record = case.records.get(record_id="backup_correo_pst")

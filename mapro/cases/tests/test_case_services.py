@@ -18,6 +18,11 @@ from .conftest import person, task_complete
 pytestmark = pytest.mark.django_db
 
 BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
+PST = {
+    "fecha_respaldo": "2026-07-24",
+    "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+    "fecha_carga": "2026-07-24",
+}
 
 
 def open_task(case: Case) -> CaseTask:
@@ -84,7 +89,7 @@ class TestPrOti005:
             task_complete(
                 task_id=open_task(case).pk,
                 actor=manager,
-                data={"respaldo_pst": {"observaciones": "PST 2 GB"}},
+                data={"respaldo_pst": PST},
             )
             task_complete(task_id=open_task(case).pk, actor=manager)
 
@@ -112,9 +117,7 @@ class TestPrOti005:
         case = start_baja()
         task_complete(task_id=open_task(case).pk, actor=analyst)
         task_complete(task_id=open_task(case).pk, actor=manager)
-        task_complete(
-            task_id=open_task(case).pk, actor=manager, data={"respaldo_pst": {"observaciones": "x"}}
-        )
+        task_complete(task_id=open_task(case).pk, actor=manager, data={"respaldo_pst": PST})
 
         assert [r.record_id for r in case_records_visible(case=case, person=manager)] == [
             "correo_baja",
@@ -198,7 +201,7 @@ class TestPrOti006Backup:
         assert backup.activity == 10
         with pytest.raises(InvalidInputError) as refused:
             case_services.case_task_complete(task_id=backup.pk, actor=self.manager)
-        assert "backup_correo_pst" in refused.value.field_errors
+        assert "backup_correo_pst.ubicacion_pst" in refused.value.field_errors  # where the .PST is
         self.complete(parent)  # 10. with its record
         assert not parent.children.exists()
         assert not Case.objects.filter(procedure_version__code="PR.OTI.005", parent=parent).exists()

@@ -35,7 +35,7 @@ Write = Callable[[str, dict[str, requests.Session], Case, CaseTask], requests.Re
 
 
 def _complete(url, sessions, case, task):
-    body = {"data": {"correo_baja": {"observaciones": "Correo de OGGRH"}}}  # activity 1 and its record
+    body = {"data": {"correo_baja": {"fecha_envio": "2026-07-24"}}}  # activity 1 and its record
     return sessions["analista"].post(f"{url}/api/v1/tasks/{task.pk}/complete/", json=body, timeout=60)
 
 

@@ -70,10 +70,16 @@ def api_session(someone: Person) -> requests.Session:
 
 # What completing each activity of PR.OTI.005 requires: the record it produces.
 RECORDS = {
-    1: {"correo_baja": {"observaciones": "Correo de OGGRH"}},
+    1: {"correo_baja": {"fecha_envio": "2026-07-24"}},
     2: {},
-    3: {"respaldo_pst": {"observaciones": "PST 2 GB"}},
-    4: {"correo_culminacion": {"observaciones": "Correo de culminación"}},
+    3: {
+        "respaldo_pst": {
+            "fecha_respaldo": "2026-07-24",
+            "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+            "fecha_carga": "2026-07-24",
+        }
+    },
+    4: {"correo_culminacion": {"fecha_envio": "2026-07-24"}},
 }
 
 

@@ -247,7 +247,12 @@ class TestMincetur:
                 task_id=open_task(daily).pk,
                 actor=operator,
                 decision="Sí",
-                data={"registro_actividades": {"observaciones": "Trabajos de respaldo del 08/03 conformes."}},
+                data={
+                    "registro_actividades": {
+                        "fecha_verificacion": "2026-03-09",
+                        "detalle": "Trabajos de respaldo del 08/03 conformes.",
+                    }
+                },
             )
         content, acta = acta_render(
             case=daily, document_id="registro_actividades", person=operator, fmt="pdf"
@@ -289,7 +294,7 @@ class TestMincetur:
             case_task_complete(task_id=tasks[role].pk, actor=actor)  # no observations written
         acta = acta_build(case=directory, document_id="directorio_respaldo", person=infra)
         assert acta.code == "Anexo N° 01" and acta.name.startswith("Directorio de Información a Respaldar")
-        assert [(f.label, f.text) for f in acta.fields] == [("Observaciones", BLANK)]  # never invented
+        assert [(f.label, f.text) for f in acta.fields] == [("Información que se resguarda", BLANK)]
         assert [(s.title, s.name) for s in acta.signers] == [
             ("Responsable de infraestructura", infra.full_name),
             ("Operador de backup", operator.full_name),
