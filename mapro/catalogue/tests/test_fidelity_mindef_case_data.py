@@ -48,7 +48,7 @@ def definition(catalogue, code: str) -> Definition:
 
 # code: (inputs, records, subject) — what identifies the case for a help-desk analyst.
 SUBJECTS = {
-    # 268: the PGD is approved for a period of at least three years; the period is set when formulation starts.
+    # 268: the PGD is approved for at least three years; its period is set when formulation starts.
     "S04.01.00.01": (
         {},
         {"correo_inicio_formulacion": {"periodo": "2026-2028"}},
