@@ -6,7 +6,13 @@ from django.shortcuts import render
 from mapro.cases.selectors import tasks_for_person
 from mapro.organization.selectors import person_role_codes
 
-from ..selectors import inbox_filter, notifications_recent, person_role_names, task_permission
+from ..selectors import (
+    inbox_deadlines,
+    inbox_filter,
+    notifications_recent,
+    person_role_names,
+    task_permission,
+)
 from .common import person_of, person_required
 
 STATES = [
@@ -40,6 +46,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     rows = [(task, task_permission(task=task, person=person, roles=roles)) for task in tasks]
     context = {
         "rows": rows,
+        "deadlines": inbox_deadlines(tasks),
         "total": all_tasks.count(),
         "procedures": procedures,
         "states": STATES,
