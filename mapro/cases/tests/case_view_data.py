@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.db import transaction
 
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.services import procedure_version_load
@@ -21,7 +22,7 @@ BACKUP_AFTER_SUSPENSION = "Respalde la cuenta que acaba de suspender y cárguela
 
 
 def pr_oti_005_with_subject_and_variants(directory: Path) -> None:
-    """Load the test revision as PR.OTI.005's current version (a test's transaction rolls it back)."""
+    """Load the test revision as PR.OTI.005's current version."""
     source = Path(settings.BASE_DIR) / "procedures" / "mvcs" / "PR_OTI_005.yaml"
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     data["subject"] = SUBJECT
@@ -35,4 +36,5 @@ def pr_oti_005_with_subject_and_variants(directory: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     catalogue = load_catalogue([path])
     assert catalogue.ok, catalogue.errors
-    assert procedure_version_load(loaded=catalogue.definitions["PR.OTI.005"]) is not None
+    with transaction.atomic():  # the load's audit event goes in with it (a live-server test has no outer one)
+        assert procedure_version_load(loaded=catalogue.definitions["PR.OTI.005"]) is not None
