@@ -262,3 +262,26 @@ def call_activities(*, definition: Definition, tasks: list[CaseTask]) -> list[tu
         if activity.kind == ActivityKind.CALL and activity.call is not None:
             calls.append((task, activity.call.procedure))
     return calls
+
+
+def due_times_refresh() -> int:
+    """
+    Store again the due times of open cases and their open tasks by the rule of mapro/cases/due.py, for rows
+    written before it (a case once due at a validity window, a task without the response window it waits
+    on); returns how many rows changed. A task keeps a due time its pending rows no longer give (a response
+    window that ran out: the step keeps it too).
+    """
+    changed = 0
+    cases = Case.objects.filter(status__in=[Case.Status.OPEN, Case.Status.SUSPENDED]).only("pk", "due_at")
+    for case in cases.iterator():
+        pending = list(Deadline.objects.filter(case=case, status=Deadline.Status.PENDING))
+        due = case_due_from(pending)
+        if due != case.due_at:
+            changed += Case.objects.filter(pk=case.pk).update(due_at=due)
+        for task in CaseTask.objects.filter(case=case, status=CaseTask.Status.OPEN).only(
+            "pk", "activity", "due_at"
+        ):
+            task_due = task_due_from(pending, activity=task.activity)
+            if task_due is not None and task_due != task.due_at:
+                changed += CaseTask.objects.filter(pk=task.pk).update(due_at=task_due)
+    return changed

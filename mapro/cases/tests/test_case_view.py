@@ -7,10 +7,12 @@ status shared by the case header, the task, Mi bandeja and the Tablero.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -76,6 +78,14 @@ def test_a_senace_ticket_is_due_the_same_way_in_its_header_task_inbox_and_tabler
         assert list(overdue) == [task]
     board = dashboard_for_person(person=person("SENACE", "especialista_mesa_ayuda"), now=late)
     assert (board.overdue_cases, board.overdue_tasks) == (1, 1)
+
+    # Rows stored by the old rule (task without its window) are set right by `mapro cases due-refresh`.
+    CaseTask.objects.filter(pk=task.pk).update(due_at=None)
+    out = io.StringIO()
+    call_command("cases", "due-refresh", stdout=out)
+    assert "1 fila(s)" in out.getvalue()
+    task.refresh_from_db()
+    assert task.due_at == window.due_at
 
 
 def test_the_task_page_says_what_the_case_is_about_and_what_to_do_on_this_path(tmp_path):
