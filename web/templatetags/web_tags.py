@@ -38,9 +38,11 @@ def due(due_at: dt.datetime | None, done: bool = False) -> str:
 
 
 @register.simple_tag
-def due_status(status: DueStatus) -> str:
+def due_status(status: DueStatus | None) -> str:
     """The badge of a case's or task's due status (mapro.cases.due), naming its rule on hover."""
     title = "Hora de Lima"
+    if status is None:
+        return _due_badge(None, title=title)
     if status.rule:
         whose = "Plazo del expediente" if status.case_wide else f"Plazo de la actividad {status.activity}"
         title = f"{whose}: {status.rule} (hora de Lima)"
