@@ -47,6 +47,13 @@ class StrictInput(serializers.Serializer):
         return errors
 
 
+SUBJECT_HELP = (
+    "Asunto del expediente: de qué trata, armado con sus datos por la plantilla `subject` de la definición "
+    "(p. ej. «Baja de jperez@vivienda.gob.pe — Culminación de la orden de servicio»). Vacío si la "
+    "definición no tiene plantilla."
+)
+
+
 class TaskOut(serializers.Serializer):
     """
     A task. Plain fields, not a ModelSerializer: these are built on every completion and inbox row, and a
@@ -55,6 +62,7 @@ class TaskOut(serializers.Serializer):
 
     id = serializers.IntegerField()
     case = serializers.CharField(source="case.number", help_text="Número del expediente.")
+    subject = serializers.CharField(source="case.subject", help_text=SUBJECT_HELP)
     activity = serializers.IntegerField(help_text="Número de la actividad en la ficha.")
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -90,6 +98,7 @@ class TaskRowOut(TaskOut):
     """The same fields read from a value row of `tasks_for_person_rows` (the inbox: no model instances)."""
 
     case = serializers.CharField(source="case_number", help_text="Número del expediente.")
+    subject = serializers.CharField(source="case_subject", help_text=SUBJECT_HELP)
     status_display = serializers.SerializerMethodField()
     assignee = serializers.CharField(source="assignee_username", allow_null=True)
 
@@ -124,10 +133,13 @@ class CaseOut(serializers.ModelSerializer):
     deadlines = DeadlineOut(many=True, read_only=True)
     children = serializers.SlugRelatedField(many=True, read_only=True, slug_field="number")
 
+    subject = serializers.CharField(read_only=True, help_text=SUBJECT_HELP)
+
     class Meta:
         model = Case
         fields = [
             "number",
+            "subject",
             "procedure",
             "procedure_version",
             "procedure_revision",
@@ -160,6 +172,7 @@ class CaseDetailOut(CaseOut):
 
 class CaseStateOut(serializers.Serializer):
     number = serializers.CharField()
+    subject = serializers.CharField(help_text=SUBJECT_HELP)
     procedure = serializers.CharField(source="procedure_version.code")
     status = serializers.ChoiceField(choices=Case.Status.choices)
     status_display = serializers.CharField(source="get_status_display")

@@ -22,13 +22,26 @@ from mapro.cases.access import (
     case_may_manage,
     cases_readable,
 )
+from mapro.cases.due import (
+    NO_TERM,
+    ON_TIME,
+    OVERDUE,
+    SOON_DUE,
+    DueStatus,
+    deadline_status,
+    due_state,
+    due_state_q,
+    tasks_deadline_status,
+)
 from mapro.cases.models import Case, CaseRecord, CaseTask, Deadline, Notification
 from mapro.cases.performers import task_performable_by, who_may_act
 from mapro.cases.selectors import (
+    VERSION_UNUSED_COLUMNS,
     case_definition,
     case_notifications,
     case_records_visible,
     procedure_version_definition,
+    task_instruction,
     tasks_for_person,
 )
 from mapro.catalogue.definition import Definition
@@ -45,7 +58,9 @@ from mapro.reports.indicators import (
 )
 from mapro.reports.services import acta_documents
 
-SOON = dt.timedelta(hours=24)
+# The inbox's state filter values, by the due states of mapro.cases.due (one boundary for every screen).
+INBOX_STATES = {"vencidas": OVERDUE, "por_vencer": SOON_DUE, "en_plazo": ON_TIME, "sin_plazo": NO_TERM}
+URGENCY = {OVERDUE: "overdue", SOON_DUE: "soon", ON_TIME: "ok", NO_TERM: "none"}
 
 
 def case_for_person(*, person: Person, number: str) -> Case:
@@ -117,12 +132,7 @@ def person_role_names(*, person: Person) -> list[str]:
 
 def urgency(due_at: dt.datetime | None, *, now: dt.datetime | None = None) -> str:
     """overdue / soon (within 24 h) / ok / none: the colour of a due time."""
-    if due_at is None:
-        return "none"
-    now = now or timezone.now()
-    if due_at < now:
-        return "overdue"
-    return "soon" if due_at - now <= SOON else "ok"
+    return URGENCY[due_state(due_at, now=now or timezone.now())]
 
 
 def inbox_filter(
@@ -132,14 +142,8 @@ def inbox_filter(
     now = timezone.now()
     if procedure:
         tasks = tasks.filter(case__procedure_version__code=procedure)
-    if state == "vencidas":
-        tasks = tasks.filter(due_at__lt=now)
-    elif state == "por_vencer":
-        tasks = tasks.filter(due_at__gte=now, due_at__lte=now + SOON)
-    elif state == "en_plazo":
-        tasks = tasks.filter(due_at__gt=now + SOON)
-    elif state == "sin_plazo":
-        tasks = tasks.filter(due_at__isnull=True)
+    if state in INBOX_STATES:
+        tasks = tasks.filter(due_state_q(INBOX_STATES[state], now=now))
     if mine == "mias":
         tasks = tasks.filter(assignee=person)
     elif mine == "sin_asignar":
@@ -287,10 +291,12 @@ class Dashboard:
 def dashboard_for_person(*, person: Person, months: int = 12, now: dt.datetime | None = None) -> Dashboard:
     """Open and overdue work of the cases the person may read, deadline compliance by month, oldest cases.
 
-    A case is overdue when its nearest pending deadline has passed (`Case.due_at`); a task, when its own due
-    time has. Compliance counts deadlines settled in each month: met ÷ (met + missed).
+    A case is overdue when its nearest pending due row has passed (`Case.due_at`); a task, when its own due
+    time has (mapro.cases.due: the same rule as the case header, the task page and Mi bandeja). Compliance
+    counts deadlines settled in each month: met ÷ (met + missed).
     """
     now = now or timezone.now()
+    overdue = due_state_q(OVERDUE, now=now)
     entity = person.entity
     readable = cases_readable(person=person)
     open_cases = readable.filter(status=Case.Status.OPEN)
@@ -300,12 +306,12 @@ def dashboard_for_person(*, person: Person, months: int = 12, now: dt.datetime |
 
     by_procedure = list(
         open_cases.values("procedure_version__code", "procedure_version__name")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
         .order_by("-overdue", "-open", "procedure_version__code")
     )
     role_rows = (
         open_tasks.values("role_code")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
         .order_by("-overdue", "-open", "role_code")
     )
     role_names = dict(entity.roles.values_list("code", "name"))
@@ -314,9 +320,9 @@ def dashboard_for_person(*, person: Person, months: int = 12, now: dt.datetime |
 
     return Dashboard(
         open_cases=open_cases.count(),
-        overdue_cases=open_cases.filter(due_at__lt=now).count(),
+        overdue_cases=open_cases.filter(overdue).count(),
         open_tasks=open_tasks.count(),
-        overdue_tasks=open_tasks.filter(due_at__lt=now).count(),
+        overdue_tasks=open_tasks.filter(overdue).count(),
         by_procedure=by_procedure,
         by_role=by_role,
         compliance=_compliance_by_month(cases=readable, months=months, now=now),
@@ -365,7 +371,8 @@ def _compliance_by_month(*, cases: QuerySet[Case], months: int, now: dt.datetime
 def notifications_recent(*, person: Person, limit: int = 8) -> list[Notification]:
     return list(
         Notification.objects.filter(person=person, case__in=cases_readable(person=person))
-        .select_related("case")
+        .select_related("case__procedure_version")
+        .defer("case__workflow_state", *(f"case__procedure_version__{c}" for c in VERSION_UNUSED_COLUMNS))
         .order_by("-created_at")[:limit]
     )
 
@@ -388,9 +395,12 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
         .select_related("assignee", "case")
         .prefetch_related("co_roles")
     )
+    now = timezone.now()
+    due = tasks_deadline_status(open_tasks, now=now)
     current = [
         {
             "task": task,
+            "deadline": due[task.pk],
             "role": task_roles_label(definition=definition, task=task),
             "permission": task_permission(task=task, person=person, roles=roles),
             "raci": raci_of_activity(definition=definition, activity=task.activity),
@@ -403,6 +413,9 @@ def case_page(*, case: Case, person: Person) -> dict[str, Any]:
     return {
         "case": case,
         "definition": definition,
+        "subject": case_subject(case),
+        "deadline": deadline_status(case, now=now),
+        "start_data": start_data_rows(case=case, definition=definition),
         "current": current,
         "records": [(record, record_rows(definition=definition, record=record)) for record in visible],
         "actas": acta_documents(case=case, records=visible),
@@ -540,3 +553,76 @@ def deadline_drilldown(
         cases_readable(person=person).filter(pk__in={d.case_id for d in rows}).values_list("pk", flat=True)
     )
     return [d for d in rows if d.case_id in readable][:500], len(rows)
+
+
+# --- what the case is about: subject, start data, records so far, instruction, due status (issue 13) -------
+
+
+def case_subject(case: Case) -> str:
+    """What the case is about: its subject, or its procedure's name while the definition gives no template."""
+    return case.subject or case.procedure_version.name
+
+
+def shown_value(value: Any) -> str:
+    """A case datum as a person reads it: Sí/No, dates dd/mm/aaaa, lists joined, table rows one per line."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Sí" if value else "No"
+    if isinstance(value, dict):
+        shown = ((key, shown_value(item)) for key, item in value.items())
+        return "; ".join(f"{key}: {text}" for key, text in shown if text)
+    if isinstance(value, list):
+        separator = "\n" if any(isinstance(item, dict) for item in value) else ", "
+        return separator.join(shown_value(item) for item in value)
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+        except ValueError:
+            return text
+    return text
+
+
+def start_data_rows(*, case: Case, definition: Definition) -> list[tuple[str, str]]:
+    """(the definition's `element`, value) of every start input the case has a value for, in ficha order."""
+    inputs = case.inputs or {}
+    rows = [(item.element, shown_value(inputs.get(item.id))) for item in definition.inputs]
+    return [(label, value) for label, value in rows if value]
+
+
+@dataclass
+class TaskView:
+    """What the task page says about its case, as the person may see it."""
+
+    subject: str
+    instruction: str
+    start_data: list[tuple[str, str]]
+    records: list[tuple[CaseRecord, list[tuple[str, Any]]]]
+    hidden_records: int
+    deadline: DueStatus
+
+
+def task_view(
+    *, task: CaseTask, person: Person, definition: Definition, now: dt.datetime | None = None
+) -> TaskView:
+    """
+    The case behind a task: its subject, its start data, the records so far the person may read (a record
+    reserved to roles they do not hold is counted, never shown: mapro.cases.access), the instruction for
+    the path this case took, and its due status (mapro.cases.due).
+    """
+    case = task.case
+    visible = case_records_visible(case=case, person=person)
+    return TaskView(
+        subject=case_subject(case),
+        instruction=task_instruction(task, definition),
+        start_data=start_data_rows(case=case, definition=definition),
+        records=[(record, record_rows(definition=definition, record=record)) for record in visible],
+        hidden_records=case.records.count() - len(visible),
+        deadline=deadline_status(task, now=now or timezone.now()),
+    )
+
+
+def inbox_deadlines(tasks: list[CaseTask], *, now: dt.datetime | None = None) -> dict[int, DueStatus]:
+    """The due status of each inbox row (one query for the rules behind them)."""
+    return tasks_deadline_status(tasks, now=now or timezone.now())

@@ -105,7 +105,10 @@ def tasks_for_person_rows(*, person: Person) -> QuerySet[CaseTask, dict[str, Any
     are built, which makes a long inbox about four times cheaper to list than with instances.
     """
     return tasks_for_person(person=person).values(
-        *TASK_ROW_COLUMNS, case_number=F("case__number"), assignee_username=F("assignee__user__username")
+        *TASK_ROW_COLUMNS,
+        case_number=F("case__number"),
+        case_subject=F("case__subject"),
+        assignee_username=F("assignee__user__username"),
     )
 
 
@@ -132,10 +135,46 @@ def case_records_visible(*, case: Case, person: Person) -> list[CaseRecord]:
     """Records of the case without a restriction, or restricted to a role the person holds."""
     roles = person_role_codes(person=person, entity=case.entity)
     return [
-        r for r in case.records.order_by("created_at") if not r.restricted_to or roles & set(r.restricted_to)
+        r
+        for r in case.records.select_related("task", "created_by").order_by("created_at")
+        if not r.restricted_to or roles & set(r.restricted_to)
     ]
 
 
 def case_notifications(*, case: Case) -> QuerySet[Notification]:
     """Who the case's completed activities told, in order: people of the entity and outside contacts."""
     return case.notifications.select_related("person__user").order_by("created_at", "pk")
+
+
+def task_came_from(*, task: CaseTask) -> int | None:
+    """The activity completed last in the case before the task opened (a skipped guard does not count)."""
+    return (
+        task.case.tasks.filter(status=CaseTask.Status.COMPLETED, completed_at__lte=task.created_at)
+        .exclude(pk=task.pk)
+        .order_by("-completed_at", "-pk")
+        .values_list("activity", flat=True)
+        .first()
+    )
+
+
+def task_instruction(task: CaseTask, definition: Definition) -> str:
+    """
+    The activity's instruction for this case: the first variant whose origin (`came_from`: the activity
+    completed just before the task opened) and condition (`when`, on the case data) hold, else the
+    description. A variant that names both needs both.
+    """
+    # Imported here: the services package imports this module.
+    from .services.conditions import condition_holds, latest_records
+
+    activity = definition.activity(task.activity)
+    if not activity.variants:
+        return activity.description
+    came_from = task_came_from(task=task) if any(v.came_from for v in activity.variants) else None
+    records = latest_records(case=task.case) if any(v.when for v in activity.variants) else {}
+    for variant in activity.variants:
+        if variant.came_from is not None and variant.came_from != came_from:
+            continue
+        if variant.when is not None and not condition_holds(variant.when, case=task.case, records=records):
+            continue
+        return variant.text
+    return activity.description

@@ -98,10 +98,10 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
         effective = FieldSpec(
             name="effective_date",
             key="effective_date",
-            label="Fecha efectiva de los registros",
+            label="Fecha en que se hizo",
             type=FieldType.DATE.value,
             value=timezone.localdate().isoformat(),
-            help="La fecha en que el registro se produjo, si no es hoy.",
+            help="Hoy, salvo que lo registrado se haya hecho otro día (por ejemplo, un correo enviado ayer).",
         )
     decision = activity.decision
     hints = {}

@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from mapro.cases.due import DueStatus
+
+from ..selectors import case_subject as _case_subject
 from ..selectors import urgency
 
 register = template.Library()
@@ -31,6 +34,22 @@ def _span(delta: dt.timedelta) -> str:
 @register.simple_tag
 def due(due_at: dt.datetime | None, done: bool = False) -> str:
     """A badge: 'Vencida hace 3 h · 24/07/2026 10:00' in red, amber within 24 hours, green later."""
+    return _due_badge(due_at, title="Hora de Lima")
+
+
+@register.simple_tag
+def due_status(status: DueStatus | None) -> str:
+    """The badge of a case's or task's due status (mapro.cases.due), naming its rule on hover."""
+    title = "Hora de Lima"
+    if status is None:
+        return _due_badge(None, title=title)
+    if status.rule:
+        whose = "Plazo del expediente" if status.case_wide else f"Plazo de la actividad {status.activity}"
+        title = f"{whose}: {status.rule} (hora de Lima)"
+    return _due_badge(status.due_at, title=title)
+
+
+def _due_badge(due_at: dt.datetime | None, *, title: str) -> str:
     if due_at is None:
         return mark_safe('<span class="due due--none">Sin plazo</span>')
     now = timezone.now()
@@ -39,13 +58,19 @@ def due(due_at: dt.datetime | None, done: bool = False) -> str:
     when = local.strftime("%d/%m/%Y %H:%M")
     text = f"Vencida hace {_span(now - due_at)}" if level == "overdue" else f"Vence en {_span(due_at - now)}"
     return format_html(
-        '<span class="due due--{}" title="Hora de Lima"><strong>{}</strong> · '
-        '<time datetime="{}">{}</time></span>',
+        '<span class="due due--{}" title="{}"><strong>{}</strong> · <time datetime="{}">{}</time></span>',
         level,
+        title,
         text,
         local.isoformat(),
         when,
     )
+
+
+@register.filter
+def case_subject(case: Any) -> str:
+    """What the case is about (its subject, else its procedure's name)."""
+    return _case_subject(case)
 
 
 @register.filter

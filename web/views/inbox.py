@@ -6,7 +6,13 @@ from django.shortcuts import render
 from mapro.cases.selectors import tasks_for_person
 from mapro.organization.selectors import person_role_codes
 
-from ..selectors import inbox_filter, notifications_recent, person_role_names, task_permission
+from ..selectors import (
+    inbox_deadlines,
+    inbox_filter,
+    notifications_recent,
+    person_role_names,
+    task_permission,
+)
 from ..selectors_routing import tasks_shared
 from .common import person_of, person_required
 
@@ -45,6 +51,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "shared": shared,  # "Asignarme" is offered on these
+        "deadlines": inbox_deadlines(tasks),
         "total": all_tasks.count(),
         "procedures": procedures,
         "states": STATES,

@@ -17,7 +17,14 @@ from mapro.core.errors import ApplicationError, InvalidInputError
 from mapro.organization.models import Person
 
 from ..forms.task import read_task_form, task_form, task_form_documents
-from ..selectors import case_next_step, raci_of_activity, role_label, task_for_person, task_permission
+from ..selectors import (
+    case_next_step,
+    raci_of_activity,
+    role_label,
+    task_for_person,
+    task_permission,
+    task_view,
+)
 from .common import errors_to_fields, flash_error, person_of, person_required
 
 
@@ -86,6 +93,9 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
         "is_call": activity.kind == ActivityKind.CALL and (not activity.records or task.child_cases.exists()),
         "child_cases": list(task.child_cases.all()),
         "time_rules": [r for r in definition.time_rules if r.activity == activity.n],
+        # What the case is about, its start data, the records so far the person may read, the instruction
+        # for the path this case took and its due status (issue 13, items 1, 6 and 8).
+        "view": task_view(task=task, person=person, definition=definition),
     }
     return render(request, "web/tasks/form.html", context, status=status)
 

@@ -28,6 +28,7 @@ from mapro.deadlines.calendar import WorkCalendar, due_at
 from mapro.deadlines.services import entity_calendar
 from mapro.engine import runtime
 
+from ..due import case_due_from, task_due_from
 from ..models import Case, CaseTask, CaseTaskRole, Deadline
 from .conditions import condition_holds, latest_records
 from .notifications import activity_informed_notify
@@ -64,16 +65,14 @@ class Step:
         return self._calendar
 
     def task_due(self, activity: int) -> dt.datetime | None:
-        """A task is due at the nearest pending deadline of its activity."""
-        return min(
-            (d.due_at for d in self.pending if d.activity == activity and d.meaning == "deadline"),
-            default=None,
-        )
+        """A task is due at the nearest pending due row of its activity or of the whole case (due.py)."""
+        return task_due_from(self.pending, activity=activity)
 
 
 def step_begin(*, case: Case, definition: Definition, open_tasks: list[CaseTask] | None = None) -> Step:
     """`open_tasks`: the case's open tasks (other than one being completed), when the caller knows them."""
-    # The case is due at its nearest pending deadline: without a due time (a new case) it has none to read.
+    # The case is due at its nearest pending due row: without a due time it has none that a step settles
+    # (a validity window without an expiry action only runs out, by the tick).
     pending = [] if case.due_at is None else list(case.deadlines.filter(status=Deadline.Status.PENDING))
     return Step(case=case, definition=definition, now=timezone.now(), pending=pending, open_tasks=open_tasks)
 
@@ -165,14 +164,15 @@ def case_tasks_sync(step: Step, *, workflow: Any) -> list[CaseTask]:
     still_open = [t for t in open_tasks.values() if t.pk not in vanished]
     _open_tasks_due_refresh(step, tasks=still_open)
     step.open_tasks = still_open + new_tasks
-    case.due_at = min((d.due_at for d in step.pending), default=None)
+    case.due_at = case_due_from(step.pending)
     return new_tasks
 
 
 def _open_tasks_due_refresh(step: Step, *, tasks: list[CaseTask]) -> None:
-    """A task that had no deadline may have gained one opened by a later event."""
+    """A task may have gained an earlier due row opened by a later event (or a case-wide one)."""
     for task in tasks:
-        if task.due_at is None and (due := step.task_due(task.activity)) is not None:
+        due = step.task_due(task.activity)
+        if due is not None and (task.due_at is None or due < task.due_at):
             task.due_at = due
             task.save(update_fields=["due_at"])
 
@@ -262,3 +262,26 @@ def call_activities(*, definition: Definition, tasks: list[CaseTask]) -> list[tu
         if activity.kind == ActivityKind.CALL and activity.call is not None:
             calls.append((task, activity.call.procedure))
     return calls
+
+
+def due_times_refresh() -> int:
+    """
+    Store again the due times of open cases and their open tasks by the rule of mapro/cases/due.py, for rows
+    written before it (a case once due at a validity window, a task without the response window it waits
+    on); returns how many rows changed. A task keeps a due time its pending rows no longer give (a response
+    window that ran out: the step keeps it too).
+    """
+    changed = 0
+    cases = Case.objects.filter(status__in=[Case.Status.OPEN, Case.Status.SUSPENDED]).only("pk", "due_at")
+    for case in cases.iterator():
+        pending = list(Deadline.objects.filter(case=case, status=Deadline.Status.PENDING))
+        due = case_due_from(pending)
+        if due != case.due_at:
+            changed += Case.objects.filter(pk=case.pk).update(due_at=due)
+        for task in CaseTask.objects.filter(case=case, status=CaseTask.Status.OPEN).only(
+            "pk", "activity", "due_at"
+        ):
+            task_due = task_due_from(pending, activity=task.activity)
+            if task_due is not None and task_due != task.due_at:
+                changed += CaseTask.objects.filter(pk=task.pk).update(due_at=task_due)
+    return changed

@@ -257,7 +257,10 @@ def test_pr_oti_006_runs_inside_the_legal_term_of_access_to_public_information()
     notice = rules["aviso_prorroga_aip_2dh"]
     assert (notice.meaning, notice.due_at) == ("validity", end_of(2026, 7, 30))  # 27 (1), 30 (2)
     case.refresh_from_db()
-    assert case.due_at == end_of(2026, 7, 30)
+    # The notice's window is a validity (nobody is late when it ends): the case, and each of its steps, is
+    # due at the legal term of the whole case (mapro/cases/due.py), as the header, the task and the inbox say.
+    assert case.due_at == end_of(2026, 8, 12)
+    assert case.tasks.get(activity=1).due_at == end_of(2026, 8, 12)
 
     with time_machine.travel(lima(2026, 8, 3, 10, 0), tick=False):  # not a user of the MVCS: 2 -> 11
         complete(case, 1)

@@ -101,7 +101,11 @@ def task_link(task: CaseTask) -> str:
 
 
 def case_matter(case: Case) -> str:
-    """The case's subject ("asunto"): the procedure it runs."""
+    """The case's subject ("asunto"): what it is about, else the procedure it runs."""
+    return case.subject or case_procedure(case)
+
+
+def case_procedure(case: Case) -> str:
     version = case.procedure_version
     return f"{version.code} — {version.name}"
 
@@ -110,8 +114,14 @@ def local_time(moment) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
-def _subject(case: Case, text: str) -> str:
-    return f"[{case.number}] {text}"
+# A mail subject names what the case is about, short enough for a mail client's list of messages.
+SUBJECT_SHOWN = 90
+
+
+def mail_subject(case: Case, text: str) -> str:
+    """'[MVCS-2026-000123] Baja de jperez@vivienda.gob.pe — Tarea pendiente: 2. …' (subject shortened)."""
+    about = case.subject if len(case.subject) <= SUBJECT_SHOWN else case.subject[: SUBJECT_SHOWN - 1] + "…"
+    return f"[{case.number}] {about} — {text}" if about else f"[{case.number}] {text}"
 
 
 def _tasks_mail(tasks: Sequence[CaseTask]) -> int:
@@ -183,6 +193,7 @@ def _task_draft(
             "task": task,
             "case": case,
             "matter": case_matter(case),
+            "procedure": case_procedure(case),
             "due": local_time(task.due_at),
             "link": task_link(task),
         },
@@ -191,7 +202,7 @@ def _task_draft(
     return Draft(
         key=_task_key(task, person),
         to=[person.email] if person.email else [],
-        subject=_subject(case, f"{verb}: {task.activity}. {task.name}"),
+        subject=mail_subject(case, f"{verb}: {task.activity}. {task.name}"),
         body=body,
         person=Person(pk=person.person_id),
         case=case,
@@ -225,6 +236,7 @@ def _notifications_mail(notifications: Sequence[Notification]) -> int:
                 "text": n.text,
                 "case": case,
                 "matter": case_matter(case),
+                "procedure": case_procedure(case),
                 "link": case_link(case),
             },
         )
@@ -232,7 +244,7 @@ def _notifications_mail(notifications: Sequence[Notification]) -> int:
             Draft(
                 key=f"notification:{n.pk}",
                 to=to,
-                subject=_subject(case, f"Aviso: actividad {n.activity} completada"),
+                subject=mail_subject(case, f"Aviso: actividad {n.activity} completada"),
                 body=body,
                 person=person,
                 case=case,
@@ -251,13 +263,14 @@ def case_closed_email(*, case: Case) -> int:
             "case": case,
             "started": local_time(case.started_at),
             "matter": case_matter(case),
+            "procedure": case_procedure(case),
             "link": case_link(case),
         },
     )
     draft = Draft(
         key=f"closed:{case.pk}",
         to=[requester.email] if requester.email else [],
-        subject=_subject(case, "Expediente concluido"),
+        subject=mail_subject(case, "Expediente concluido"),
         body=body,
         person=requester,
         case=case,

@@ -37,7 +37,14 @@ from mapro.deadlines.services import entity_calendar
 
 from ..models import OutboundEmail
 from ..selectors import Addressee, role_holders, unit_head_role
-from .events import CASE_UNUSED_COLUMNS, case_link, case_matter, local_time
+from .events import (
+    CASE_UNUSED_COLUMNS,
+    case_link,
+    case_matter,
+    case_procedure,
+    local_time,
+    mail_subject,
+)
 from .outbox import Draft, emails_enqueue_many
 
 HOUR_UNITS = {TimeUnit.CLOCK_HOURS, TimeUnit.WORKING_HOURS}
@@ -111,7 +118,7 @@ def _remind(deadline: Deadline) -> int:
             Draft(
                 key=f"reminder:{deadline.pk}",
                 to=[p.email for p in people if p.email],
-                subject=f"[{case.number}] Recordatorio: vence el {local_time(deadline.due_at)}",
+                subject=mail_subject(case, f"Recordatorio: vence el {local_time(deadline.due_at)}"),
                 body=body,
                 case=case,
                 digest=False,
@@ -141,7 +148,7 @@ def _escalate(deadline: Deadline, *, now: dt.datetime) -> int:
     draft = Draft(
         key=f"escalation:{deadline.pk}",
         to=[h.email for h in heads],
-        subject=f"[{case.number}] Plazo vencido: {deadline.text}",
+        subject=mail_subject(case, f"Plazo vencido: {deadline.text}"),
         body=render_to_string("mail/escalation.txt", context),
         case=case,
         digest=False,
@@ -225,5 +232,6 @@ def _context(deadline: Deadline, *, definition: Definition) -> dict:
         "activity": f"{activity.n}. {activity.name}" if activity else "",
         "case": case,
         "matter": case_matter(case),
+        "procedure": case_procedure(case),
         "link": case_link(case),
     }

@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from mapro.cases.access import cases_readable
 from mapro.cases.models import Case
 from mapro.cases.selectors import case_records_visible, tasks_for_person
 from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services.sync import due_times_refresh
 from mapro.core.errors import ApplicationError, InvalidInputError
 from mapro.organization.models import Person
 
@@ -65,9 +67,14 @@ class Command(BaseCommand):
         show.add_argument("case", help="Número, p. ej. MVCS-2026-000001")
         show.add_argument("--user", help="Mostrar los registros que esta persona puede ver.")
 
+        sub.add_parser(
+            "due-refresh",
+            help="Recalcula los vencimientos guardados de expedientes y tareas abiertos (docs/deadlines.md).",
+        )
+
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
-            getattr(self, f"handle_{action}")(**options)
+            getattr(self, f"handle_{action.replace('-', '_')}")(**options)
         except InvalidInputError as exc:
             for field, messages in exc.field_errors.items():
                 self.stderr.write(f"{field}: {' '.join(messages)}")
@@ -103,6 +110,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Tarea {done.task.pk} completada. {case.number}: {case.get_status_display()}")
         self._tasks_table(done.open_tasks)
 
+    def handle_due_refresh(self, **options: Any) -> None:
+        with transaction.atomic():
+            changed = due_times_refresh()
+        self.stdout.write(f"Vencimientos recalculados: {changed} fila(s) cambiada(s).")
+
     def handle_show(self, *, case: str, user: str | None, **options: Any) -> None:
         # As --user sees it: a case that person may not read does not exist for them (mapro.cases.access).
         cases = cases_readable(person=self._person(user)) if user else Case.objects.all()
@@ -111,6 +123,8 @@ class Command(BaseCommand):
             raise CommandError(f"No existe el expediente {case}.")
         c = found
         self.stdout.write(f"{c.number} — {c.procedure_version.code} {c.procedure_version.name}")
+        if c.subject:
+            self.stdout.write(f"Asunto: {c.subject}")
         self.stdout.write(f"Estado: {c.get_status_display()} {c.outcome}  Solicitante: {c.requester}")
         self.stdout.write(
             f"Inicio: {local(c.started_at)}  Vence: {local(c.due_at)}  Cierre: {local(c.closed_at)}"
