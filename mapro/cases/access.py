@@ -9,9 +9,9 @@ exist (404): refusing with 403 would confirm that the number or the task id is r
 Three layers:
 - the procedure names roles that read every case of it: RACI (any letter), the supervisor of the ficha and
   the owner of the ficha (the head of the unit that owns the procedure);
-- a person reads the cases they are involved in: requested, completed or were assigned a task, commented,
-  attached, or may act now (hold one of the roles of an open task, directly or as "quien haga sus veces";
-  a task of the requester is the requester's own case);
+- a person reads the cases they are involved in: requested, registered for someone else, completed or were
+  assigned a task, commented, attached, or may act now (hold one of the roles of an open task, directly or
+  as "quien haga sus veces"; a task of the requester is the requester's own case);
 - records and attachments restricted to roles (the .PST backup of PR.OTI.005) are seen only by holders of
   those roles, whoever else may read the case.
 """
@@ -134,6 +134,7 @@ def cases_readable(*, person: Person, roles: set[str] | None = None) -> QuerySet
     )
     return cases.filter(
         Q(requester=person)
+        | Q(registered_by=person)
         | Q(procedure_version_id__in=_versions_read_by_role(entity_id=person.entity_id, roles=roles))
         | Exists(tasks)
         | Exists(Comment.objects.filter(case=OuterRef("pk"), author=person))
