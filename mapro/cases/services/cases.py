@@ -43,7 +43,7 @@ from .requesters import (
     RequesterContact,
     contact_check,
     contact_person,
-    requester_of_entity,
+    requester_by_label,
 )
 
 
@@ -202,7 +202,7 @@ def _requester_checked(
                 )
             return actor, contact_check(contact), {}
         if isinstance(on_behalf_of, str):
-            return requester_of_entity(entity=entity, username=on_behalf_of), None, {}
+            return requester_by_label(entity=entity, text=on_behalf_of), None, {}
         if on_behalf_of is not None and (on_behalf_of.entity_id != entity.pk or on_behalf_of.is_external):
             raise InvalidInputError({"requester": [f"Elija una persona de {entity.code} con usuario."]})
         return on_behalf_of or actor, None, {}

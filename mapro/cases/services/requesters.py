@@ -109,10 +109,12 @@ def requester_candidates(*, entity: Entity, query: str = "", limit: int = 500) -
 
 def requester_by_label(*, entity: Entity, text: str) -> Person:
     """
-    The person the web picker names: "Nombre (usuario)" as offered, a username, or a name that only one
-    person of the entity has. An ambiguous or unknown name is a field error that says so.
+    The person a start names as requester: a username (the API), "Nombre (usuario)" as the web picker offers
+    it, or a name only one person of the entity has. An ambiguous or unknown name is a field error.
     """
-    text = text.strip()
+    text = str(text).strip()
+    if not text:
+        raise InvalidInputError({"requester": ["Elija la persona de la entidad que pide el trámite."]})
     if match := re.search(r"\(([^()\s]+)\)\s*$", text):
         return requester_of_entity(entity=entity, username=match.group(1))
     people = Person.objects.filter(entity=entity, user__isnull=False, user__is_active=True)

@@ -218,3 +218,134 @@ def test_an_outside_requester_end_to_end():
     done = AuditEvent.objects.get(case=case, action="task.completed", object_id=str(conformity.pk))
     assert f"por {helpdesk} a nombre de {outside}" in done.summary
     assert any("Expediente concluido" in subject for subject in subjects_to("rosa.quispe@example.pe"))
+
+
+def _api(role: tuple[str, str]):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user=person(*role).user)
+    return client
+
+
+def test_the_api_registers_on_behalf_and_refuses_with_field_errors_writing_nothing(tmp_path):
+    helpdesk = person(*HELPDESK)
+    client = _api(HELPDESK)
+    counts = lambda: (Case.objects.count(), Person.objects.count(), AuditEvent.objects.count())  # noqa: E731
+    before = counts()
+    refusals = [
+        ({"requester_contact": {"name": "", "email": "rosa"}}, {"requester_contact"}),
+        (
+            {"requester_contact": {"name": "Rosa", "email": "rosa@example.pe", "dni": "1"}},
+            {"requester_contact"},
+        ),
+        ({"requester": "nadie.aqui"}, {"requester"}),
+        (
+            {"requester": helpdesk.user.username, "requester_contact": {"name": "R", "email": "r@x.pe"}},
+            {"requester"},
+        ),
+        (
+            {
+                "requester_contact": {"name": "Rosa", "email": "sin-arroba"},
+                "inputs": {"tipo_solicitud": "Otro"},
+            },
+            {"requester_contact.email", "tipo_solicitud", "solicitud"},
+        ),
+    ]
+    for extra, fields in refusals:
+        body = {"procedure": TICKET, "inputs": TICKET_INPUTS, **extra}
+        answer = client.post("/api/v1/cases/", body, format="json")
+        assert answer.status_code == 400, (extra, answer.json())
+        assert fields <= set(answer.json()["field_errors"]), (extra, answer.json())
+    # A Servidor may not file in a colleague's name: 403, audited, no case.
+    employee = _api(EMPLOYEE)
+    body = {"procedure": TICKET, "inputs": TICKET_INPUTS, "requester": helpdesk.user.username}
+    assert employee.post("/api/v1/cases/", body, format="json").status_code == 403
+    assert counts()[:2] == before[:2] and counts()[2] == before[2] + 1  # the refusal's audit event only
+    contact = {"name": "Rosa Quispe", "email": "rosa.quispe@example.pe", "phone": "987654321"}
+    answer = client.post(
+        "/api/v1/cases/",
+        {"procedure": TICKET, "inputs": TICKET_INPUTS, "requester_contact": contact},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    started = answer.json()
+    assert (started["requester"], started["requester_name"], started["registered_by"]) == (
+        None,
+        "Rosa Quispe",
+        helpdesk.user.username,
+    )
+    employee_name = person(*EMPLOYEE).user.username
+    answer = client.post(
+        "/api/v1/cases/",
+        {"procedure": TICKET, "inputs": TICKET_INPUTS, "requester": employee_name},
+        format="json",
+    )
+    assert answer.status_code == 201 and answer.json()["requester"] == employee_name
+    # The open-duplicate flag: 400 naming the open case, nothing written; confirmed, it starts.
+    baja_with_checks(tmp_path)
+    analyst = _api(("MVCS", "analista_mesa_servicios"))
+    body = {"procedure": "PR.OTI.005", "inputs": baja_inputs("ana.rojas@vivienda.gob.pe")}
+    first = analyst.post("/api/v1/cases/", body, format="json").json()["number"]
+    cases = Case.objects.count()
+    flagged = analyst.post("/api/v1/cases/", body, format="json")
+    assert flagged.status_code == 400
+    assert first in flagged.json()["field_errors"]["cuenta_correo"][0]
+    assert "confirm_duplicate" in flagged.json()["field_errors"] and Case.objects.count() == cases
+    assert (
+        analyst.post("/api/v1/cases/", {**body, "confirm_duplicate": True}, format="json").status_code == 201
+    )
+    wrong = {**body, "inputs": baja_inputs("ana.rojas@gmail.com")}
+    refused = analyst.post("/api/v1/cases/", wrong, format="json").json()["field_errors"]
+    assert refused["cuenta_correo"] == ["La cuenta debe ser @vivienda.gob.pe."]
+
+
+def test_the_start_form_offers_the_requester_to_who_may_register_and_asks_to_confirm_a_duplicate(
+    client, tmp_path
+):
+    from django.urls import reverse
+
+    from mapro.catalogue.models import ProcedureVersion
+
+    ticket = ProcedureVersion.objects.get(code=TICKET, is_current=True)
+    url = reverse("web:start-form", args=[ticket.pk])
+    client.force_login(person(*EMPLOYEE).user)
+    assert "Solicitante" not in client.get(url).content.decode()  # a Servidor asks for themself
+    helpdesk, employee = person(*HELPDESK), person(*EMPLOYEE)
+    client.force_login(helpdesk.user)
+    page = client.get(url).content.decode()
+    assert "Otra persona de la entidad" in page and "Contacto externo" in page
+    assert f"{employee.full_name} ({employee.user.username})" in page  # offered by the picker
+    form = {"in__tipo_solicitud": "Incidente", "in__solicitud": "Sin red en el piso 2."}
+    refused = client.post(
+        url, {**form, "solicitante": "externo", "contacto_nombre": "Rosa", "contacto_correo": "x"}
+    )
+    assert refused.status_code == 400
+    assert "Indique un correo electrónico válido" in refused.content.decode()
+    answer = client.post(
+        url,
+        {
+            **form,
+            "solicitante": "persona",
+            "solicitante_persona": f"{employee.full_name} ({employee.user.username})",
+        },
+    )
+    assert answer.status_code == 302
+    case = Case.objects.get(registered_by=helpdesk, requester=employee)
+    # The employee signs in and finds it: the case page, and activity 1 in their inbox.
+    client.force_login(employee.user)
+    assert case.number in client.get(reverse("web:case", args=[case.number])).content.decode()
+    assert case.number in client.get(reverse("web:inbox")).content.decode()
+    # The open-duplicate flag: the warning names the open case and offers "Iniciar de todos modos".
+    baja_with_checks(tmp_path)
+    baja = ProcedureVersion.objects.get(code="PR.OTI.005", is_current=True)
+    client.force_login(person("MVCS", "analista_mesa_servicios").user)
+    baja_url = reverse("web:start-form", args=[baja.pk])
+    values = {f"in__{k}": v for k, v in baja_inputs("luis.diaz@vivienda.gob.pe").items()}
+    assert client.post(baja_url, values).status_code == 302
+    first = Case.objects.filter(procedure_version=baja).latest("started_at")
+    flagged = client.post(baja_url, values)
+    page = flagged.content.decode()
+    assert flagged.status_code == 400 and first.number in page and "Iniciar de todos modos" in page
+    assert client.post(baja_url, {**values, "confirm_duplicate": "sí"}).status_code == 302
+    assert Case.objects.filter(procedure_version=baja).count() == 2
