@@ -47,11 +47,11 @@ class RequesterFields:
 
     @property
     def contact_fields(self) -> list[tuple[FieldSpec, str, str]]:
-        """(field, input type, further attributes) of the outside contact: the phone keyboard for the phone."""
+        """(field, input type, further attributes) of the outside contact; the phone opens the dial pad."""
         return [
             (self.name, "text", mark_safe('autocomplete="name"')),
             (self.email, "email", mark_safe('autocomplete="email" autocapitalize="none"')),
-            (self.phone, "tel", mark_safe('autocomplete="tel" inputmode="tel"')),
+            (self.phone, "text", mark_safe('autocomplete="tel" inputmode="tel"')),
         ]
 
 
@@ -62,6 +62,7 @@ class StartForm:
     requester: RequesterFields | None = None
     confirm: FieldSpec | None = None  # "Iniciar de todos modos", once the start was flagged as a duplicate
     errors: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # numbers of the open cases the start duplicates
 
     @property
     def fields(self) -> list[FieldSpec]:

@@ -1,5 +1,7 @@
 """Iniciar trámite: the procedures of the person's entity by process, and the start form of one."""
 
+import re
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +18,8 @@ from mapro.organization.selectors import person_role_codes
 from ..forms.start import read_requester, read_start_form, requester_fields, start_form
 from ..selectors import case_next_step, catalogue_grouped, procedure_version_get, role_label
 from .common import errors_to_fields, person_of, person_required
+
+CASE_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{6}\b")
 
 
 @person_required
@@ -66,6 +70,10 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
             )
         except ApplicationError as exc:
             form.errors = errors_to_fields(exc, form.fields)
+            if form.confirm_field.errors:  # flagged as a duplicate: say so, and link the open cases
+                form.errors = [exc.message]
+                said = " ".join(m for ms in exc.field_errors.values() for m in ms)
+                form.duplicates = sorted(set(CASE_NUMBER.findall(said)))
         else:
             for_whom = f" a nombre de {case.requester}" if case.registered_by_id else ""
             messages.success(request, f"Expediente {case.number} iniciado ({version.code}){for_whom}.")

@@ -6,6 +6,7 @@ input's domain and the open-duplicate flag. docs/decisions/0028-register-on-beha
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from mapro.audit.models import AuditEvent
 from mapro.cases import services
@@ -47,7 +48,8 @@ def baja_with_checks(tmp_path) -> None:
     path.write_text(text.replace(block, checked, 1), encoding="utf-8")
     catalogue = load_catalogue([path], known_codes=["PR.OTI.005"])
     assert catalogue.ok, catalogue.errors
-    procedure_version_load(loaded=catalogue.definitions["PR.OTI.005"])
+    with transaction.atomic():  # as the catalogue loader does (audited in the change's transaction)
+        procedure_version_load(loaded=catalogue.definitions["PR.OTI.005"])
 
 
 def baja_inputs(account: str) -> dict:
