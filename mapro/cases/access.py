@@ -162,7 +162,8 @@ def case_may_manage(*, person: Person, case: Case, roles: set[str] | None = None
     """
     Suspend, resume and cancel belong to who owns the procedure's outcome: the owner (head of the owning
     unit, or whoever stands in for them) and RACI "A"; the requester too, while nobody else has done any
-    work on the case (withdrawing a request is theirs, stopping work in progress is not).
+    work on the case (withdrawing a request is theirs, stopping work in progress is not), and likewise who
+    registered it on the requester's behalf (a request registered by mistake).
     """
     if person.entity_id != case.entity_id:
         return False
@@ -171,7 +172,7 @@ def case_may_manage(*, person: Person, case: Case, roles: set[str] | None = None
     roles = person_role_codes(person=person, entity=person.entity) if roles is None else roles
     if roles & procedure_access(version=case.procedure_version).managers:
         return True
-    if case.requester_id != person.pk:
+    if person.pk not in (case.requester_id, case.registered_by_id):  # who registered it may withdraw it too
         return False
     others_work = case.tasks.filter(status=CaseTask.Status.COMPLETED).exclude(completed_by=person)
     return not others_work.exists()

@@ -198,6 +198,10 @@ def test_an_outside_requester_end_to_end():
         contact={**contact, "email": "rosa.quispe@example.pe", "phone": ""},
     )
     assert again.requester == outside and Person.objects.filter(email__iexact=contact["email"]).count() == 1
+    # Registered twice by mistake: who registered it withdraws the copy, as a requester could.
+    services.case_cancel(case_id=again.pk, actor=helpdesk, reason="Registrado dos veces por error")
+    again.refresh_from_db()
+    assert again.status == Case.Status.CANCELLED
     conformity = _to_conformity(case)
     # Nobody signs in as Rosa: who registered the case does her task, or another of who may register it.
     assert conformity in tasks_for_person(person=helpdesk)
