@@ -126,7 +126,19 @@ class CaseOut(serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure_version.code")
     procedure_version = serializers.CharField(source="procedure_version.version")
     procedure_revision = serializers.IntegerField(source="procedure_version.revision")
-    requester = serializers.CharField(source="requester.user.username")
+    requester = serializers.CharField(
+        source="requester.user.username",
+        default=None,
+        allow_null=True,
+        help_text="Usuario del solicitante; null si es un contacto externo (sin usuario).",
+    )
+    requester_name = serializers.CharField(source="requester.full_name")
+    registered_by = serializers.CharField(
+        source="registered_by.user.username",
+        default=None,
+        allow_null=True,
+        help_text="Quien lo registró a nombre del solicitante (la mesa de ayuda); null si lo inició él.",
+    )
     parent = serializers.CharField(source="parent.number", default=None, allow_null=True)
     status_display = serializers.CharField(source="get_status_display")
     tasks = TaskOut(many=True, read_only=True)
@@ -144,6 +156,8 @@ class CaseOut(serializers.ModelSerializer):
             "procedure_version",
             "procedure_revision",
             "requester",
+            "requester_name",
+            "registered_by",
             "inputs",
             "status",
             "status_display",
@@ -191,6 +205,14 @@ class TaskCompletionOut(serializers.Serializer):
     open_tasks = TaskOut(many=True)
 
 
+class RequesterContactIn(StrictInput):
+    """Un solicitante externo: nombre, correo (por él se le informa) y teléfono."""
+
+    name = serializers.CharField(max_length=200)
+    email = serializers.CharField(max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+
+
 class CaseStartIn(StrictInput):
     """Inicio de un expediente; un campo desconocido se rechaza."""
 
@@ -201,6 +223,27 @@ class CaseStartIn(StrictInput):
         help_text="Entradas de la ficha por id, con su tipo; una entrada desconocida se rechaza.",
     )
     flow = serializers.CharField(required=False, allow_null=True, default=None, max_length=60)
+    requester = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=150,
+        help_text="Registrar a nombre de otra persona: el usuario de una persona de la entidad, que será el "
+        "solicitante. Solo quien atiende el procedimiento (docs/permissions.md).",
+    )
+    requester_contact = RequesterContactIn(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Registrar a nombre de un contacto externo (sin usuario): nombre, correo y teléfono. Se "
+        "reutiliza el contacto externo con el mismo correo. No junto con `requester`.",
+    )
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Iniciar aunque un expediente abierto del procedimiento ya tenga el mismo valor en una "
+        "entrada marcada `unique_open` (sin esto, 400 que nombra ese expediente).",
+    )
 
 
 class TaskCompleteIn(StrictInput):

@@ -78,7 +78,7 @@ def case_of(request: Request, number: str) -> Case:
     person = person_of(request)
     queryset = (
         cases_readable(person=person)
-        .select_related("procedure_version", "requester__user", "parent")
+        .select_related("procedure_version", "requester__user", "registered_by__user", "parent")
         .prefetch_related(
             Prefetch(
                 "tasks",
@@ -150,6 +150,9 @@ class CaseStartApi(ApiView):
             requester=person_of(request),
             inputs=data["inputs"],
             flow=data["flow"],
+            on_behalf_of=data["requester"],
+            contact=data["requester_contact"],
+            confirm_duplicate=data["confirm_duplicate"],
         )
         return case_response(request, case, status.HTTP_201_CREATED)
 

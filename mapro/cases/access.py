@@ -9,9 +9,9 @@ exist (404): refusing with 403 would confirm that the number or the task id is r
 Three layers:
 - the procedure names roles that read every case of it: RACI (any letter), the supervisor of the ficha and
   the owner of the ficha (the head of the unit that owns the procedure);
-- a person reads the cases they are involved in: requested, completed or were assigned a task, commented,
-  attached, or may act now (hold one of the roles of an open task, directly or as "quien haga sus veces";
-  a task of the requester is the requester's own case);
+- a person reads the cases they are involved in: requested, registered for someone else, completed or were
+  assigned a task, commented, attached, or may act now (hold one of the roles of an open task, directly or
+  as "quien haga sus veces"; a task of the requester is the requester's own case);
 - records and attachments restricted to roles (the .PST backup of PR.OTI.005) are seen only by holders of
   those roles, whoever else may read the case.
 """
@@ -134,6 +134,7 @@ def cases_readable(*, person: Person, roles: set[str] | None = None) -> QuerySet
     )
     return cases.filter(
         Q(requester=person)
+        | Q(registered_by=person)
         | Q(procedure_version_id__in=_versions_read_by_role(entity_id=person.entity_id, roles=roles))
         | Exists(tasks)
         | Exists(Comment.objects.filter(case=OuterRef("pk"), author=person))
@@ -161,7 +162,8 @@ def case_may_manage(*, person: Person, case: Case, roles: set[str] | None = None
     """
     Suspend, resume and cancel belong to who owns the procedure's outcome: the owner (head of the owning
     unit, or whoever stands in for them) and RACI "A"; the requester too, while nobody else has done any
-    work on the case (withdrawing a request is theirs, stopping work in progress is not).
+    work on the case (withdrawing a request is theirs, stopping work in progress is not), and likewise who
+    registered it on the requester's behalf (a request registered by mistake).
     """
     if person.entity_id != case.entity_id:
         return False
@@ -170,7 +172,7 @@ def case_may_manage(*, person: Person, case: Case, roles: set[str] | None = None
     roles = person_role_codes(person=person, entity=person.entity) if roles is None else roles
     if roles & procedure_access(version=case.procedure_version).managers:
         return True
-    if case.requester_id != person.pk:
+    if person.pk not in (case.requester_id, case.registered_by_id):  # who registered it may withdraw it too
         return False
     others_work = case.tasks.filter(status=CaseTask.Status.COMPLETED).exclude(completed_by=person)
     return not others_work.exists()

@@ -1,19 +1,25 @@
 """Iniciar trámite: the procedures of the person's entity by process, and the start form of one."""
 
+import re
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from mapro.cases import services
+from mapro.cases.registrars import may_register_on_behalf
 from mapro.cases.selectors import procedure_version_definition
+from mapro.cases.services.requesters import requester_candidates
 from mapro.catalogue.definition import Activity, Definition
 from mapro.catalogue.definition.schema import REQUESTER
 from mapro.core.errors import ApplicationError
 from mapro.organization.selectors import person_role_codes
 
-from ..forms.start import read_start_form, start_form
+from ..forms.start import read_requester, read_start_form, requester_fields, start_form
 from ..selectors import case_next_step, catalogue_grouped, procedure_version_get, role_label
 from .common import errors_to_fields, person_of, person_required
+
+CASE_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{6}\b")
 
 
 @person_required
@@ -29,6 +35,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             first_roles[version.pk] = (
                 first.role in roles or first.role == REQUESTER,  # who starts it is its requester
                 role_label(definition=definition, role_id=first.role),
+                may_register_on_behalf(definition=definition, roles=roles),
             )
     return render(request, "web/start/list.html", {"groups": groups, "first_roles": first_roles})
 
@@ -39,8 +46,12 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
     version = procedure_version_get(version_id=version_id, entity=person.entity)
     definition = procedure_version_definition(version=version)
     form = start_form(definition)
+    roles = person_role_codes(person=person, entity=person.entity)
+    if may_register_on_behalf(definition=definition, roles=roles):
+        form.requester = requester_fields(requester_candidates(entity=person.entity), actor=person)
     if request.method == "POST":
         inputs, flow = read_start_form(form, request.POST, request.FILES)
+        chosen = read_requester(form, request.POST)
         documents = {
             spec.key: request.FILES[spec.name]
             for spec in form.inputs
@@ -48,12 +59,24 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
         }
         try:
             case = services.case_start(
-                procedure_code=version.code, requester=person, inputs=inputs, flow=flow, documents=documents
+                procedure_code=version.code,
+                requester=person,
+                inputs=inputs,
+                flow=flow,
+                documents=documents,
+                on_behalf_of=chosen.on_behalf_of,
+                contact=chosen.contact,
+                confirm_duplicate=bool(form.confirm_field.value),
             )
         except ApplicationError as exc:
             form.errors = errors_to_fields(exc, form.fields)
+            if form.confirm_field.errors:  # flagged as a duplicate: say so, and link the open cases
+                form.errors = [exc.message]
+                said = " ".join(m for ms in exc.field_errors.values() for m in ms)
+                form.duplicates = sorted(set(CASE_NUMBER.findall(said)))
         else:
-            messages.success(request, f"Expediente {case.number} iniciado ({version.code}).")
+            for_whom = f" a nombre de {case.requester}" if case.registered_by_id else ""
+            messages.success(request, f"Expediente {case.number} iniciado ({version.code}){for_whom}.")
             # The next useful screen: the first task when it is the requester's own, else the case.
             mine, _ = case_next_step(case=case, person=person)
             if mine is not None:

@@ -14,11 +14,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mapro.audit.services import audit_event_record
 from mapro.catalogue.definition import Activity, Definition
-from mapro.catalogue.definition.schema import FieldType
+from mapro.catalogue.definition.schema import REQUESTER, FieldType
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.engine import runtime
@@ -29,6 +31,7 @@ from mapro.organization.selectors import person_role_codes
 from ..access import case_may_read
 from ..models import Attachment, Case, CaseCounter, CaseRecord, CaseTask, Comment
 from ..performers import task_activity, task_performable_by, who_may_act
+from ..registrars import may_register_on_behalf, registering_roles
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
 from .conditions import MISSING, case_data_value, guards_evaluate, latest_records
@@ -36,6 +39,12 @@ from .describe import case_describe, case_describe_save
 from .forms import fields_at, validate_effective_date, validate_fields, validate_inputs, validate_observations
 from .lifecycle import cancel_tree
 from .locking import case_lock, locked_cases, locked_tasks
+from .requesters import (
+    RequesterContact,
+    contact_check,
+    contact_person,
+    requester_by_label,
+)
 
 
 @dataclass(frozen=True)
@@ -86,14 +95,24 @@ def case_start(
     flow: str | None = None,
     parent_task: CaseTask | None = None,
     documents: Mapping[str, Any] | None = None,
+    on_behalf_of: Person | str | None = None,
+    contact: Mapping[str, Any] | None = None,
+    confirm_duplicate: bool = False,
 ) -> Case:
     """
     Open a case (expediente) of the current version of a procedure of the requester's entity.
 
+    `requester` is who starts it. The mesa de ayuda may register it for someone else (docs/permissions.md):
+    `on_behalf_of`, a person of the entity (or their username), or `contact`, an outside requester
+    {name, email, phone}, become the case's requester and `requester` its `registered_by`.
+
     A procedure with several independent flows (continuity: apagado, encendido…) needs `flow`, the id of
     the flow this case follows. `documents` are the uploaded files of `file` inputs, by input id: each is
-    the input's value (its name) and is stored with the case in the same transaction, or nothing is.
+    the input's value (its name) and is stored with the case in the same transaction, or nothing is. An
+    input marked `unique_open` whose value an open case of the procedure already has refuses the start,
+    naming that case, unless `confirm_duplicate`.
     """
+    actor = requester
     version = (
         ProcedureVersion.objects.filter(code=procedure_code, is_current=True)
         .select_related("entity")
@@ -102,33 +121,127 @@ def case_start(
     )
     if version is None:
         raise NotFoundError(f"No existe el procedimiento {procedure_code}.")
-    if parent_task is None and version.entity_id != requester.entity_id:
+    if parent_task is None and version.entity_id != actor.entity_id:
         raise _refuse(
-            actor=requester,
+            actor=actor,
             case=None,
             action="case.start",
             message=f"{procedure_code} es un procedimiento de {version.entity.code}: no puede iniciarlo.",
         )
     definition = procedure_version_definition(version=version)
+    on_behalf = on_behalf_of is not None or contact is not None
+    if on_behalf:
+        _check_may_register(actor=actor, version=version, definition=definition)
     _check_flow(definition=definition, flow=flow)
     documents = dict(documents or {})
     _check_documents(definition=definition, documents=documents)
     inputs = {**inputs, **{key: upload.name for key, upload in documents.items()}}
-    clean_inputs = (
-        validate_inputs(definition.inputs, inputs, flow=flow) if parent_task is None else dict(inputs)
+    target, checked_contact, errors = _requester_checked(
+        actor=actor, entity=version.entity, on_behalf_of=on_behalf_of, contact=contact
     )
+    clean_inputs = dict(inputs)
+    if parent_task is None:
+        try:
+            clean_inputs = validate_inputs(definition.inputs, inputs, flow=flow)
+        except InvalidInputError as exc:
+            errors = {**errors, **exc.field_errors}
+    if errors:
+        raise InvalidInputError(errors)
     with transaction.atomic():
+        # The number first: its counter row is locked until commit, so starts of the entity take turns from
+        # here and the open-duplicate check below sees every case committed before it (ADR 0028).
+        number = _next_number(case_entity=version.entity, year=timezone.localdate().year)
+        if parent_task is None and not confirm_duplicate:
+            _check_open_duplicates(version=version, definition=definition, inputs=clean_inputs)
+        if checked_contact is not None:
+            target = contact_person(entity=version.entity, contact=checked_contact)
         case = _case_create(
             version=version,
             definition=definition,
-            requester=requester,
+            requester=target,
             inputs=clean_inputs,
             flow=flow,
             parent_task=parent_task,
+            number=number,
+            registered_by=actor if on_behalf else None,
         )
         for upload in documents.values():
-            case_attachment_add(case_id=case.pk, actor=requester, upload=upload)
+            case_attachment_add(case_id=case.pk, actor=actor, upload=upload)
         return case
+
+
+def _check_may_register(*, actor: Person, version: ProcedureVersion, definition: Definition) -> None:
+    """Only who works the procedure after its first activities registers it for someone else (403)."""
+    if may_register_on_behalf(
+        definition=definition, roles=person_role_codes(person=actor, entity=version.entity)
+    ):
+        return
+    names = " o ".join(sorted(definition.role(role).name for role in registering_roles(definition)))
+    raise _refuse(
+        actor=actor,
+        case=None,
+        action="case.start",
+        message=f"Solo {names or 'quien atiende el procedimiento'} puede registrar {version.code} a nombre "
+        "de otra persona.",
+    )
+
+
+def _requester_checked(
+    *, actor: Person, entity: Any, on_behalf_of: Person | str | None, contact: Mapping[str, Any] | None
+) -> tuple[Person, RequesterContact | None, dict[str, list[str]]]:
+    """The case's requester (or the checked outside contact, stored later), and the field errors found."""
+    try:
+        if on_behalf_of is not None and contact is not None:
+            raise InvalidInputError(
+                {"requester": ["Indique el solicitante de la entidad o el contacto externo, no ambos."]}
+            )
+        if contact is not None:
+            if not isinstance(contact, Mapping):
+                raise InvalidInputError(
+                    {"requester_contact": ["Debe ser un objeto con name, email y phone."]}
+                )
+            return actor, contact_check(contact), {}
+        if isinstance(on_behalf_of, str):
+            return requester_by_label(entity=entity, text=on_behalf_of), None, {}
+        if on_behalf_of is not None and (on_behalf_of.entity_id != entity.pk or on_behalf_of.is_external):
+            raise InvalidInputError({"requester": [f"Elija una persona de {entity.code} con usuario."]})
+        return on_behalf_of or actor, None, {}
+    except InvalidInputError as exc:
+        return actor, None, exc.field_errors
+
+
+def _check_open_duplicates(
+    *, version: ProcedureVersion, definition: Definition, inputs: Mapping[str, Any]
+) -> None:
+    """
+    A `unique_open` input's value (case-insensitive) already in an open or suspended case of the procedure
+    (any version) in the entity: refused with that case's number on the input, and a `confirm_duplicate`
+    error the person answers by confirming.
+    """
+    errors: dict[str, list[str]] = {}
+    open_cases = Case.objects.filter(
+        entity_id=version.entity_id,
+        procedure_version__code=version.code,
+        status__in=[Case.Status.OPEN, Case.Status.SUSPENDED],
+    )
+    for item in definition.inputs:
+        value = inputs.get(item.id)
+        if not item.unique_open or value in (None, "", []):
+            continue
+        numbers = list(
+            open_cases.annotate(_value=Lower(KeyTextTransform(item.id, "inputs")))
+            .filter(_value=str(value).lower())
+            .order_by("started_at")
+            .values_list("number", flat=True)[:4]
+        )
+        if numbers:
+            more = f" (y {len(numbers) - 1} más)" if len(numbers) > 1 else ""
+            errors[item.id] = [f"Ya hay un expediente abierto con este valor: {numbers[0]}{more}."]
+    if errors:
+        errors["confirm_duplicate"] = [
+            "Revise el expediente abierto; si aun así corresponde otro, confirme «Iniciar de todos modos»."
+        ]
+        raise InvalidInputError(errors, message="Ya hay un expediente abierto con esos datos.")
 
 
 def _check_documents(*, definition: Definition, documents: Mapping[str, Any]) -> None:
@@ -161,13 +274,16 @@ def _case_create(
     inputs: dict[str, Any],
     parent_task: CaseTask | None,
     flow: str | None,
+    number: str | None = None,
+    registered_by: Person | None = None,
 ) -> Case:
     now = timezone.now()
     case = Case(
-        number=_next_number(case_entity=version.entity, year=timezone.localdate(now).year),
+        number=number or _next_number(case_entity=version.entity, year=timezone.localdate(now).year),
         entity=version.entity,
         procedure_version=version,
         requester=requester,
+        registered_by=registered_by,
         inputs=inputs,
         parent=parent_task.case if parent_task else None,
         parent_task=parent_task,
@@ -184,21 +300,23 @@ def _case_create(
     sync.case_started_deadlines(step)
     new_tasks = sync.case_tasks_sync(step, workflow=workflow)
     _workflow_save(case=case, workflow=workflow)
+    on_behalf = f", registrado por {registered_by} a nombre de {requester}" if registered_by else ""
     audit_event_record(
         chain=case.entity.code,
         action="case.started",
         obj=case,
-        actor=requester,
+        actor=registered_by or requester,
         case=case,
-        summary=f"Inicio de {case.number} ({version.code} v{version.version})",
+        summary=f"Inicio de {case.number} ({version.code} v{version.version}){on_behalf}"[:300],
         after={
             "number": case.number,
             "procedure": version.code,
             "revision": version.revision,
             "inputs": inputs,
+            **({"requester": requester.pk, "registered_by": registered_by.pk} if registered_by else {}),
         },
     )
-    _children_start(case=case, definition=definition, tasks=new_tasks, actor=requester)
+    _children_start(case=case, definition=definition, tasks=new_tasks, actor=registered_by or requester)
     return case
 
 
@@ -374,7 +492,8 @@ def _task_finish(
         obj=task,
         actor=actor,
         case=case,
-        summary=f"{case.number}: {task.activity}. {task.name}" + (f" → {decision}" if decision else ""),
+        summary=(f"{case.number}: {task.activity}. {task.name}" + (f" → {decision}" if decision else ""))
+        + _on_behalf_note(case=case, task=task, actor=actor),
         before={"status": CaseTask.Status.OPEN},
         after={"status": task.status, "decision": decision, "data": records}
         | ({"reason": reason} if reason else {}),
@@ -385,6 +504,13 @@ def _task_finish(
     if case.status == Case.Status.CLOSED and case.parent_task_id:
         _parent_after_child(child=case)
     return TaskCompletion(task=task, records=written, open_tasks=open_tasks)
+
+
+def _on_behalf_note(*, case: Case, task: CaseTask, actor: Person | None) -> str:
+    """The history says who answered for an outside requester: "(por X a nombre de Y)"."""
+    if task.role_code != REQUESTER or actor is None or actor.pk == case.requester_id:
+        return ""
+    return f" (por {actor} a nombre de {case.requester})"
 
 
 def _guards(*, case: Case, definition: Definition, records: dict[str, Any]) -> dict[str, bool]:

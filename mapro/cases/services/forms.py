@@ -229,11 +229,18 @@ def validate_inputs(
             continue
         try:
             clean[item.id] = convert_value(item.type, value, choices=item.choices, columns=[])
+            _check_domain(item, clean[item.id])
         except FieldValueError as exc:
             errors[item.id] = [str(exc)]
     if errors:
         raise InvalidInputError(errors)
     return clean
+
+
+def _check_domain(item: Input, value: Any) -> None:
+    """An e-mail input with `domain`: the account must be at that domain (MVCS refuses `jperez@gmail.com`)."""
+    if item.domain and not str(value).lower().endswith("@" + item.domain.strip().lstrip("@").lower()):
+        raise FieldValueError(f"La cuenta debe ser @{item.domain.strip().lstrip('@')}.")
 
 
 def _shown(name: str) -> str:

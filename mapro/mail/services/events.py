@@ -137,7 +137,7 @@ def _tasks_mail(tasks: Sequence[CaseTask]) -> int:
         )
         for task in entity_tasks:
             for role in task.roles:
-                people = [_requester(task.case)] if role == REQUESTER else holders.get(role, [])
+                people = _requester_people(task.case) if role == REQUESTER else holders.get(role, [])
                 for person in people:
                     offered.setdefault(_task_key(task, person), (task, person, role))
     missing = _missing(offered)
@@ -207,6 +207,18 @@ def _task_draft(
         person=Person(pk=person.person_id),
         case=case,
     )
+
+
+def _requester_people(case: Case) -> list[Addressee]:
+    """
+    The requester; for an outside requester (no login) also who registered the case, who completes the
+    requester's task on their behalf (docs/decisions/0028-register-on-behalf.md).
+    """
+    people = [_requester(case)]
+    if case.registered_by_id and case.requester.user_id is None:
+        registrar = case.registered_by
+        people.append(Addressee(registrar.pk, registrar.full_name, registrar.email))
+    return people
 
 
 def _requester(case: Case) -> Addressee:
