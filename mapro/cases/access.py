@@ -115,7 +115,7 @@ def owner_roles(*, definition: Definition, role_index: Iterable[tuple[str, str]]
 
 
 def _is_admin(person: Person) -> bool:
-    return person.user.is_superuser
+    return person.user is not None and person.user.is_superuser  # an outside requester has no login
 
 
 def cases_readable(*, person: Person, roles: set[str] | None = None) -> QuerySet[Case]:
