@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 
 from mapro.cases import services
 from mapro.cases.selectors import procedure_version_definition
@@ -14,6 +15,7 @@ from mapro.organization.selectors import person_role_codes
 from ..forms.start import read_start_form, start_form
 from ..selectors import case_next_step, catalogue_grouped, procedure_version_get, role_label
 from .common import errors_to_fields, person_of, person_required
+from .links import case_link
 
 
 @person_required
@@ -53,7 +55,9 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
         except ApplicationError as exc:
             form.errors = errors_to_fields(exc, form.fields)
         else:
-            messages.success(request, f"Expediente {case.number} iniciado ({version.code}).")
+            messages.success(
+                request, format_html("Expediente {} iniciado ({}).", case_link(case.number), version.code)
+            )
             # The next useful screen: the first task when it is the requester's own, else the case.
             mine, _ = case_next_step(case=case, person=person)
             if mine is not None:

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from mapro.core.errors import ApplicationError
 from ..forms.task import read_task_form, task_form, task_form_documents
 from ..selectors import case_next_step, raci_of_activity, role_label, task_for_person, task_permission
 from .common import errors_to_fields, flash_error, person_of, person_required
+from .links import case_link
 
 
 @person_required
@@ -99,10 +101,12 @@ def _after_completion(request: HttpRequest, completion: TaskCompletion) -> HttpR
         return redirect("web:task", task_id=following.pk)
     if case.status == case.Status.CLOSED:
         outcome = f": {case.outcome}" if case.outcome else ""
-        messages.success(request, f"{done} El expediente {case.number} concluyó{outcome}.")
+        messages.success(
+            request, format_html("{} El expediente {} concluyó{}.", done, case_link(case.number), outcome)
+        )
         return redirect("web:case", number=case.number)
     where = f" Pasa a: {'; '.join(open_steps)}." if open_steps else ""
-    messages.success(request, f"{done} Expediente {case.number}.{where}")
+    messages.success(request, format_html("{} Expediente {}.{}", done, case_link(case.number), where))
     return redirect("web:inbox")
 
 
@@ -113,7 +117,12 @@ def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_for_person(person=person, task_id=task_id)
     try:
         services.case_task_claim(task_id=task.pk, actor=person)
-        messages.success(request, f"Tomó la actividad {task.activity}. {task.name} ({task.case.number}).")
+        messages.success(
+            request,
+            format_html(
+                "Tomó la actividad {}. {} ({}).", task.activity, task.name, case_link(task.case.number)
+            ),
+        )
     except ApplicationError as exc:
         flash_error(request, exc)
     target = request.POST.get("next", "")
