@@ -17,6 +17,7 @@ from mapro.cases.models import Case, CaseTask
 from mapro.cases.performers import task_performable_by
 from mapro.cases.search import (
     EXPORT_MAX,
+    PAGE_SIZE,
     CaseFilters,
     case_filters_from,
     case_page,
@@ -93,7 +94,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Expedientes the person may read: filtered, searched, sorted, 50 a page; the filters are the URL's."""
     person = person_of(request)
     filters, errors = _filters(request)
-    page = case_page(cases_filtered(person=person, filters=filters), page=_page_number(request))
+    page = case_page(
+        cases_filtered(person=person, filters=filters), page=_page_number(request), size=PAGE_SIZE
+    )
     query = filters.query()
     context = {
         "filters": filters,
@@ -149,7 +152,8 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     filters, errors = _filters(request)
     filters = CaseFilters(q=filters.q, status=filters.status, ordering=filters.ordering)
     mine = Case.objects.filter(requester=person)
-    page = case_page(cases_filtered(person=person, filters=filters, base=mine), page=_page_number(request))
+    cases = cases_filtered(person=person, filters=filters, base=mine)
+    page = case_page(cases, page=_page_number(request), size=PAGE_SIZE)
     context = {
         "filters": filters,
         "errors": errors,
