@@ -199,8 +199,10 @@ def _ordered(cases: QuerySet[Case], ordering: str) -> QuerySet[Case]:
             )
         )
     first, *rest = columns
-    # The first column follows the direction asked; ties keep their natural order. No due time sorts last.
-    key = F(first).desc(nulls_last=True) if descending else F(first).asc(nulls_last=True)
+    # The first column follows the direction asked; ties keep their natural order. No due time sorts last
+    # either way; the other columns are never empty, and a plain order lets an index serve it.
+    nulls_last = True if first == "due_at" else None
+    key = F(first).desc(nulls_last=nulls_last) if descending else F(first).asc(nulls_last=nulls_last)
     return cases.order_by(key, *rest)
 
 
