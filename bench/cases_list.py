@@ -26,7 +26,9 @@ a third of them assigned, due times around now so some are overdue), 1 % cancell
 For each: the default page (newest first: the count and the first 50 rows with their open tasks), a text
 search that matches one case, one that matches every case, the overdue filter, a role filter, a sorted page
 far into the list, and the CSV export of a filter. Then the plans of the search and of the default page.
-bench/README.md has the figures measured.
+On PostgreSQL, `--no-jit` runs the reads with `SET jit = off` and `--trgm` adds a pg_trgm index on
+`search_text` to the scratch database first (what-ifs; mapro ships neither). bench/README.md has the figures
+measured.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
+    parser.add_argument("--no-jit", action="store_true", help="PostgreSQL: SET jit = off for the reads")
+    parser.add_argument(
+        "--trgm",
+        action="store_true",
+        help="PostgreSQL: a trigram index on search_text (pg_trgm) in this scratch database, then measure",
+    )
     args = parser.parse_args()
     args.db = args.db or "sqlite"
     return args
@@ -211,7 +219,7 @@ def measure(count: int, repeat: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from mapro.cases.search import CaseFilters, case_page, case_rows, cases_filtered
+    from mapro.cases.search import CaseFilters, case_page, cases_filtered
     from mapro.organization.models import Entity, Person
     from mapro.reports.case_exports import case_export_rows, cases_csv, role_names
 
@@ -234,7 +242,7 @@ def measure(count: int, repeat: int) -> None:
     def export(who, **chosen):
         def run():
             cases = cases_filtered(person=who, filters=CaseFilters(**chosen))
-            rows = case_export_rows(case_rows(cases), names=role_names(entity=entity))
+            rows = case_export_rows(cases, names=role_names(entity=entity))
             return cases_csv(rows)
 
         return run
@@ -261,11 +269,10 @@ def measure(count: int, repeat: int) -> None:
     print(f"{'lectura':<58} {'mín. ms':>9} {'mediana ms':>11}  resultado")
     for label, function in runs:
         best, median, result = timed(function, repeat)
-        shown = (
-            f"{result.count} casos, {len(result.cases)} en la página"
-            if hasattr(result, "count")
-            else (f"{result.count(chr(10)) - 1} filas" if isinstance(result, str) else "")
-        )
+        if isinstance(result, str):
+            shown = f"{len(result.splitlines()) - 1} filas"
+        else:
+            shown = f"{result.count} casos, {len(result.cases)} en la página"
         print(f"{label:<58} {best:>9.1f} {median:>11.1f}  {shown}")
 
     explain = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
@@ -303,7 +310,29 @@ def main() -> None:
         seconds = fill(args.cases, entity, version, requester, assignee)
         print(f"Llenado: {args.cases:,} expedientes (+ tareas en curso) en {seconds:.1f} s")
     print(f"Base: {args.db}, {Case.objects.count():,} expedientes")
+    tune(args)
     measure(args.cases, args.repeat)
+
+
+def tune(args: argparse.Namespace) -> None:
+    """What-ifs on PostgreSQL, on this scratch database only: JIT off; a trigram index for the search."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if args.no_jit:
+            cursor.execute("SET jit = off")
+            print("jit = off")
+        if args.trgm:
+            began = time.perf_counter()
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS bench_case_search_trgm ON cases_case"
+                " USING gin (search_text gin_trgm_ops)"
+            )
+            cursor.execute("ANALYZE cases_case")
+            print(f"Índice trigram en search_text: {time.perf_counter() - began:.1f} s")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from mapro.cases.search import (
     CaseFilters,
     case_filters_from,
     case_page,
-    case_rows,
     cases_filtered,
 )
 from mapro.catalogue.models import ProcedureVersion
@@ -134,7 +133,7 @@ def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
             f"La búsqueda tiene {count} expedientes; se exportan hasta {EXPORT_MAX}. Acote los filtros.",
         )
         return redirect(back)
-    rows = case_export_rows(case_rows(cases), names=role_names(entity=person.entity))
+    rows = case_export_rows(cases, names=role_names(entity=person.entity))
     stem = f"{person.entity.code}_expedientes_{timezone.localdate():%Y%m%d}"
     if fmt == "xlsx":
         response = HttpResponse(cases_xlsx(rows), content_type=XLSX)
