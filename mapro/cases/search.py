@@ -32,6 +32,7 @@ from .selectors import VERSION_UNUSED_COLUMNS
 PAGE_SIZE = 50
 EXPORT_MAX = 10_000  # an export of more rows is refused: narrow the filters (a file a person can read)
 QUERY_MAX = 200
+NARROW = 2_000  # up to this many matches, a page is read by key (case_page)
 
 # Ordering keys of the list and the API (`-key` for descending), and the columns each one sorts by.
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -228,8 +229,19 @@ class CasePage:
 
 
 def case_page(cases: QuerySet[Case], *, page: int = 1, size: int = PAGE_SIZE) -> CasePage:
-    """One page of rows with what a row shows (procedure, requester, open tasks); past the end is empty."""
-    count = cases.count()
+    """
+    One page of rows with what a row shows (procedure, requester, open tasks); past the end is empty.
+
+    A narrow result (a search that matches a few cases) is read as its keys first, in one pass that also
+    counts it, and the page is then fetched by key. Counting and then asking for the newest 50 would make
+    the database walk the (entity, started_at) index over every case hoping to meet 50 matches soon: at
+    1 M cases that walk, not the search, was most of a search's time (bench/README.md, cases_list.py).
+    """
+    keys = list(cases.order_by().values_list("pk", flat=True)[: NARROW + 1])
+    if len(keys) <= NARROW:
+        count, cases = len(keys), cases.filter(pk__in=keys)
+    else:
+        count = cases.count()
     pages = max(1, -(-count // size))
     rows = list(case_rows(cases)[(page - 1) * size : page * size]) if (page - 1) * size < count else []
     return CasePage(cases=rows, count=count, number=page, pages=pages, size=size)

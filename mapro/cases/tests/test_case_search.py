@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from mapro.cases import services
+from mapro.cases import search, services
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.search import CaseFilters, case_filters_from, case_page, cases_filtered
 from mapro.core.errors import InvalidInputError
+from mapro.core.text import fold
 
 from .conftest import person, task_complete
 
@@ -32,7 +34,7 @@ def numbers(cases) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_filters_search_sorting_paging_and_need_to_know():
+def test_filters_search_sorting_paging_and_need_to_know(monkeypatch):
     analyst, manager, officer = person("MVCS", ANALYST), person("MVCS", MANAGER), person("MVCS", OFFICER)
     start = services.case_start
     nunez = start(
@@ -105,6 +107,11 @@ def test_filters_search_sorting_paging_and_need_to_know():
     assert numbers(first.cases + second.cases) == sorted(ours)
     assert [[t.activity for t in c.open_tasks] for c in first.cases + second.cases] == [[2], [1], []]
     assert case_page(chosen, page=9, size=2).cases == []
+    # A broad result (more than NARROW matches) is counted, then paged: the same rows.
+    monkeypatch.setattr(search, "NARROW", 1)
+    broad = [case_page(chosen, page=n, size=2) for n in (1, 2)]
+    assert [(p.count, numbers(p.cases)) for p in broad] == [(3, sorted(ours)[:2]), (3, sorted(ours)[2:])]
+    monkeypatch.undo()
 
     # Need-to-know: the mail user (no role in these cases) finds none of them, whatever the filters.
     mail_user = person("MVCS", MAIL_USER)
@@ -148,3 +155,19 @@ def test_query_string_round_trip_and_field_errors():
     with pytest.raises(InvalidInputError) as backwards:
         case_filters_from({"from": "2026-02-01", "to": "2026-01-01"})
     assert list(backwards.value.field_errors) == ["to"]
+
+
+@pytest.mark.django_db
+def test_the_search_column_has_a_trigram_index_on_postgresql_only():
+    """PostgreSQL: migration 0011 adds pg_trgm's index and it serves `LIKE '%…%'`; SQLite has none."""
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+        if connection.vendor != "postgresql":
+            assert "case_search_trgm" not in indexes
+            return
+        assert indexes["case_search_trgm"]["columns"] == ["search_text"]
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: ask whether it can serve
+        query = Case.objects.filter(search_text__contains=fold("JPérez@vivienda")).values("pk")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        assert "case_search_trgm" in "\n".join(row[0] for row in cursor.fetchall())
