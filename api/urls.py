@@ -1,13 +1,13 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import reports, views
+from . import case_list, reports, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("procedures/", views.ProcedureListApi.as_view(), name="api-procedures"),
     path("procedures/<str:code>/", views.ProcedureDetailApi.as_view(), name="api-procedure"),
-    path("cases/", views.CaseStartApi.as_view(), name="api-case-start"),
+    path("cases/", case_list.CaseListApi.as_view(), name="api-case-start"),
     path("cases/<str:number>/", views.CaseDetailApi.as_view(), name="api-case"),
     path("cases/<str:number>/suspend/", views.CaseSuspendApi.as_view(), name="api-case-suspend"),
     path("cases/<str:number>/resume/", views.CaseResumeApi.as_view(), name="api-case-resume"),

@@ -464,20 +464,6 @@ def case_next_step(*, case: Case, person: Person) -> tuple[CaseTask | None, list
     return following, open_steps
 
 
-def cases_search(*, person: Person, query: str, limit: int = 50) -> list[Case]:
-    """Cases the person may read whose number, procedure or start data contain `query`; newest first."""
-    cases = cases_readable(person=person).select_related("procedure_version", "requester")
-    query = query.strip()
-    if query:
-        cases = cases.filter(
-            Q(number__icontains=query)
-            | Q(procedure_version__code__icontains=query)
-            | Q(procedure_version__name__icontains=query)
-            | Q(inputs__icontains=query)
-        )
-    return list(cases.order_by("-started_at")[:limit])
-
-
 # --- dashboard: indicators and deadline compliance of a period (mapro/reports/indicators.py) ----------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import auth, cases, catalogue, dashboard, inbox, reports, start, tasks
+from .views import auth, case_list, cases, catalogue, dashboard, inbox, reports, start, tasks
 
 app_name = "web"
 
@@ -10,7 +10,9 @@ urlpatterns = [
     path("salir/", auth.MaproLogoutView.as_view(), name="logout"),
     path("iniciar/", start.procedure_list, name="start"),
     path("iniciar/<int:version_id>/", start.case_start_form, name="start-form"),
-    path("expedientes/", dashboard.case_list, name="cases"),
+    path("expedientes/", case_list.case_list, name="cases"),
+    re_path(r"^expedientes/exportar\.(?P<fmt>csv|xlsx)$", case_list.case_list_export, name="cases-export"),
+    path("mis-solicitudes/", case_list.my_requests, name="my-requests"),
     path("expedientes/<str:number>/", cases.case_detail, name="case"),
     path("expedientes/<str:number>/diagrama.bpmn", cases.case_bpmn, name="case-bpmn"),
     path("expedientes/<str:number>/comentarios/", cases.case_comment, name="case-comment"),

@@ -9,7 +9,7 @@ real case, task and procedure (otherwise almost every call would be a 404), and 
 describe: the inputs and records of each procedure's definition (start, completion), an existing person
 holding the task's role (assign, forward), whether the task is assigned now (release), a multipart part
 that carries a file rather than a plain field (attachments), and a period whose end is not before its start
-and spans at most five years (indicators). Every other check is strict.
+and spans at most five years (indicators; the case list's `from` and `to`). Every other check is strict.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ CONFIG = """
 [[operations]]
 include-operation-id = [
     "cases_create", "tasks_complete_create", "tasks_assign_create", "tasks_forward_create",
-    "tasks_release_create", "cases_attachments_create", "indicators_report",
+    "tasks_release_create", "cases_attachments_create", "indicators_report", "cases_list",
 ]
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409"]

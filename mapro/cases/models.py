@@ -99,6 +99,9 @@ class Case(BaseModel):
             # Indicators count a procedure's cases started in a period (mapro/reports/indicators.py): without
             # it each count scans every case (190 ms per count at 1 M cases on PostgreSQL, bench/README.md).
             models.Index(fields=["procedure_version", "started_at"], name="case_procedure_started"),
+            # The Expedientes list's default page, newest first (mapro/cases/search.py): without it every
+            # page sorts all the entity's cases (10 s at 1 M cases on SQLite, bench/README.md cases_list.py).
+            models.Index(fields=["entity", "started_at"], name="case_entity_started"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from mapro.cases import services
@@ -12,6 +13,7 @@ from mapro.reports.services import FORMATS, acta_render
 
 from ..selectors import case_for_person, case_page
 from .common import flash_error, person_of, person_required
+from .links import case_link
 
 
 @person_required
@@ -97,13 +99,13 @@ def _lifecycle(request: HttpRequest, number: str, action: str) -> HttpResponse:
     try:
         if action == "suspend":
             services.case_suspend(case_id=case.pk, actor=person, reason=reason)
-            messages.success(request, f"Expediente {case.number} suspendido.")
+            messages.success(request, format_html("Expediente {} suspendido.", case_link(case.number)))
         elif action == "resume":
             services.case_resume(case_id=case.pk, actor=person)
-            messages.success(request, f"Expediente {case.number} reanudado.")
+            messages.success(request, format_html("Expediente {} reanudado.", case_link(case.number)))
         else:
             services.case_cancel(case_id=case.pk, actor=person, reason=reason)
-            messages.success(request, f"Expediente {case.number} anulado.")
+            messages.success(request, format_html("Expediente {} anulado.", case_link(case.number)))
     except ApplicationError as exc:
         flash_error(request, exc)
     return redirect("web:case", number=case.number)

@@ -15,7 +15,6 @@ from mapro.reports.indicators import deadline_compliance, indicator_values
 
 from ..charts import compliance_chart, indicator_chart
 from ..selectors import (
-    cases_search,
     dashboard_for_person,
     dashboard_indicators,
     deadline_drilldown,
@@ -162,11 +161,3 @@ def period_from(request: HttpRequest) -> tuple[dt.date, dt.date]:
 
 def period_query(start: dt.date, end: dt.date) -> dict[str, object]:
     return {"start": start, "end": end, "query": f"desde={start.isoformat()}&hasta={end.isoformat()}"}
-
-
-@person_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    """Expedientes the person may read, searchable by number, procedure or start data (newest first)."""
-    query = request.GET.get("q", "")
-    cases = cases_search(person=person_of(request), query=query)
-    return render(request, "web/dashboard/cases.html", {"cases": cases, "query": query})

@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 
 from mapro.cases import services
 from mapro.cases.registrars import may_register_on_behalf
@@ -18,6 +19,7 @@ from mapro.organization.selectors import person_role_codes
 from ..forms.start import read_requester, read_start_form, requester_fields, start_form
 from ..selectors import case_next_step, catalogue_grouped, procedure_version_get, role_label
 from .common import errors_to_fields, person_of, person_required
+from .links import case_link
 
 CASE_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{6}\b")
 
@@ -76,7 +78,10 @@ def case_start_form(request: HttpRequest, version_id: int) -> HttpResponse:
                 form.duplicates = sorted(set(CASE_NUMBER.findall(said)))
         else:
             for_whom = f" a nombre de {case.requester}" if case.registered_by_id else ""
-            messages.success(request, f"Expediente {case.number} iniciado ({version.code}){for_whom}.")
+            messages.success(
+                request,
+                format_html("Expediente {} iniciado ({}){}.", case_link(case.number), version.code, for_whom),
+            )
             # The next useful screen: the first task when it is the requester's own, else the case.
             mine, _ = case_next_step(case=case, person=person)
             if mine is not None:

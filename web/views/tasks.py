@@ -5,6 +5,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,7 @@ from ..selectors import (
     task_view,
 )
 from .common import errors_to_fields, flash_error, person_of, person_required
+from .links import case_link
 
 
 @person_required
@@ -119,10 +121,12 @@ def _after_completion(request: HttpRequest, completion: TaskCompletion) -> HttpR
         return redirect("web:task", task_id=following.pk)
     if case.status == case.Status.CLOSED:
         outcome = f": {case.outcome}" if case.outcome else ""
-        messages.success(request, f"{done} El expediente {case.number} concluyó{outcome}.")
+        messages.success(
+            request, format_html("{} El expediente {} concluyó{}.", done, case_link(case.number), outcome)
+        )
         return redirect("web:case", number=case.number)
     where = f" Pasa a: {'; '.join(open_steps)}." if open_steps else ""
-    messages.success(request, f"{done} Expediente {case.number}.{where}")
+    messages.success(request, format_html("{} Expediente {}.{}", done, case_link(case.number), where))
     return redirect("web:inbox")
 
 
@@ -135,7 +139,10 @@ def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         services.case_task_claim(task_id=task.pk, actor=person)
         messages.success(
-            request, f"Se asignó la actividad {task.activity}. {task.name} ({task.case.number})."
+            request,
+            format_html(
+                "Se asignó la actividad {}. {} ({}).", task.activity, task.name, case_link(task.case.number)
+            ),
         )
     except ApplicationError as exc:
         flash_error(request, exc)
