@@ -125,3 +125,19 @@ def _names_records(template: str | None) -> bool:
         "." in name and not name.startswith(f"{INPUTS}.")
         for name in SUBJECT_PLACEHOLDER.findall(template or "")
     )
+
+
+def cases_describe_refresh() -> int:
+    """
+    Store again the subject and search text of every case (cases from before issue 13 have none, and a
+    new definition revision may word its subject differently); returns how many cases changed.
+    """
+    from ..selectors import case_definition  # the selectors import the services' models first
+
+    changed = 0
+    cases = Case.objects.select_related("procedure_version", "requester").order_by("pk")
+    for case in cases.iterator(chunk_size=500):
+        described = case_describe(case=case, definition=case_definition(case=case))
+        if any(getattr(case, name) != value for name, value in described.items()):
+            changed += Case.objects.filter(pk=case.pk).update(**described)
+    return changed

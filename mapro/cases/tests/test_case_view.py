@@ -17,7 +17,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from mapro.cases.due import OVERDUE, SOON_DUE, deadline_status
-from mapro.cases.models import CaseTask
+from mapro.cases.models import Case, CaseTask
 from mapro.cases.selectors import case_definition, task_instruction, tasks_for_person
 from mapro.cases.services import case_start
 from mapro.mail.models import OutboundEmail
@@ -79,13 +79,18 @@ def test_a_senace_ticket_is_due_the_same_way_in_its_header_task_inbox_and_tabler
     board = dashboard_for_person(person=person("SENACE", "especialista_mesa_ayuda"), now=late)
     assert (board.overdue_cases, board.overdue_tasks) == (1, 1)
 
-    # Rows stored by the old rule (task without its window) are set right by `mapro cases due-refresh`.
+    # Rows stored by the old rule (task without its window), and a case from before subjects, are set right
+    # by `mapro cases refresh`.
     CaseTask.objects.filter(pk=task.pk).update(due_at=None)
+    Case.objects.filter(pk=case.pk).update(subject="", search_text="")
     out = io.StringIO()
-    call_command("cases", "due-refresh", stdout=out)
-    assert "1 fila(s)" in out.getvalue()
+    call_command("cases", "refresh", stdout=out)
+    assert "Vencimientos recalculados: 1 fila(s)" in out.getvalue()
+    assert "textos de búsqueda: 1 expediente(s)" in out.getvalue()
     task.refresh_from_db()
+    case.refresh_from_db()
     assert task.due_at == window.due_at
+    assert case.number.lower() in case.search_text
 
 
 def test_the_task_page_says_what_the_case_is_about_and_what_to_do_on_this_path(tmp_path):
@@ -116,7 +121,12 @@ def test_the_task_page_says_what_the_case_is_about_and_what_to_do_on_this_path(t
     task_complete(task_id=second.pk, actor=manager)
     third = case.tasks.get(activity=3)
     assert task_instruction(third, definition) == BACKUP_AFTER_SUSPENSION  # came from 2
-    task_complete(task_id=third.pk, actor=manager, data={"respaldo_pst": {"observaciones": "jperez.pst"}})
+    backup = {
+        "fecha_respaldo": "2026-07-24",
+        "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
+        "fecha_carga": "2026-07-25",
+    }
+    task_complete(task_id=third.pk, actor=manager, data={"respaldo_pst": backup})
     fourth = case.tasks.get(activity=4)
 
     # Start data labelled by the ficha's element; the reserved backup record only for its role.

@@ -13,6 +13,7 @@ from mapro.cases.access import cases_readable
 from mapro.cases.models import Case
 from mapro.cases.selectors import case_records_visible, tasks_for_person
 from mapro.cases.services import case_start, case_task_complete
+from mapro.cases.services.describe import cases_describe_refresh
 from mapro.cases.services.sync import due_times_refresh
 from mapro.core.errors import ApplicationError, InvalidInputError
 from mapro.organization.models import Person
@@ -68,8 +69,10 @@ class Command(BaseCommand):
         show.add_argument("--user", help="Mostrar los registros que esta persona puede ver.")
 
         sub.add_parser(
-            "due-refresh",
-            help="Recalcula los vencimientos guardados de expedientes y tareas abiertos (docs/deadlines.md).",
+            "refresh",
+            help="Recalcula lo guardado de cada expediente por las reglas vigentes: vencimientos de los "
+            "abiertos (docs/deadlines.md), asunto y texto de búsqueda (docs/case-search.md). Una vez tras "
+            "actualizar.",
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -110,10 +113,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Tarea {done.task.pk} completada. {case.number}: {case.get_status_display()}")
         self._tasks_table(done.open_tasks)
 
-    def handle_due_refresh(self, **options: Any) -> None:
+    def handle_refresh(self, **options: Any) -> None:
         with transaction.atomic():
-            changed = due_times_refresh()
-        self.stdout.write(f"Vencimientos recalculados: {changed} fila(s) cambiada(s).")
+            due = due_times_refresh()
+            described = cases_describe_refresh()
+        self.stdout.write(f"Vencimientos recalculados: {due} fila(s) cambiada(s).")
+        self.stdout.write(f"Asuntos y textos de búsqueda: {described} expediente(s) cambiado(s).")
 
     def handle_show(self, *, case: str, user: str | None, **options: Any) -> None:
         # As --user sees it: a case that person may not read does not exist for them (mapro.cases.access).
