@@ -358,12 +358,9 @@ def notifications_recent(*, person: Person, limit: int = 8) -> list[Notification
 
 
 def record_rows(*, definition: Definition, record: CaseRecord) -> list[tuple[str, Any]]:
-    """(label, value) of a record's data, labelled by its format when it has one."""
-    labels: dict[str, str] = {}
+    """(label, value) of a record's data, labelled by its fields when it has them."""
     spec = next((r for r in definition.records if r.id == record.record_id), None)
-    if spec is not None and spec.format:
-        fmt = next((f for f in definition.formats if f.id == spec.format), None)
-        labels = {f.id: f.label for f in fmt.fields} if fmt else {}
+    labels = {f.id: f.label for f in definition.record_fields(spec)} if spec is not None else {}
     return [
         (labels.get(key, key.replace("_", " ").capitalize()), value) for key, value in record.data.items()
     ]

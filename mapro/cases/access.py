@@ -19,7 +19,6 @@ Three layers:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +28,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.models import ProcedureVersion
 from mapro.core.errors import NotFoundError
+from mapro.core.text import fold
 from mapro.organization.models import Person
 from mapro.organization.selectors import person_role_codes
 
@@ -43,9 +43,7 @@ _STOP_WORDS = frozenset({"de", "del", "la", "las", "el", "los", "y", "e", "o", "
 
 def role_name_key(name: str) -> str:
     """A post's name without accents, case, gender endings or connectives: the key owner names match on."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    words = re.split(r"[^a-z0-9]+", text)
+    words = re.split(r"[^a-z0-9]+", fold(name))
     return " ".join(word for word in words if word and word not in _STOP_WORDS)
 
 

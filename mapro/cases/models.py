@@ -43,6 +43,18 @@ class Case(BaseModel):
     requester = models.ForeignKey(
         "organization.Person", on_delete=models.PROTECT, related_name="cases_requested"
     )
+    # Who registered the case for the requester (the mesa de ayuda); empty when the requester started it.
+    registered_by = models.ForeignKey(
+        "organization.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_registered",
+        verbose_name="registrado por",
+    )
+    subject = models.CharField("asunto", max_length=300, blank=True)
+    # Number, subject, start data and requester, folded (mapro.core.text.fold) for accent-blind search.
+    search_text = models.TextField("texto de búsqueda", blank=True, editable=False)
     inputs = models.JSONField("datos de inicio", default=dict)
     status = models.CharField("estado", max_length=12, choices=Status, default=Status.OPEN)
     outcome = models.CharField("resultado", max_length=300, blank=True)
@@ -119,6 +131,9 @@ class CaseTask(BaseModel):
         "organization.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decision = models.CharField("decisión", max_length=200, blank=True)
+    decision_reason = models.TextField("motivo de la decisión", blank=True)
+    # The latest proveído: the note of whoever routed the task to its assignee (every one is in the history).
+    routing_note = models.TextField("proveído", blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -35,6 +35,7 @@ def procedure_describe(*, definition: Definition, revision: int) -> dict[str, An
         "version": d.version,
         "revision": revision,
         "objective": d.objective,
+        "subject": d.subject,
         "start": d.start_activities() if not d.flows else [],
         "flows": [
             {
@@ -63,6 +64,8 @@ def _input(i: Input) -> dict[str, Any]:
         "flows": list(i.flows),
         "choices": list(i.choices),
         "provider": i.provider,
+        "domain": i.domain,
+        "unique_open": i.unique_open,
     }
 
 
@@ -85,6 +88,9 @@ def _activity(d: Definition, a: Activity) -> dict[str, Any]:
         "parallel": list(a.parallel),
         "join": list(a.join),
         "when": _condition(a.when),
+        "variants": [
+            {"came_from": v.came_from, "when": _condition(v.when), "text": v.text} for v in a.variants
+        ],
         "records": [_record(d, record_id, a) for record_id in a.records],
         "informs": [_recipient(r) for r in a.informs],
         "call": _call(a),
@@ -104,6 +110,7 @@ def _decision(a: Activity) -> dict[str, Any] | None:
                 "targets": [] if b.goto == END else activity_numbers(b.goto),
                 "ends": b.goto == END,
                 "outcome": b.outcome,
+                "reason": b.reason,
             }
             for b in a.decision.branches
         ],
@@ -132,6 +139,7 @@ def _record(d: Definition, record_id: str, a: Activity) -> dict[str, Any]:
         "optional": record_id in a.optional_records,
         "restricted_to": list(record.restricted_to),
         "format": _format(fmt),
+        "fields": [_field(f) for f in record.fields],
     }
 
 

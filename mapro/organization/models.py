@@ -99,8 +99,14 @@ class Role(BaseModel):
 
 
 class Person(BaseModel):
+    # Empty for an outside requester (a citizen, a contractor) registered by the mesa de ayuda: no login.
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person", verbose_name="usuario"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="person",
+        verbose_name="usuario",
     )
     entity = models.ForeignKey(
         Entity, on_delete=models.PROTECT, related_name="people", verbose_name="entidad"
@@ -115,6 +121,7 @@ class Person(BaseModel):
     )
     full_name = models.CharField("nombre completo", max_length=200)
     email = models.EmailField("correo electrónico", blank=True)
+    phone = models.CharField("teléfono", max_length=40, blank=True)
 
     class Meta:
         verbose_name = "persona"
@@ -123,6 +130,11 @@ class Person(BaseModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def is_external(self) -> bool:
+        """An outside contact: a requester without an account of the entity."""
+        return self.user_id is None
 
 
 class ActiveOnQuerySet(models.QuerySet):

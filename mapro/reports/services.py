@@ -74,7 +74,7 @@ def document_specs(definition: Definition) -> dict[str, DocumentSpec]:
         annex = ANNEX_RECORD.match(record.name)
         if record.format is None and annex and record.id not in specs:
             code, name = annex.group(1).strip(), " ".join(annex.group(2).split())
-            specs[record.id] = DocumentSpec(record.id, code, name, (record.id,), None)
+            specs[record.id] = DocumentSpec(record.id, code, name, (record.id,), tuple(record.fields) or None)
     return specs
 
 

@@ -57,12 +57,11 @@ class TaskForm:
 def task_form(definition: Definition, activity: Activity) -> TaskForm:
     records = []
     for record_id in activity.records:
-        record = next(r for r in definition.records if r.id == record_id)
-        if record.format is not None:
-            fmt = next(f for f in definition.formats if f.id == record.format)
+        record = definition.record(record_id)
+        if fields := definition.record_fields(record):
             specs = [
                 spec_from_format_field(f, prefix=f"rec__{record_id}__", key_prefix=f"{record_id}.")
-                for f in fields_at(fmt.fields, activity.n)
+                for f in fields_at(fields, activity.n)
             ]
         else:
             specs = [

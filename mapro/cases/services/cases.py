@@ -32,6 +32,7 @@ from ..performers import task_activity, task_performable_by, who_may_act
 from ..selectors import VERSION_UNUSED_COLUMNS, case_definition, case_specs, procedure_version_definition
 from . import sync
 from .conditions import MISSING, case_data_value, guards_evaluate, latest_records
+from .describe import case_describe, case_describe_save
 from .forms import fields_at, validate_effective_date, validate_fields, validate_inputs, validate_observations
 from .lifecycle import cancel_tree
 from .locking import case_lock, locked_cases, locked_tasks
@@ -162,7 +163,7 @@ def _case_create(
     flow: str | None,
 ) -> Case:
     now = timezone.now()
-    case = Case.objects.create(
+    case = Case(
         number=_next_number(case_entity=version.entity, year=timezone.localdate(now).year),
         entity=version.entity,
         procedure_version=version,
@@ -172,6 +173,9 @@ def _case_create(
         parent_task=parent_task,
         started_at=now,
     )
+    for name, value in case_describe(case=case, definition=definition, records={}).items():
+        setattr(case, name, value)
+    case.save(force_insert=True)
     start_data: dict[str, Any] = {runtime.FLOW_KEY: flow} if flow else {}
     if guards := guards_evaluate(definition, case=case, records={}):  # a guarded first activity: inputs only
         start_data[runtime.GUARDS_KEY] = guards
@@ -349,6 +353,8 @@ def _task_finish(
         case=case, task=task, definition=definition, records=records, actor=actor, day=effective_date
     )
     _attachments_link(task=task, written=written)
+    if written:
+        case_describe_save(case=case, definition=definition)
     activity = definition.activity(task.activity)
     if activity.call is not None and actor is not None:  # the request is sent: the called case starts
         _child_start(case=case, activity=activity, task=task, actor=actor)
@@ -535,21 +541,21 @@ def _validated_records(
         errors[key] = ["Esta actividad no produce ese registro."]
     documented = _records_with_files(task=task, activity=activity)
     for record_id in activity.records:
-        record = next(r for r in definition.records if r.id == record_id)
+        record = definition.record(record_id)
+        fields = definition.record_fields(record)
         values = data.get(record_id) or {}
         if not isinstance(values, Mapping):
             errors[record_id] = ["Debe ser un objeto con los campos del formato."]
             continue
         prefix = f"{record_id}."
-        if record.format is None:
-            clean = validate_observations(values, prefix=prefix, errors=errors)
+        if fields:
+            clean = _validated_format_fields(fields, activity.n, values, errors, prefix=prefix)
         else:
-            fmt = next(f for f in definition.formats if f.id == record.format)
-            clean = _validated_format_fields(fmt.fields, activity.n, values, errors, prefix=prefix)
+            clean = validate_observations(values, prefix=prefix, errors=errors)
         if clean or record_id in documented:
             records[record_id] = clean
         elif record_id not in activity.optional_records and not any(k.startswith(prefix) for k in errors):
-            what = "sus campos" if record.format else "observaciones"
+            what = "sus campos" if fields else "observaciones"
             errors[record_id] = [
                 f"Registro obligatorio: {record.name}. Complete {what} o adjunte el archivo."
             ]

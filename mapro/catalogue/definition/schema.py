@@ -10,6 +10,7 @@ are checked by `validation.py`, which needs the whole catalogue.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -42,7 +43,11 @@ ParallelTargets = Annotated[list[ActivityNumber], Field(min_length=2)]
 REQUESTER = "requester"
 REQUESTER_NAME = "Solicitante"  # its lane and its name wherever a role name is shown
 # Where a condition or a call reads case data: `inputs.<input id>` or `<record id>.<field id>`.
-DataPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=121)]
+DATA_PATH = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+DataPath = Annotated[str, Field(pattern=f"^{DATA_PATH.pattern}$", max_length=121)]
+# The case subject template's placeholders: a data path, or one of these names.
+SUBJECT_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+SUBJECT_NAMES = {"requester", "started"}
 Scalar = int | float | bool | str
 
 
@@ -180,6 +185,15 @@ class Input(Strict):
     )
     type: FieldType = FieldType.TEXT
     choices: list[Text] = []
+    domain: Text | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$",
+        description="For an e-mail input: the address must be at this domain, e.g. vivienda.gob.pe",
+    )
+    unique_open: bool = Field(
+        default=False,
+        description="Flag a start whose value an open case of the procedure already has",
+    )
     note: Text | None = None
 
     @model_validator(mode="after")
@@ -188,6 +202,8 @@ class Input(Strict):
             raise ValueError("una entrada de tipo choice necesita 'choices'")
         if self.type == FieldType.TABLE:
             raise ValueError("una entrada no puede ser de tipo table: use un formato")
+        if self.domain is not None and self.type != FieldType.EMAIL:
+            raise ValueError("'domain' solo va en una entrada de tipo email")
         return self
 
 
@@ -262,6 +278,9 @@ class Branch(Strict):
         description="The next activity, 'end', or several activities that start at once (in parallel)"
     )
     outcome: Title | None = Field(default=None, description="Name of the end reached when goto is 'end'")
+    reason: Name | None = Field(
+        default=None, description="The reason asked for when the branch is taken, e.g. 'Motivo del rechazo'"
+    )
     note: Text | None = None
 
 
@@ -300,6 +319,27 @@ class Call(Strict):
     wait: bool = Field(default=True, description="The caller waits until the called case closes")
 
 
+class InstructionVariant(Strict):
+    """
+    The activity's instruction for the cases that reached it one way: the seed's "si viene de la actividad 02:
+    …" (`came_from`) or a case datum (`when`). The work screen shows the first that matches, else the
+    description.
+    """
+
+    came_from: ActivityNumber | None = Field(
+        default=None, description="The activity completed just before this one opened"
+    )
+    when: Condition | None = None
+    text: Text
+    seed_line: SeedLine | None = None
+
+    @model_validator(mode="after")
+    def _says_when(self) -> InstructionVariant:
+        if self.came_from is None and self.when is None:
+            raise ValueError("la variante necesita 'came_from' o 'when'")
+        return self
+
+
 class Activity(Strict):
     n: ActivityNumber
     name: Title
@@ -333,6 +373,9 @@ class Activity(Strict):
     decision: Decision | None = None
     call: Call | None = None
     outcome: Title | None = Field(default=None, description="Outcome name when kind is end")
+    variants: list[InstructionVariant] = Field(
+        default=[], description="The instruction for this case when the seed's text depends on the path taken"
+    )
     seed_line: SeedLine | None = None
     note: Text | None = None
 
@@ -467,8 +510,17 @@ class Record(Strict):
     id: Identifier
     name: Title
     format: Identifier | None = None
+    fields: list[FormatField] = Field(
+        default=[], description="The data the document carries when the seed gives it no format"
+    )
     restricted_to: list[Identifier] = Field(default=[], description="Only these roles may see it")
     retention: Text | None = None
+
+    @model_validator(mode="after")
+    def _format_or_fields(self) -> Record:
+        if self.format is not None and self.fields:
+            raise ValueError("un registro lleva 'format' (un formato de la ficha) o 'fields', no ambos")
+        return self
 
 
 class RaciRow(Strict):
@@ -623,6 +675,11 @@ class Definition(Strict):
     scope: list[Text] = Field(min_length=1)
     legal_basis: list[Text] = []
     definitions: dict[Text, Text] = {}
+    subject: Text | None = Field(
+        default=None,
+        max_length=300,
+        description="What a case is about: {inputs.<id>}, {<record>.<field>}, {requester}, {started}",
+    )
     inputs: list[Input] = []
     outputs: list[Output] = []
     units: list[Unit] = Field(min_length=1)
@@ -657,6 +714,15 @@ class Definition(Strict):
         if role_id == REQUESTER:
             return Role.model_construct(id=REQUESTER, name=REQUESTER_NAME, unit="", responsibilities=[])
         return next(r for r in self.roles if r.id == role_id)
+
+    def record(self, record_id: str) -> Record:
+        return next(r for r in self.records if r.id == record_id)
+
+    def record_fields(self, record: Record) -> list[FormatField]:
+        """The data a record carries: its seed format's fields, or its own `fields` (none: observations)."""
+        if record.format is not None:
+            return next(f for f in self.formats if f.id == record.format).fields
+        return record.fields
 
     def unit(self, unit_id: str) -> Unit:
         return next(u for u in self.units if u.id == unit_id)

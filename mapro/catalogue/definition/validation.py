@@ -7,14 +7,18 @@ declared?) or the whole catalogue (does the called procedure exist?). Every erro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .loader import DefinitionError, LoadedDefinition, LoadedProcessMap, Loc, SourceFile, discover, load_file
 from .schema import (
+    DATA_PATH,
     END,
     REQUESTER,
+    SUBJECT_NAMES,
+    SUBJECT_PLACEHOLDER,
     Activity,
     ActivityKind,
     CaseCount,
@@ -23,7 +27,6 @@ from .schema import (
     EventMoment,
     ExpiryAction,
     FieldType,
-    Format,
     FormatField,
     Frequency,
     Indicator,
@@ -34,6 +37,8 @@ from .schema import (
 )
 
 CASE_START = "case_start"
+# References to the modelling sources, which belong in notes, not in the texts the work screens show.
+MODELLING_REFERENCE = re.compile(r"\bseeds?\b|\blíneas? \d+", re.IGNORECASE)
 
 # The longest term a time rule may state, per unit: one year in hours, ten years in days, months or years.
 # The seeds' longest are 24 hours, 30 calendar days, 10 working days and 4 years (a retention); ten years
@@ -334,9 +339,12 @@ class _Checker:
         self.check_call_inputs()
         self.check_raci()
         self.check_indicators()
+        self.check_subject()
+        self.check_work_texts()
         if not self.errors:  # the graph is only meaningful once every reference resolves
             self.check_graph()
             self.check_conditions_and_expiry()
+            self.check_variants()
 
     def check_file_name(self) -> None:
         expected = self.d.code.replace(".", "_").replace("/", "_").replace(" ", "_") + ".yaml"
@@ -360,6 +368,8 @@ class _Checker:
         self._unique([a.n for a in self.d.activities], "activities", "n", "número de actividad repetido")
         for i, fmt in enumerate(self.d.formats):
             self._unique_fields(fmt.fields, ("formats", i, "fields"))
+        for i, record in enumerate(self.d.records):
+            self._unique_fields(record.fields, ("records", i, "fields"))
 
     def _unique(self, values: list, collection: str, key: str, message: str) -> None:
         seen = set()
@@ -526,19 +536,24 @@ class _Checker:
         for i, fmt in enumerate(self.d.formats):
             if fmt.id not in used:
                 self.fail(("formats", i, "id"), f"el formato {fmt.id} no lo produce ningún registro")
-            self._check_field_activities(fmt, ("formats", i, "fields"))
+            records = {r.id for r in self.d.records if r.format == fmt.id}
+            what = f"un registro del formato {fmt.id}"
+            self._check_field_activities(fmt.fields, records, what, ("formats", i, "fields"))
+        for i, record in enumerate(self.d.records):
+            what = f"el registro {record.id}"
+            self._check_field_activities(record.fields, {record.id}, what, ("records", i, "fields"))
 
-    def _check_field_activities(self, fmt: Format, loc: Loc) -> None:
-        """A field filled at a given activity: that activity produces a record of this format."""
-        records = {r.id for r in self.d.records if r.format == fmt.id}
+    def _check_field_activities(
+        self, fields: list[FormatField], records: set[str], what: str, loc: Loc
+    ) -> None:
+        """A field filled at a given activity: that activity produces the record (or one of the format)."""
         producers = {a.n for a in self.d.activities if records & set(a.records)}
-        for j, f in enumerate(fmt.fields):
+        for j, f in enumerate(fields):
             if f.activity is not None and f.activity not in producers:
                 shown = ", ".join(map(str, sorted(producers))) or "ninguna"
                 self.fail(
                     (*loc, j, "activity"),
-                    f"la actividad {f.activity} no produce un registro del formato {fmt.id} "
-                    f"(lo producen: {shown})",
+                    f"la actividad {f.activity} no produce {what} (lo producen: {shown})",
                 )
 
     def check_flows_of_inputs_and_periodicity(self) -> None:
@@ -634,10 +649,43 @@ class _Checker:
             self.fail(loc, f"ninguna actividad produce el registro {head}")
             return
         fields = {"observaciones"}
-        if record.format is not None and record.format in self.formats:
-            fields = {f.id for f in format_by_id(self.d, record.format).fields}
+        if record.format is None or record.format in self.formats:
+            fields = {f.id for f in self.d.record_fields(record)} or fields
         if name not in fields:
             self.fail(loc, f"el registro {head} no tiene el campo {name}")
+
+    def check_subject(self) -> None:
+        """Every placeholder of the subject template names something a case has."""
+        if self.d.subject is None:
+            return
+        for placeholder in SUBJECT_PLACEHOLDER.findall(self.d.subject):
+            if placeholder in SUBJECT_NAMES:
+                continue
+            if not DATA_PATH.fullmatch(placeholder):
+                names = ", ".join(
+                    f"{{{n}}}" for n in ["inputs.<id>", "<registro>.<campo>", *sorted(SUBJECT_NAMES)]
+                )
+                self.fail(("subject",), f"marcador desconocido {{{placeholder}}}: use {names}")
+                continue
+            self._check_source(placeholder, ("subject",))
+
+    def check_work_texts(self) -> None:
+        """What the work screens show holds the ficha's words, never references to the modelling sources."""
+        for i, activity in enumerate(self.d.activities):
+            texts = {("name",): activity.name, ("description",): activity.description}
+            for j, variant in enumerate(activity.variants):
+                texts[("variants", j, "text")] = variant.text
+            if activity.decision is not None:
+                texts[("decision", "question")] = activity.decision.question
+                for j, branch in enumerate(activity.decision.branches):
+                    texts[("decision", "branches", j, "label")] = branch.label
+            for loc, text in texts.items():
+                found = MODELLING_REFERENCE.search(text)
+                if found:
+                    self.fail(
+                        ("activities", i, *loc),
+                        f"«{found.group(0)}» es una nota de modelado: llévela a 'note' o a 'inconsistencies'",
+                    )
 
     def check_raci(self) -> None:
         for i, row in enumerate(self.d.raci):
@@ -727,6 +775,37 @@ class _Checker:
             if rule.on_expiry is not None:
                 self._check_expiry(rule, loc)
 
+    def check_variants(self) -> None:
+        """`came_from` is an activity that leads straight here; `when` reads data recorded before it."""
+        for i, activity in enumerate(self.d.activities):
+            for j, variant in enumerate(activity.variants):
+                loc = ("activities", i, "variants", j)
+                if variant.came_from is not None and activity.n not in self._next_performed(
+                    variant.came_from
+                ):
+                    self.fail(
+                        (*loc, "came_from"),
+                        f"la actividad {variant.came_from} no lleva directamente a la {activity.n}",
+                    )
+                if variant.when is not None:
+                    path = variant.when.data
+                    self._check_data_path(path, (*loc, "when", "data"), before=activity.n, strictly=True)
+
+    def _next_performed(self, n: int) -> set[int]:
+        """The activities that can open right after `n` completes: its successors, past guarded ones."""
+        if n not in self.numbers:
+            return set()
+        found: set[int] = set()
+        pending = list(self.d.successors(self.d.activity(n)))
+        while pending:
+            m = pending.pop()
+            if m == END or m in found:
+                continue
+            found.add(m)
+            if self.d.activity(m).when is not None:  # skipped when its condition fails
+                pending.extend(self.d.successors(self.d.activity(m)))
+        return found
+
     def _check_guard_shape(self, activity: Activity, loc: Loc) -> None:
         if activity.decision is not None or activity.parallel or activity.kind == ActivityKind.END:
             self.fail(
@@ -749,8 +828,8 @@ class _Checker:
         if record is None:
             self.fail(loc, f"'{path}': {source} no es 'inputs' ni un registro declarado")
             return
-        fmt = format_by_id(self.d, record.format) if record.format in self.formats else None
-        if fmt is None or key not in {f.id for f in fmt.fields}:
+        known = record.format is None or record.format in self.formats
+        if not known or key not in {f.id for f in self.d.record_fields(record)}:
             self.fail(loc, f"'{path}': el registro {source} no tiene un formato con el campo {key}")
             return
         producers = [a.n for a in self.d.activities if source in a.records]
@@ -971,7 +1050,3 @@ def _targets(source: int, refs: object, loc: Loc) -> list[_Edge]:
     if isinstance(refs, list):
         return [_Edge(source, ref, (*loc, k), len(refs) > 1) for k, ref in enumerate(refs)]
     return [_Edge(source, refs, loc, False)]
-
-
-def format_by_id(definition: Definition, format_id: str) -> Format:
-    return next(f for f in definition.formats if f.id == format_id)

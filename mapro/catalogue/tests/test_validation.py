@@ -685,3 +685,99 @@ def test_a_process_ficha_indicator_names_the_procedure_it_counts(tmp_path):
     assert any(
         f"{loc}.numerator.branches[0].branch: la actividad 6 no tiene la rama Tal vez" in e for e in errors
     )
+
+
+# Issue 13: the case subject, instruction variants, a record's own fields and the work screens' texts.
+WORK_SCREEN_CASES = {
+    "subject_unknown_placeholder": (
+        "objective: >-\n",
+        "subject: Baja de {cuenta}\nobjective: >-\n",
+        "subject: Baja de {cuenta}",
+        "subject: marcador desconocido {cuenta}: use {inputs.<id>}, {<registro>.<campo>}, {requester}, "
+        "{started}",
+    ),
+    "subject_unknown_input": (
+        "objective: >-\n",
+        "subject: Baja de {inputs.cuenta}\nobjective: >-\n",
+        "subject: Baja de {inputs.cuenta}",
+        "subject: el procedimiento no tiene la entrada cuenta",
+    ),
+    "subject_unknown_record_field": (
+        "objective: >-\n",
+        "subject: Respaldo en {respaldo_pst.ruta}\nobjective: >-\n",
+        "subject: Respaldo en {respaldo_pst.ruta}",
+        "subject: el registro respaldo_pst no tiene el campo ruta",
+    ),
+    "variant_from_an_activity_that_does_not_lead_here": (
+        "    records: [respaldo_pst]\n",
+        "    records: [respaldo_pst]\n    variants:\n      - {came_from: 1, text: Respalde la cuenta.}\n",
+        "{came_from: 1, text: Respalde la cuenta.}",
+        "activities[2].variants[0].came_from: la actividad 1 no lleva directamente a la 3",
+    ),
+    "variant_without_condition": (
+        "    records: [respaldo_pst]\n",
+        "    records: [respaldo_pst]\n    variants:\n      - {text: Respalde la cuenta.}\n",
+        "{text: Respalde la cuenta.}",
+        "activities[2].variants[0]: la variante necesita 'came_from' o 'when'",
+    ),
+    "modelling_note_in_a_name": (
+        "    name: Realizar Backup del correo electrónico\n",
+        "    name: Realizar Backup del correo electrónico (línea 258 del seed)\n",
+        "(línea 258 del seed)",
+        "activities[2].name: «línea 258» es una nota de modelado: llévela a 'note' o a 'inconsistencies'",
+    ),
+    "record_with_format_and_fields": (
+        "  - id: correo_baja\n    name: Correo electrónico de baja de usuario\n",
+        "  - id: correo_baja\n    name: Correo electrónico de baja de usuario\n    format: acta\n"
+        "    fields: [{id: fecha, label: Fecha, type: date}]\n",
+        "  - id: correo_baja",
+        "records[0]: un registro lleva 'format' (un formato de la ficha) o 'fields', no ambos",
+    ),
+    "record_field_at_an_activity_that_does_not_produce_it": (
+        "  - id: correo_baja\n    name: Correo electrónico de baja de usuario\n",
+        "  - id: correo_baja\n    name: Correo electrónico de baja de usuario\n"
+        "    fields: [{id: fecha, label: Fecha, type: date, activity: 2}]\n",
+        "fields: [{id: fecha, label: Fecha, type: date, activity: 2}]",
+        "records[0].fields[0].activity: la actividad 2 no produce el registro correo_baja (lo producen: 1)",
+    ),
+    "domain_on_a_choice_input": (
+        "    type: choice\n",
+        "    type: choice\n    domain: vivienda.gob.pe\n",
+        "  - id: motivo_baja",
+        "inputs[1]: 'domain' solo va en una entrada de tipo email",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WORK_SCREEN_CASES.values(), ids=WORK_SCREEN_CASES.keys())
+def test_each_work_screen_error_names_file_line_and_field(case, tmp_path, capsys):
+    old, new, marker, message = case
+    path = broken(tmp_path, old, new)
+
+    err = validate(path, capsys)
+
+    assert f"{path}:{line_of(path, marker)}: {message}" in err, err
+
+
+def test_subject_variants_fields_and_domain_that_are_valid(tmp_path):
+    path = broken(
+        tmp_path, "objective: >-\n", "subject: Baja de {inputs.cuenta_correo} — {started}\nobjective: >-\n"
+    )
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "    type: email\n", "    type: email\n    domain: vivienda.gob.pe\n    unique_open: true\n"
+    )
+    text = text.replace(
+        "    records: [respaldo_pst]\n",
+        "    records: [respaldo_pst]\n    variants:\n      - {came_from: 2, text: Respalde la cuenta suspendida.}\n",
+    )
+    text = text.replace(
+        "    restricted_to: [responsable_plataforma_correo]\n",
+        "    restricted_to: [responsable_plataforma_correo]\n    fields:\n"
+        "      - {id: ubicacion, label: Ubicación del .PST en BACKUP_CORREOS}\n",
+    )
+    path.write_text(text, encoding="utf-8")
+
+    catalogue = load_catalogue([path])
+
+    assert catalogue.ok, catalogue.errors
