@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mapro.catalogue.definition import Definition, load_catalogue, record_fields
+from mapro.catalogue.definition import Definition, load_catalogue
 
 SENACE = Path(__file__).resolve().parents[3] / "procedures" / "senace"
 
@@ -33,7 +33,7 @@ def branch(d: Definition, n: int, label: str):
 
 def fields(d: Definition, record_id: str) -> dict:
     record = next(r for r in d.records if r.id == record_id)
-    return {f.id: f for f in record_fields(d, record)}
+    return {f.id: f for f in d.record_fields(record)}
 
 
 def predecessors(d: Definition, n: int) -> set[int]:
