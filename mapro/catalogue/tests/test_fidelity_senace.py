@@ -6,6 +6,7 @@ justification, and no modelling notes in the texts a person works from.
 Expected values are quoted from the seeds, not read back from the definitions.
 """
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -130,3 +131,40 @@ def test_work_texts_hold_no_modelling_notes_and_variants_follow_the_graph(catalo
                 assert v.came_from in predecessors(d, a.n), (code, a.n, v.came_from)
                 assert v.seed_line is not None, (code, a.n)
                 assert first <= v.seed_line <= last, (code, a.n, v.seed_line)
+
+
+SUBJECTS = [  # (code, start data, records, what a help-desk analyst reads in the inbox)
+    (
+        "S.04.04.02_P",
+        {"tipo_solicitud": "Incidente", "solicitud": "La impresora del piso 3 no imprime."},
+        {},
+        "Incidente de Ana Ríos: La impresora del piso 3 no imprime.",
+    ),
+    (
+        "SENACE-CORREO-SERVICIOS",
+        {"cuenta_correo_servicio": "alertaeva@senace.gob.pe"},
+        {},
+        "Cuenta de correo electrónico de servicios alertaeva@senace.gob.pe — 06/12/2026",
+    ),
+    # Started by the calendar, without start data: the procedure and the date, no dangling separators.
+    ("S.04.01.01_P", {}, {}, "Matriz de cartera de proyectos del 06/12/2026"),
+    ("S.04.03.02_P", {}, {}, "Gestión de seguridad informática del 06/12/2026"),
+    (
+        "S.04.04.01.02_P",
+        {},
+        {"solicitud_recuperacion": {"informacion": "Carpeta de la DEIN", "fecha_respaldo": "2026-07-24"}},
+        "Carpeta de la DEIN 24/07/2026 — Continuidad de los servicios del 06/12/2026",
+    ),
+    ("S.04.02.01_P", {"requerimiento": "Módulo de citas"}, {}, "Módulo de citas"),
+]
+
+
+@pytest.mark.parametrize(("code", "inputs", "records", "expected"), SUBJECTS)
+def test_subjects_read_well_with_and_without_data(catalogue, code, inputs, records, expected):
+    from mapro.cases.services.describe import subject_render
+
+    d = definition(catalogue, code)
+    rendered = subject_render(
+        d.subject, inputs=inputs, records=records, requester="Ana Ríos", started=dt.date(2026, 12, 6)
+    )
+    assert rendered == expected
