@@ -40,9 +40,8 @@ def record_data(d: Definition, activity: int) -> dict:
     data = {}
     for record_id in d.activity(activity).records:
         record = next(r for r in d.records if r.id == record_id)
-        if record.format:
-            fmt = next(f for f in d.formats if f.id == record.format)
-            data[record_id] = {f.id: sample(f) for f in fmt.fields if f.activity in (None, activity)}
+        if fields := d.record_fields(record):
+            data[record_id] = {f.id: sample(f) for f in fields if f.activity in (None, activity)}
         else:
             data[record_id] = {"observaciones": f"Registro {record_id} de prueba"}
     return data
