@@ -37,8 +37,6 @@ import http.client
 import json
 import os
 import queue
-import secrets
-import shlex
 import signal
 import socket
 import subprocess
@@ -47,6 +45,8 @@ import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
+
+from scratch import scratch_database_env  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCEDURE = "PR.OTI.005"
@@ -85,38 +85,11 @@ def parse_args() -> argparse.Namespace:
 
 def database_env(args: argparse.Namespace) -> dict[str, str]:
     """The MAPRO_* variables of the benchmark database (shared by this process and gunicorn)."""
-    work = ROOT / "var" / "bench"
-    work.mkdir(parents=True, exist_ok=True)
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "MAPRO_DEBUG": "0",
-        # Production settings refuse a short or public key (config/settings/base.py): a fresh one per run.
-        "MAPRO_SECRET_KEY": secrets.token_urlsafe(50),
+    env = scratch_database_env("mapro_bench", engine=args.db, reuse=args.reuse)
+    return env | {
         "MAPRO_SSL_REDIRECT": "0",  # the benchmark client speaks plain HTTP to 127.0.0.1
         "MAPRO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "MAPRO_VAR_DIR": str(work),
     }
-    if args.db == "sqlite":
-        path = work / "cases_throughput.sqlite3"
-        if not args.reuse:
-            for leftover in work.glob("cases_throughput.sqlite3*"):
-                leftover.unlink()
-        return env | {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
-    exports = subprocess.run(
-        [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
-    ).stdout
-    for line in exports.splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        env[key] = shlex.split(value)[0] if value else ""
-    env["MAPRO_DB_NAME"] = "mapro_bench"
-    if not args.reuse:
-        import psycopg
-
-        conninfo = f"host={env['MAPRO_DB_HOST']} port={env['MAPRO_DB_PORT']} user={env['MAPRO_DB_USER']}"
-        with psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as pg:
-            pg.execute("DROP DATABASE IF EXISTS mapro_bench WITH (FORCE)")
-            pg.execute("CREATE DATABASE mapro_bench")
-    return env
 
 
 def prepare(args: argparse.Namespace) -> dict:

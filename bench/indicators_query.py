@@ -10,8 +10,8 @@ it is not a test.
 On PostgreSQL it uses the server the shell names (MAPRO_DB_HOST/PORT/USER, as `eval "$(scripts/postgres.sh
 start)"` exports them), or starts scripts/postgres.sh.
 
-It prepares a scratch database of its own (PostgreSQL: `mapro_bench_indicators` on the server of
-scripts/postgres.sh; SQLite: var/bench/indicators_query.sqlite3), migrates it, loads S.04.04.02_P (Senace help
+It prepares a scratch database of its own (bench/scratch.py; PostgreSQL: `mapro_bench_indicators`;
+SQLite: var/bench/mapro_bench_indicators.sqlite3), migrates it, loads S.04.04.02_P (Senace help
 desk, the catalogue's indicator) and the demo people, then inserts `--cases` closed help-desk cases spread
 evenly over four years (2023-2026) with one INSERT … SELECT per table over a generated series (no Python
 loop per case): per case the case row, its deciding task (97 % "Sí" at activity 6 or 12, 2 % "Sin respuesta
@@ -32,13 +32,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import secrets
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from scratch import scratch_database_env  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = "S.04.04.02_P"
@@ -57,42 +56,6 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     args.db = args.db or "sqlite"
     return args
-
-
-def database_env(args: argparse.Namespace) -> dict[str, str]:
-    work = ROOT / "var" / "bench"
-    work.mkdir(parents=True, exist_ok=True)
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "MAPRO_DEBUG": "0",
-        "MAPRO_SECRET_KEY": secrets.token_urlsafe(50),
-        "MAPRO_VAR_DIR": str(work),
-    }
-    if args.db == "sqlite":
-        path = work / "indicators_query.sqlite3"
-        if not args.reuse:
-            for leftover in work.glob("indicators_query.sqlite3*"):
-                leftover.unlink()
-        return env | {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
-    if os.environ.get("MAPRO_DB_HOST") and os.environ.get("MAPRO_DB_PORT"):  # a server given by the shell
-        env.update({k: os.environ.get(k, "") for k in ("MAPRO_DB_HOST", "MAPRO_DB_PORT", "MAPRO_DB_USER")})
-        env["MAPRO_DB_ENGINE"] = "postgresql"
-    else:
-        exports = subprocess.run(
-            [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
-        ).stdout
-        for line in exports.splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    env["MAPRO_DB_NAME"] = "mapro_bench_indicators"
-    if not args.reuse:
-        import psycopg
-
-        conninfo = f"host={env['MAPRO_DB_HOST']} port={env['MAPRO_DB_PORT']} user={env['MAPRO_DB_USER']}"
-        with psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as pg:
-            pg.execute("DROP DATABASE IF EXISTS mapro_bench_indicators WITH (FORCE)")
-            pg.execute("CREATE DATABASE mapro_bench_indicators")
-    return env
 
 
 def prepare() -> tuple[object, object, object]:
@@ -148,9 +111,10 @@ def fill(count: int, entity, version, requester) -> float:
         cursor.execute(
             f"INSERT INTO {tables[Case]} (number, entity_id, procedure_version_id, requester_id, inputs,"
             " status, outcome, cancel_reason, suspend_reason, started_at, closed_at, workflow_state,"
-            " workflow_serializer_version, created_at, updated_at)"
+            " workflow_serializer_version, subject, search_text, created_at, updated_at)"
             f" SELECT 'SENACE-B-' || i, {entity.pk}, {version.pk}, {requester.pk}, {obj}, 'closed',"
-            f" 'Cerrado', '', '', {at(start)}, {at(f'{start} + 7200')}, {obj}, '', {now}, {now} FROM {series}"
+            f" 'Cerrado', '', '', {at(start)}, {at(f'{start} + 7200')}, {obj}, '', 'Ticket ' || i,"
+            f" 'senace-b-' || i || ' ticket ' || i, {now}, {now} FROM {series}"
         )
         cases = f"(SELECT id, started_at, closed_at FROM {tables[Case]} WHERE number LIKE 'SENACE-B-%%') c"
         # 97 %: "Sí" at 6 (even ids) or 12; 2 %: no answer at 6; 1 %: activity 13, no decision.
@@ -164,9 +128,10 @@ def fill(count: int, entity, version, requester) -> float:
         )
         cursor.execute(
             f"INSERT INTO {tables[CaseTask]} (case_id, engine_task_id, activity, name, kind, entity_id,"
-            " role_code, status, completed_at, decision, data, created_at, updated_at)"
+            " role_code, status, completed_at, decision, decision_reason, routing_note, data, created_at,"
+            " updated_at)"
             f" SELECT c.id, 'bench', {activity}, 'Decisión', 'decision', {entity.pk}, 'requester',"
-            f" 'completed', c.closed_at, {decision}, {obj}, {now}, {now} FROM {cases}"
+            f" 'completed', c.closed_at, {decision}, '', '', {obj}, {now}, {now} FROM {cases}"
         )
         cursor.execute(
             f"INSERT INTO {tables[Deadline]} (case_id, time_rule, text, meaning, activity, anchor_at, due_at,"
@@ -274,7 +239,7 @@ def measure(entity, repeat: int) -> None:
 
 def main() -> None:
     args = parse_args()
-    os.environ.update(database_env(args))
+    os.environ.update(scratch_database_env("mapro_bench_indicators", engine=args.db, reuse=args.reuse))
     sys.path.insert(0, str(ROOT))
     import django
 

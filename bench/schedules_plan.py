@@ -6,9 +6,10 @@ catalogue. It prints figures; it is not a test.
     .venv/bin/python bench/schedules_plan.py                      # 2,500 entities, SQLite
     .venv/bin/python bench/schedules_plan.py --db postgresql      # on the server of scripts/postgres.sh
 
-It prepares a database of its own (SQLite: var/bench/schedules.sqlite3, recreated; PostgreSQL: the database
-`mapro_bench_schedules`, recreated), loads the catalogue, and gives each of `--entities` entities every
-calendar-started periodicity of the catalogue (24 today) as a Schedule row (bulk insert). Then it measures:
+It prepares a database of its own (bench/scratch.py; SQLite: var/bench/mapro_bench_schedules.sqlite3;
+PostgreSQL: the database `mapro_bench_schedules`; both recreated), loads the catalogue, and gives each of
+`--entities` entities every calendar-started periodicity of the catalogue (24 today) as a Schedule row
+(bulk insert). Then it measures:
 1. plan: every occurrence of every schedule in one year (reading the rows, the working-day calendar for the
    schedules that ask for it), in this process;
 2. due query: the worker's query for the schedules due at a daily tick (index `schedules_due`);
@@ -23,10 +24,11 @@ import argparse
 import datetime as dt
 import os
 import secrets
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from scratch import scratch_database_env  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2027
@@ -42,40 +44,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def environment(args: argparse.Namespace) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["MAPRO_SECRET_KEY"] = secrets.token_urlsafe(50)  # production settings: a fresh one per run
-    if args.db == "sqlite":
-        path = ROOT / "var" / "bench" / "schedules.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.environ |= {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
-        return
-    # A running server given by MAPRO_DB_* (e.g. `eval "$(scripts/postgres.sh start)"`), else this one's.
-    started = os.environ.get("MAPRO_DB_HOST") and os.environ.get("MAPRO_DB_ENGINE") == "postgresql"
-    command = [str(ROOT / "scripts" / "postgres.sh"), "start"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True) if not started else None
-    for line in out.stdout.splitlines() if out else []:
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").partition("=")
-            os.environ[key] = value.strip("'\"")
-    os.environ |= {"MAPRO_DB_ENGINE": "postgresql", "MAPRO_DB_NAME": "mapro_bench_schedules"}
-    import psycopg
-
-    conninfo = (
-        f"host={os.environ['MAPRO_DB_HOST']} port={os.environ['MAPRO_DB_PORT']} "
-        f"user={os.environ['MAPRO_DB_USER']} password={os.environ.get('MAPRO_DB_PASSWORD', '')} "
-        "dbname=postgres"
-    )
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS mapro_bench_schedules")
-        conn.execute("CREATE DATABASE mapro_bench_schedules")
-
-
 def main() -> None:
     args = parse_args()
-    environment(args)
+    os.environ.update(scratch_database_env("mapro_bench_schedules", engine=args.db))
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -312,6 +312,13 @@ def test_case_page_diagram_highlights_the_current_activity(open_browser):
     manager.screenshot("09-expediente-en-curso")
 
 
+def _diagram_scale(page) -> float:
+    """The bpmn-js viewport's scale, read from its SVG transform matrix(s, 0, 0, s, x, y)."""
+    transform = page.locator(".diagram svg g.viewport").first.get_attribute("transform") or ""
+    found = re.match(r"matrix\(([\d.e-]+)", transform)
+    return float(found.group(1)) if found else 1.0
+
+
 def test_catalogue_ficha_and_downloads(open_browser):
     b = open_browser()
     b.login(OFFICER)
@@ -320,6 +327,16 @@ def test_catalogue_ficha_and_downloads(open_browser):
     b.page.get_by_role("link", name=re.compile("PR.OTI.005")).click()
     b.page.locator(".diagram[data-ready=true]").wait_for()
     expect(b.page.get_by_role("heading", name="Matriz RACI")).to_be_visible()
+    expect(b.page.get_by_text("aprobada por Resolución Directoral N° 008-2022-VIVIENDA/OGEI")).to_be_visible()
+    # A large diagram is read one lane at a time, zoomed in, or bigger and smaller with the buttons.
+    fitted = _diagram_scale(b.page)
+    b.page.get_by_label("Ver el carril").select_option(
+        label="Responsable de la gestión de la Plataforma de Correo"
+    )
+    assert _diagram_scale(b.page) > fitted
+    b.page.get_by_role("button", name="Alejar").click()
+    b.page.get_by_role("button", name="Ajustar a la vista").click()
+    assert _diagram_scale(b.page) == pytest.approx(fitted)
     b.screenshot("17-ficha")
     with b.page.expect_download() as download:
         b.page.get_by_role("link", name="Modelo BPMN 2.0").click()

@@ -48,6 +48,7 @@ def procedure_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         "raci_roles": [(r, roles.get(r, r)) for r in raci_roles],
         "raci": raci,
         "downloads": DOWNLOADS,
+        "draft": definition.is_draft,
     }
     return render(request, "web/catalogue/detail.html", context)
 

@@ -19,7 +19,7 @@ from mapro.catalogue.definition.schema import SUBJECT_PLACEHOLDER
 from mapro.core.text import fold
 
 from ..models import Case
-from .conditions import INPUTS, latest_records
+from .conditions import INPUTS
 
 SUBJECT_MAX = 300
 _SEPARATORS = " —–-:,·"
@@ -79,7 +79,7 @@ def case_describe(
 ) -> dict[str, str]:
     """The subject and search text for the case as it stands (records read once when not given)."""
     if records is None:
-        records = latest_records(case=case) if _names_records(definition.subject) else {}
+        records = _merged_records(case=case) if _names_records(definition.subject) else {}
     requester = case.requester.full_name
     subject = subject_render(
         definition.subject,
@@ -106,6 +106,18 @@ def case_describe_save(*, case: Case, definition: Definition) -> None:
         setattr(case, name, described[name])
     if changed:
         case.save(update_fields=[*changed, "updated_at"])
+
+
+def _merged_records(*, case: Case) -> dict[str, dict[str, Any]]:
+    """
+    Per record id, each field's latest non-empty value: a record filled across activities (a ticket its
+    number at one, its summary at the next) keeps in the subject what an earlier activity wrote.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    for record_id, data in case.records.order_by("created_at", "pk").values_list("record_id", "data"):
+        fields = merged.setdefault(record_id, {})
+        fields.update({k: v for k, v in (data or {}).items() if v not in (None, "", [])})
+    return merged
 
 
 def _names_records(template: str | None) -> bool:

@@ -715,6 +715,11 @@ class Definition(Strict):
             return Role.model_construct(id=REQUESTER, name=REQUESTER_NAME, unit="", responsibilities=[])
         return next(r for r in self.roles if r.id == role_id)
 
+    @property
+    def is_draft(self) -> bool:
+        """A ficha is approved only by a document: without one it is a draft even if marked "aprobado"."""
+        return self.status != "aprobado" or not self.approved_by
+
     def record(self, record_id: str) -> Record:
         return next(r for r in self.records if r.id == record_id)
 

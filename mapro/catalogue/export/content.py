@@ -442,7 +442,7 @@ def ficha_content(definition: Definition, *, annex: bool = False) -> FichaConten
         history=[
             HistoryRow(h.version, _date(h.date), h.description, h.approved_by or "—") for h in d.history
         ],
-        draft=is_draft(d),
+        draft=d.is_draft,
         signatures=_signatures(d),
         annex=None,
         sections={key: f"{number}. {title}" for number, (key, title) in enumerate(SECTIONS, start=1)},
@@ -571,15 +571,10 @@ def _activity_row(d: Definition, names: _Names, activity: Activity) -> ActivityR
     )
 
 
-def is_draft(d: Definition) -> bool:
-    """A ficha is approved only by a document: without one it is a draft even if marked "aprobado"."""
-    return d.status != "aprobado" or not d.approved_by
-
-
 def _state(d: Definition) -> str:
     if not d.approved_by:
         return DRAFT_NOTE
-    return "Borrador" if is_draft(d) else "Aprobado"
+    return "Borrador" if d.is_draft else "Aprobado"
 
 
 def _body_note(note: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from mapro.catalogue.definition import Definition
@@ -22,6 +23,9 @@ SAMPLES = {
 }
 
 
+_UNIQUE = itertools.count(1)
+
+
 def sample(field: FormatField) -> Any:
     if field.type == FieldType.CHOICE:
         return field.choices[0]
@@ -35,12 +39,11 @@ def sample(field: FormatField) -> Any:
 def record_data(d: Definition, activity: int) -> dict:
     """
     What completing the activity requires for each record it produces: a value for every field of the
-    format the activity fills, or observations for a record without a format.
+    record the activity fills, or observations for a record without fields.
     """
     data = {}
     for record_id in d.activity(activity).records:
-        record = next(r for r in d.records if r.id == record_id)
-        if fields := d.record_fields(record):
+        if fields := d.record_fields(d.record(record_id)):
             data[record_id] = {f.id: sample(f) for f in fields if f.activity in (None, activity)}
         else:
             data[record_id] = {"observaciones": f"Registro {record_id} de prueba"}
@@ -48,8 +51,19 @@ def record_data(d: Definition, activity: int) -> dict:
 
 
 def start_inputs(d: Definition) -> dict:
-    fields = [FormatField(id=i.id, label=i.element, type=i.type, choices=i.choices) for i in d.inputs]
-    return {f.id: sample(f) for f in fields}
+    """
+    Valid start data: an e-mail at the input's `domain`; a `unique_open` input a value no other case has
+    (tests start many cases of one procedure, and the same account twice would be flagged).
+    """
+    inputs = {}
+    for item in d.inputs:
+        value = sample(FormatField(id=item.id, label=item.element, type=item.type, choices=item.choices))
+        if item.unique_open:
+            value = f"{next(_UNIQUE)}-{value}"
+        if item.domain:
+            value = f"{value.partition('@')[0]}@{item.domain}"
+        inputs[item.id] = value
+    return inputs
 
 
 def role_record_data(d: Definition, n: int, role: str) -> dict:

@@ -769,7 +769,7 @@ def test_subject_variants_fields_and_domain_that_are_valid(tmp_path):
     )
     text = text.replace(
         "    records: [respaldo_pst]\n",
-        "    records: [respaldo_pst]\n    variants:\n      - {came_from: 2, text: Respalde la cuenta suspendida.}\n",
+        "    records: [respaldo_pst]\n    variants:\n      - {came_from: 2, text: Respalde la cuenta.}\n",
     )
     text = text.replace(
         "    restricted_to: [responsable_plataforma_correo]\n",

@@ -71,6 +71,79 @@
     }
   }
 
+  function button(label, title, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "btn btn-secondary btn-small";
+    b.textContent = label;
+    b.title = title;
+    b.setAttribute("aria-label", title);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function zoomBy(viewer, factor) {
+    var canvas = viewer.get("canvas");
+    canvas.zoom(Math.min(Math.max(canvas.zoom() * factor, 0.2), 4), "auto");
+  }
+
+  // A lane filling the box's height, its start at the left: read along it by dragging or scrolling sideways.
+  function showLane(viewer, lane) {
+    var canvas = viewer.get("canvas");
+    var box = canvas.getContainer();
+    var scale = Math.min(box.clientHeight / (lane.height + 40), 1.5);
+    canvas.viewbox({
+      x: lane.x - 10,
+      y: lane.y - 20,
+      width: box.clientWidth / scale,
+      height: box.clientHeight / scale,
+    });
+  }
+
+  function laneChooser(viewer) {
+    var lanes = viewer.get("elementRegistry").filter(function (e) { return e.type === "bpmn:Lane"; });
+    if (lanes.length < 2) return null;
+    var label = document.createElement("label");
+    label.className = "small diagram-lane";
+    label.textContent = "Ver el carril ";
+    var select = document.createElement("select");
+    select.appendChild(new Option("— todos —", ""));
+    lanes.forEach(function (lane) { select.appendChild(new Option(lane.businessObject.name || lane.id, lane.id)); });
+    select.addEventListener("change", function () {
+      var lane = viewer.get("elementRegistry").get(select.value);
+      if (lane) showLane(viewer, lane);
+      else viewer.get("canvas").zoom("fit-viewport", "auto");
+    });
+    label.appendChild(select);
+    return label;
+  }
+
+  // Zoom, fit, one lane at a time and full screen: a 20-activity ficha is readable on a phone too.
+  function toolbar(viewer, container, focus) {
+    var bar = document.createElement("div");
+    bar.className = "diagram-tools";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", "Controles del diagrama");
+    bar.appendChild(button("+", "Acercar", function () { zoomBy(viewer, 1.25); }));
+    bar.appendChild(button("−", "Alejar", function () { zoomBy(viewer, 0.8); }));
+    bar.appendChild(button("Ajustar a la vista", "Ajustar a la vista", function () { fit(viewer, focus); }));
+    var lanes = laneChooser(viewer);
+    if (lanes) bar.appendChild(lanes);
+    if (container.requestFullscreen) {
+      bar.appendChild(button("Pantalla completa", "Ver el diagrama en pantalla completa", function () {
+        container.requestFullscreen().then(function () {
+          viewer.get("canvas").resized();
+          viewer.get("canvas").zoom("fit-viewport", "auto");
+        });
+      }));
+    }
+    var hint = document.createElement("span");
+    hint.className = "small muted";
+    hint.textContent = "Arrastre para desplazarse; Ctrl + rueda para acercar.";
+    bar.appendChild(hint);
+    return bar;
+  }
+
   async function show(container) {
     if (typeof window.BpmnJS === "undefined") {
       container.innerHTML = '<p class="muted small">No se pudo cargar el visor de diagramas (falta web/static/vendor: ejecute scripts/bootstrap.sh).</p>';
@@ -92,12 +165,11 @@
       focus = markPath(viewer, state);
     }
     fit(viewer, focus);
-    var reset = document.createElement("button");
-    reset.type = "button";
-    reset.className = "btn btn-secondary btn-small diagram-fit";
-    reset.textContent = "Ajustar a la vista";
-    reset.addEventListener("click", function () { fit(viewer, focus); });
-    container.appendChild(reset);
+    container.parentNode.insertBefore(toolbar(viewer, container, focus), container);
+    document.addEventListener("fullscreenchange", function () {
+      viewer.get("canvas").resized();
+      viewer.get("canvas").zoom("fit-viewport", "auto");
+    });
     // A phone turned sideways, or a window resized: refit once the size settles.
     var pending = null;
     window.addEventListener("resize", function () {
