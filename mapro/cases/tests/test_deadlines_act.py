@@ -26,7 +26,7 @@ from mapro.cases.services.conditions import MISSING, case_data_value, condition_
 from mapro.cases.services.deadlines import deadlines_expire
 from mapro.cases.services.locking import case_lock
 from mapro.catalogue.definition.schema import REQUESTER, Condition
-from mapro.catalogue.tests.sample_data import record_data, start_inputs
+from mapro.catalogue.tests.sample_data import decision_reason, record_data, start_inputs
 from mapro.deadlines.calendar import LIMA
 from mapro.deadlines.models import NonWorkingDay
 from mapro.deadlines.services import deadline_compute
@@ -48,9 +48,10 @@ def end_of(y: int, m: int, d: int) -> dt.datetime:
 def start(code: str, *, flow: str | None = None, **inputs: Any) -> Case:
     d = CATALOGUE.definitions[code].definition
     first = next(f.start for f in d.flows if f.id == flow) if flow else d.start_activities()[0]
+    role = d.activity(first).role
     return case_start(
         procedure_code=code,
-        requester=person(d.entity.value, d.activity(first).role),
+        requester=person(d.entity.value, role if role != REQUESTER else d.roles[0].id),
         inputs={**start_inputs(d), **inputs},
         flow=flow,
     )
@@ -65,7 +66,8 @@ def complete(case: Case, n: int, label: str | None = None, **records: dict) -> N
         produced = activity_for_role(definition=d, activity=d.activity(n), role=task.role_code).records
         data = {k: v for k, v in {**record_data(d, n), **records}.items() if k in produced}
         actor = case.requester if task.role_code == REQUESTER else person(d.entity.value, task.role_code)
-        case_task_complete(task_id=task.pk, actor=actor, decision=label, data=data)
+        reason = decision_reason(d, n, label)
+        case_task_complete(task_id=task.pk, actor=actor, decision=label, data=data, reason=reason)
 
 
 def open_activities(case: Case) -> list[int]:

@@ -112,8 +112,9 @@ def _complete(case: Case, activity: int, actor: Person, **kwargs) -> None:
 
 def _to_conformity(case: Case) -> CaseTask:
     """S.04.04.02_P to activity 6 (¿Es conforme?), the requester's: 1 → 2 (Sí) → 4 (Sí) → 5 → 6."""
-    helpdesk, employee = person(*HELPDESK), person(*EMPLOYEE)
-    _complete(case, 1, employee)
+    helpdesk = person(*HELPDESK)
+    # Activity 1 is the requester's: an employee writes their request; an outside one's, who registered it.
+    _complete(case, 1, case.registered_by if case.requester.is_external else case.requester)
     _complete(case, 2, helpdesk, decision="Sí")
     _complete(case, 4, helpdesk, decision="Sí")
     _complete(case, 5, helpdesk)
@@ -316,7 +317,7 @@ def test_the_start_form_offers_the_requester_to_who_may_register_and_asks_to_con
     ticket = ProcedureVersion.objects.get(code=TICKET, is_current=True)
     url = reverse("web:start-form", args=[ticket.pk])
     client.force_login(person(*EMPLOYEE).user)
-    assert "Solicitante" not in client.get(url).content.decode()  # a Servidor asks for themself
+    assert "data-requester" not in client.get(url).content.decode()  # a Servidor asks for themself
     helpdesk, employee = person(*HELPDESK), person(*EMPLOYEE)
     client.force_login(helpdesk.user)
     page = client.get(url).content.decode()

@@ -53,9 +53,11 @@ def step(case: Case, when: dt.datetime, actor) -> None:
 
 
 def baja(when: dt.datetime) -> Case:
+    """A baja of its own account (a second open baja of one account would be flagged as a duplicate)."""
+    inputs = {**BAJA, "cuenta_correo": f"baja-{when:%m%d%H}@vivienda.gob.pe"}
     with time_machine.travel(when, tick=False):
         return case_start(
-            procedure_code="PR.OTI.005", requester=person("MVCS", "analista_mesa_servicios"), inputs=BAJA
+            procedure_code="PR.OTI.005", requester=person("MVCS", "analista_mesa_servicios"), inputs=inputs
         )
 
 
