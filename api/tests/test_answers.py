@@ -9,8 +9,9 @@ import pytest
 
 from api.serializers import TaskOut
 from mapro.cases.models import Case, CaseRecord, CaseTask
+from mapro.catalogue.tests.sample_data import baja_inputs
 
-from .support import BAJA, client_of
+from .support import client_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ RECORDS = {
 
 def start_baja() -> Case:
     response = client_of(*ANALYST).post(
-        "/api/v1/cases/", {"procedure": "PR.OTI.005", "inputs": BAJA}, format="json"
+        "/api/v1/cases/", {"procedure": "PR.OTI.005", "inputs": baja_inputs()}, format="json"
     )
     assert response.status_code == 201, response.content
     return Case.objects.get(number=response.json()["number"])

@@ -20,14 +20,14 @@ from api.idempotency import HEADER, REPLAYED_HEADER
 from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.tests.test_concurrency import api_session
+from mapro.catalogue.tests.sample_data import baja_inputs
 from mapro.core.models import IdempotencyKey
 
-from .support import BAJA, client_of
+from .support import client_of
 from .test_bad_input import row_counts
 
 ANALYST = ("MVCS", "analista_mesa_servicios")
 MANAGER = ("MVCS", "responsable_plataforma_correo")
-START = {"procedure": "PR.OTI.005", "inputs": BAJA}
 DONE_1 = {"data": {"correo_baja": {"fecha_envio": "2026-07-24"}}}  # activity 1 and its record
 
 
@@ -35,7 +35,12 @@ def key() -> str:
     return str(uuid.uuid4())
 
 
-def start(client, body=START, idempotency_key: str | None = None):
+def start_body() -> dict:
+    return {"procedure": "PR.OTI.005", "inputs": baja_inputs()}
+
+
+def start(client, body: dict | None = None, idempotency_key: str | None = None):
+    body = body or start_body()
     headers = {HEADER: idempotency_key} if idempotency_key is not None else {}
     return client.post("/api/v1/cases/", body, format="json", headers=headers)
 
@@ -43,12 +48,12 @@ def start(client, body=START, idempotency_key: str | None = None):
 @pytest.mark.django_db
 class TestRetries:
     def test_a_retried_start_answers_the_first_case_and_opens_no_other(self):
-        client, k = client_of(*ANALYST), key()
-        first = start(client, idempotency_key=k)
+        client, k, body = client_of(*ANALYST), key(), start_body()
+        first = start(client, body, idempotency_key=k)
         assert first.status_code == 201, first.content
         before = row_counts()
 
-        retry = start(client, idempotency_key=k)
+        retry = start(client, body, idempotency_key=k)
 
         assert retry.status_code == 201
         assert retry.json() == first.json()
@@ -81,9 +86,9 @@ class TestRetries:
         task_id = Case.objects.get(number=number).tasks.get().pk
         before = row_counts()
 
-        other_body = start(client, {**START, "inputs": {**BAJA, "cuenta_correo": "otro@vivienda.gob.pe"}}, k)
+        other_body = start(client, start_body(), k)
         other_path = client.post(
-            f"/api/v1/tasks/{task_id}/complete/", START, format="json", headers={HEADER: k}
+            f"/api/v1/tasks/{task_id}/complete/", start_body(), format="json", headers={HEADER: k}
         )
 
         for response in (other_body, other_path):
@@ -170,7 +175,7 @@ def test_concurrent_retries_with_one_key_act_exactly_once(api_url):
 
     for _ in range(2):
         cases_before = Case.objects.count()
-        started = post_at_once(f"{api_url}/api/v1/cases/", sessions, START, key())
+        started = post_at_once(f"{api_url}/api/v1/cases/", sessions, start_body(), key())
         assert [r.status_code for r in started] == [201] * PARALLEL, [r.text[:200] for r in started]
         assert len({r.text for r in started}) == 1  # every one of them got the same answer
         assert sum(r.headers.get(REPLAYED_HEADER) == "true" for r in started) == PARALLEL - 1

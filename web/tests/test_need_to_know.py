@@ -16,14 +16,13 @@ from django.utils import timezone
 
 from mapro.cases import services
 from mapro.cases.models import Attachment, Case
-from mapro.catalogue.tests.sample_data import task_complete
+from mapro.catalogue.tests.sample_data import baja_inputs, task_complete
 from mapro.organization.models import Delegation, Person, Role
 
 from .conftest import person
 
 ANALYST, MANAGER, OFFICER = "analista_mesa_servicios", "responsable_plataforma_correo", "oficial_seguridad"
 DIRECTOR, MAIL_USER = "director_oti", "usuario_correo"
-INPUTS = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def no_role(mvcs, django_user_model) -> Person:
 
 def case_at_backup() -> Case:
     """A PR.OTI.005 case whose activity 3 (the backup) is open."""
-    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=baja_inputs())
     task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(ANALYST))
     task_complete(task_id=case.tasks.get(activity=2).pk, actor=person(MANAGER))
     return case
@@ -116,7 +115,7 @@ def test_the_mailbox_owner_cannot_cancel_the_deletion_of_their_account(client, m
 
 
 def test_the_requester_withdraws_only_until_someone_else_worked_on_the_case(client, mvcs):
-    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=INPUTS)
+    case = services.case_start(procedure_code="PR.OTI.005", requester=person(ANALYST), inputs=baja_inputs())
     task_complete(task_id=case.tasks.get(activity=1).pk, actor=person(ANALYST))
     client.force_login(person(ANALYST).user)
     page = client.get(reverse("web:case", args=[case.number])).content.decode()

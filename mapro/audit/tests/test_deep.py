@@ -13,18 +13,16 @@ from mapro.cases.services import case_cancel, case_start
 from mapro.cases.services.cases import case_attachment_add
 from mapro.cases.services.lifecycle import case_suspend
 from mapro.cases.tests.conftest import person
-from mapro.catalogue.tests.sample_data import task_complete
+from mapro.catalogue.tests.sample_data import baja_inputs, task_complete
 
 from .conftest import sql, unprotect
 
 pytestmark = pytest.mark.django_db
 
-BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
-
 
 def start() -> Case:
     return case_start(
-        procedure_code="PR.OTI.005", requester=person("MVCS", "analista_mesa_servicios"), inputs=BAJA
+        procedure_code="PR.OTI.005", requester=person("MVCS", "analista_mesa_servicios"), inputs=baja_inputs()
     )
 
 

@@ -10,6 +10,7 @@ from mapro.cases.models import Case, CaseTask, Deadline, Notification
 from mapro.cases.selectors import case_records_visible, tasks_for_person
 from mapro.cases.services import case_cancel, case_start
 from mapro.cases.services import cases as case_services
+from mapro.catalogue.tests.sample_data import baja_inputs
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError
 from mapro.deadlines.calendar import LIMA
 
@@ -17,7 +18,6 @@ from .conftest import person, task_complete
 
 pytestmark = pytest.mark.django_db
 
-BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
 PST = {
     "fecha_respaldo": "2026-07-24",
     "ubicacion_pst": "BACKUP_CORREOS/jperez.pst",
@@ -31,7 +31,7 @@ def open_task(case: Case) -> CaseTask:
 
 def start_baja() -> Case:
     return case_start(
-        procedure_code="PR.OTI.005", requester=person("MVCS", "analista_mesa_servicios"), inputs=BAJA
+        procedure_code="PR.OTI.005", requester=person("MVCS", "analista_mesa_servicios"), inputs=baja_inputs()
     )
 
 

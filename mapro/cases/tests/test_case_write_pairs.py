@@ -25,9 +25,10 @@ from django.core.management import call_command
 
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.services import case_start
+from mapro.catalogue.tests.sample_data import baja_inputs
 
 from .conftest import person
-from .test_concurrency import BAJA, api_session, procedures_load, second_holder
+from .test_concurrency import api_session, procedures_load, second_holder
 
 ROUNDS = int(os.environ.get("MAPRO_PAIR_ROUNDS", "2"))
 
@@ -122,7 +123,7 @@ def test_every_pair_of_case_writes_at_once_never_fails_with_5xx(api_url):
     outcomes: Counter[tuple[str, int]] = Counter()
     server_errors: list[str] = []
     for (first, second), _ in itertools.product(PAIRS, range(ROUNDS)):
-        case = case_start(procedure_code="PR.OTI.005", requester=analista, inputs=BAJA)
+        case = case_start(procedure_code="PR.OTI.005", requester=analista, inputs=baja_inputs())
         task = case.tasks.get(status=CaseTask.Status.OPEN)
         writes = (first, second)
         responses = _at_once(*(partial(WRITES[write], api_url, sessions, case, task) for write in writes))

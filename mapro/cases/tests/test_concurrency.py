@@ -33,6 +33,7 @@ from mapro.cases.services import case_start
 from mapro.catalogue.definition import Catalogue
 from mapro.catalogue.selectors import catalogue_from_repository
 from mapro.catalogue.services import procedure_versions_load
+from mapro.catalogue.tests.sample_data import baja_inputs
 from mapro.organization.models import Entity, Person, Role, RoleAssignment
 from mapro.organization.services import demo_people_create
 
@@ -41,7 +42,6 @@ from .conftest import person
 ROUNDS = 5
 DEADLINES_AFTER_ACTIVITY_1 = ["suspension_4h", "respaldo_7d", "carga_pst_25d", "eliminacion_30d"]
 INFORMED_OF_ACTIVITY_1 = ["oficial_seguridad", "responsable_plataforma_correo"]  # RACI "I" roles
-BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
 
 
 def procedures_load(*codes: str) -> None:
@@ -115,7 +115,7 @@ def test_two_holders_complete_the_same_task_at_once_and_only_one_advances_the_ca
     informed = sorted(person("MVCS", role).pk for role in INFORMED_OF_ACTIVITY_1)
 
     for _ in range(ROUNDS):
-        case = case_start(procedure_code="PR.OTI.005", requester=first, inputs=BAJA)
+        case = case_start(procedure_code="PR.OTI.005", requester=first, inputs=baja_inputs())
         task = case.tasks.get(status=CaseTask.Status.OPEN)
 
         body = {"data": RECORDS[task.activity]}
@@ -186,7 +186,9 @@ def test_clients_on_different_cases_of_one_entity_never_fail_each_other(api_url)
                 continue
             if op == "start":
                 response = sessions["analista_mesa_servicios"].post(
-                    f"{api_url}/api/v1/cases/", json={"procedure": "PR.OTI.005", "inputs": BAJA}, timeout=60
+                    f"{api_url}/api/v1/cases/",
+                    json={"procedure": "PR.OTI.005", "inputs": baja_inputs()},
+                    timeout=60,
                 )
                 expected = 201
             else:

@@ -30,11 +30,11 @@ from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, CaseTask
 from mapro.cases.services import case_start, sync
 from mapro.cases.services import cases as case_services
-from mapro.catalogue.tests.sample_data import task_complete
+from mapro.catalogue.tests.sample_data import baja_inputs, task_complete
 from mapro.core.errors import ConflictError
 
 from .conftest import person
-from .test_concurrency import BAJA, DEADLINES_AFTER_ACTIVITY_1, procedures_load
+from .test_concurrency import DEADLINES_AFTER_ACTIVITY_1, procedures_load
 
 # Run in a child process: completes a task and SIGKILLs itself when the completion's audit event, the last
 # write of the transaction, is about to be recorded. Before dying it writes down what its own transaction
@@ -153,7 +153,7 @@ def assert_completed_once(*, case: Case, task: CaseTask) -> None:
 def test_a_process_killed_before_the_commit_leaves_the_case_as_it_was(dedicated_database, tmp_path, capsys):
     procedures_load("PR.OTI.005")
     analyst = person("MVCS", "analista_mesa_servicios")
-    case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=BAJA)
+    case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=baja_inputs())
     task = case.tasks.get(status=CaseTask.Status.OPEN)
     before = database_state(case=case)
     connections[DEFAULT_DB_ALIAS].close()  # the child must not wait on anything of ours
@@ -236,7 +236,7 @@ INJECTIONS = {
 @pytest.mark.parametrize("where", INJECTIONS)
 def test_an_exception_in_the_middle_of_a_completion_changes_nothing(where, monkeypatch):
     analyst = person("MVCS", "analista_mesa_servicios")
-    case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=BAJA)
+    case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=baja_inputs())
     task = case.tasks.get(status=CaseTask.Status.OPEN)
     before = database_state(case=case)
 

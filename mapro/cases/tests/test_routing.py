@@ -26,12 +26,13 @@ from mapro.cases.services import (
 )
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.services import procedure_version_load
+from mapro.catalogue.tests.sample_data import baja_inputs
 from mapro.core.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
 from mapro.mail.models import OutboundEmail
 from mapro.organization.models import Entity, Person, Role, Unit
 
 from .conftest import person
-from .test_concurrency import BAJA, api_session, procedures_load, second_holder
+from .test_concurrency import api_session, procedures_load, second_holder
 from .test_every_branch_api import CATALOGUE
 
 ANALYST = "analista_mesa_servicios"
@@ -64,7 +65,7 @@ def test_who_may_assign_derivar_and_release_a_task():
     entity = Entity.objects.get(code="MVCS")
     user = get_user_model().objects.create_user("mvcs.sinrol", password="x")
     stranger = Person.objects.create(user=user, entity=entity, full_name="Sin rol")
-    case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=BAJA)
+    case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=baja_inputs())
     task = case.tasks.get(activity=1)
 
     # Who may not read the case does not see the task; who reads it without a say in its routing (the
@@ -151,7 +152,7 @@ def test_who_may_assign_derivar_and_release_a_task():
     assert _events(task, "task.assigned")[-1].summary.endswith(f"reasignada a {colleague}")
 
     # A completed task is routed no more.
-    case_task_complete(task_id=task.pk, actor=colleague, data={"correo_baja": {"observaciones": "Enviado"}})
+    case_task_complete(task_id=task.pk, actor=colleague, data={"correo_baja": {"fecha_envio": "2026-07-24"}})
     _refused(
         lambda: case_task_assign(task_id=task.pk, actor=director, assignee=analyst),
         ConflictError,
@@ -249,7 +250,7 @@ def test_of_two_routings_at_the_same_instant_exactly_one_is_made(api_url):
     ]
     losers = []
     for (first, second_call), _ in itertools.product(pairs, range(ROUNDS)):
-        case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=BAJA)
+        case = case_start(procedure_code="PR.OTI.005", requester=analyst, inputs=baja_inputs())
         task = case.tasks.get()
         calls = [
             lambda who=who, action=action, body=body, pk=task.pk: sessions[who].post(

@@ -26,6 +26,12 @@ SAMPLES = {
 _UNIQUE = itertools.count(1)
 
 
+def baja_inputs(account: str | None = None) -> dict:
+    """PR.OTI.005's start data, each call with its own account (a second open baja of one is flagged)."""
+    account = account or f"baja{next(_UNIQUE)}@vivienda.gob.pe"
+    return {"cuenta_correo": account, "motivo_baja": "Culminación de la orden de servicio"}
+
+
 def sample(field: FormatField) -> Any:
     if field.type == FieldType.CHOICE:
         return field.choices[0]

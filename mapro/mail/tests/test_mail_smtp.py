@@ -58,14 +58,14 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     task2 = case.tasks.get(activity=2)
     mail = got[f"task:{task2.pk}:person:{responsable.pk}"]
     assert mail.rcpt_tos == [responsable.email]
-    assert mail.subject == f"[{case.number}] Tarea pendiente: 2. {task2.name}"
+    assert mail.subject == f"[{case.number}] {case.subject} — Tarea pendiente: 2. {task2.name}"
     assert f"{BASE}/tareas/{task2.pk}/" in mail.body and case.number in mail.body and matter in mail.body
     assert "Vence: 09/03/2026 14:00" in mail.body and "Responsable de la gestión" in mail.body
     assert not any(k.startswith(f"task:{case.tasks.get(activity=1).pk}:") for k in got)
     informed = {tuple(m.rcpt_tos) for k, m in got.items() if k.startswith("notification:")}
     assert informed == {(oficial.email,), (responsable.email,), ("infraestructura@vivienda.gob.pe",)}
     outside = next(m for m in inbox.messages if m.rcpt_tos == ["infraestructura@vivienda.gob.pe"])
-    assert outside.subject == f"[{case.number}] Aviso: actividad 1 completada"
+    assert outside.subject == f"[{case.number}] {case.subject} — Aviso: actividad 1 completada"
     assert link in outside.body and "infraestructura@vivienda.gob.pe" in outside.body  # the ficha's words
 
     # The 4-hour term: no reminder at 12:59, one at 13:00, never a second.
@@ -76,7 +76,7 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     suspension = case.deadlines.get(time_rule="suspension_4h")
     (reminder,) = inbox.messages
     assert reminder.key == f"reminder:{suspension.pk}" and reminder.rcpt_tos == [responsable.email]
-    assert reminder.subject == f"[{case.number}] Recordatorio: vence el 09/03/2026 14:00"
+    assert reminder.subject == f"[{case.number}] {case.subject} — Recordatorio: vence el 09/03/2026 14:00"
     assert link in reminder.body and "cuatro (04) horas" in reminder.body
 
     # Overdue at 14:00, and nobody is the OTI's head that day (the director's designation ended the day
@@ -103,7 +103,7 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     assert tick(lima(2026, 3, 9, 18, 0)) == 0
     (escalation,) = inbox.messages
     assert escalation.key == f"escalation:{suspension.pk}" and escalation.rcpt_tos == [coordinador.email]
-    assert escalation.subject.startswith(f"[{case.number}] Plazo vencido: Suspensión")
+    assert escalation.subject.startswith(f"[{case.number}] {case.subject} — Plazo vencido: Suspensión")
     body = escalation.body
     assert "artículo 154" in body and "Ley N° 27444" in body and "Oficina de Tecnología" in body
     assert responsable.full_name in body and link in body
@@ -138,7 +138,7 @@ def test_a_case_mails_each_person_once_reminds_escalates_and_tells_the_requester
     assert not any(m.key.startswith("task:") for m in inbox.messages)
     closed = inbox.by_key()[f"closed:{case.pk}"]
     assert closed.rcpt_tos == [analista.email]
-    assert closed.subject == f"[{case.number}] Expediente concluido"
+    assert closed.subject == f"[{case.number}] {case.subject} — Expediente concluido"
     assert link in closed.body and matter in closed.body and "Concluyó el expediente" in closed.body
     assert suspension.__class__.objects.get(pk=suspension.pk).status == Deadline.Status.MISSED
     # Every mail once: no key twice, and nothing left to send.
