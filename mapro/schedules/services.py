@@ -298,6 +298,9 @@ def _occurrence_start(schedule: Schedule, occurrence: dt.datetime) -> ScheduleRu
                 inputs=dict(schedule.inputs),
                 flow=schedule.flow or None,
                 documents=_documents(schedule),
+                # The calendar, not a person, decides this start: an open case with the same preset value
+                # (last semester's review still running) does not hold the new one back.
+                confirm_duplicate=True,
             )
     except ApplicationError as exc:
         run.status, run.error = ScheduleRun.Status.FAILED, _reason(exc, schedule)

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from mapro.cases import services
 from mapro.cases.models import Case, CaseRecord, CaseTask, Notification
-from mapro.catalogue.tests.sample_data import task_complete
+from mapro.catalogue.tests.sample_data import baja_inputs, task_complete
 
 from .conftest import person
 
@@ -217,10 +217,7 @@ def _case_at_activity_2(*, started: dt.datetime | None = None) -> Case:
         case = services.case_start(
             procedure_code="PR.OTI.005",
             requester=analyst,
-            inputs={
-                "cuenta_correo": "x@vivienda.gob.pe",
-                "motivo_baja": "Culminación de la orden de servicio",
-            },
+            inputs=baja_inputs(),
         )
         first = case.tasks.get(activity=1)
         task_complete(task_id=first.pk, actor=analyst)

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 from mapro.cases.models import Case, CaseTask, Deadline
 from mapro.catalogue.definition import load_catalogue
 from mapro.catalogue.services import procedure_version_load
-from mapro.catalogue.tests.sample_data import record_data, start_inputs
+from mapro.catalogue.tests.sample_data import decision_reason, record_data, start_inputs
 from mapro.deadlines.calendar import due_at
 from mapro.deadlines.services import entity_calendar
 
@@ -66,6 +66,8 @@ class Run:
         (task,) = [t for t in self.open if t["activity"] == n]
         client = client_of(self.entity, task["role_code"])
         payload = {"decision": decision, "data": record_data(self.d, n)}
+        if reason := decision_reason(self.d, n, decision):
+            payload["reason"] = reason
         response = client.post(f"/api/v1/tasks/{task['id']}/complete/", payload, format="json")
         assert response.status_code == 200, response.json()
         self.open = response.json()["open_tasks"]

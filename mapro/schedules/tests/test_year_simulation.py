@@ -22,6 +22,7 @@ from mapro.audit.models import AuditEvent
 from mapro.cases.models import Case, Deadline
 from mapro.cases.services import case_start
 from mapro.cases.tests.conftest import person, task_complete
+from mapro.catalogue.tests.sample_data import baja_inputs
 from mapro.core.worker import worker_tick
 from mapro.deadlines.calendar import LIMA, WorkCalendar
 from mapro.mail.models import OutboundEmail
@@ -36,7 +37,6 @@ PER_YEAR = {"daily": 365, "monthly": 12, "quarterly": 4, "semiannual": 2, "annua
 CRASH_DAY = dt.date(YEAR, 6, 15)
 REQUESTED = "PR.OTI.005"  # MVCS, started by a request on this day of every month
 REQUEST_DAY = 10
-BAJA = {"cuenta_correo": "jperez@vivienda.gob.pe", "motivo_baja": "Culminación de la orden de servicio"}
 DOWN = (dt.date(YEAR, 9, 1), dt.date(YEAR, 9, 10))  # no tick on these days, both included
 # Their mandatory start input is a file a scheduled start cannot attach (docs/schedules.md): each
 # occurrence is recorded once as failed, with the reason.
@@ -116,7 +116,7 @@ def test_a_year_of_schedules_starts_every_case_once(monkeypatch):
         if day.day == REQUEST_DAY:  # a request whose deadlines nobody meets
             with time_machine.travel(at(day), tick=False):
                 analyst = person("MVCS", "analista_mesa_servicios")
-                request = case_start(procedure_code=REQUESTED, requester=analyst, inputs=BAJA)
+                request = case_start(procedure_code=REQUESTED, requester=analyst, inputs=baja_inputs())
                 task_complete(task_id=request.tasks.get().pk, actor=analyst)  # the clocks start here
         if day == CRASH_DAY:  # the worker dies on the third (daily) case of the day, then restarts
             killed = killed_on_third_case(monkeypatch, at(day))
