@@ -67,7 +67,7 @@ def case_for_person(*, person: Person, number: str) -> Case:
     """A case the person may read (mapro.cases.access); one they may not is a 404, as if it did not exist."""
     case = (
         cases_readable(person=person)
-        .select_related("procedure_version", "requester", "entity", "parent", "parent_task")
+        .select_related("procedure_version", "requester", "registered_by", "entity", "parent", "parent_task")
         .filter(number=number)
         .first()
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from mapro.audit.models import AuditEvent
 from mapro.cases import services
@@ -191,6 +192,12 @@ def test_an_outside_requester_end_to_end():
         "+51 987 654 321",
     )
     assert outside.entity == helpdesk.entity and case.registered_by == helpdesk
+    # The case page names the outside requester with their contact data, and who registered the case.
+    browser = Client()
+    browser.force_login(helpdesk.user)
+    page = browser.get(f"/expedientes/{case.number}/").content.decode()
+    assert "contacto externo" in page and "rosa.quispe@example.pe · +51 987 654 321" in page
+    assert f"registrado por {helpdesk}" in page
     # The same e-mail again (other letters): the same outside person, not a second one.
     again = services.case_start(
         procedure_code=TICKET,
