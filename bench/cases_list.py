@@ -10,13 +10,13 @@ cases. It prints figures; it is not a test.
 On PostgreSQL it uses the server the shell names (MAPRO_DB_HOST/PORT/USER, as `eval "$(scripts/postgres.sh
 start)"` exports them), or starts scripts/postgres.sh.
 
-A scratch database of its own (PostgreSQL `mapro_bench_cases_list`; SQLite var/bench/cases_list.sqlite3),
-migrated, with PR.OTI.005 and the demo people, filled by one INSERT … SELECT per table over a generated series
-(as bench/indicators_query.py does) with `--cases` MVCS cases spread over four years: each with its own
-account (`user<i>@vivienda.gob.pe`) in its inputs, subject and folded search text as
-mapro.cases.services.describe writes them; 2 % open (one open task each, of one of the procedure's two roles,
-a third of them assigned, due times around now so some are overdue), 1 % cancelled, the rest closed. Then
-`ANALYZE`, and each read `--repeat` times (min / median), as three people see it:
+A scratch database of its own (bench/scratch.py; PostgreSQL `mapro_bench_cases_list`; SQLite
+var/bench/mapro_bench_cases_list.sqlite3), migrated, with PR.OTI.005 and the demo people, filled by one INSERT
+… SELECT per table over a generated series (as bench/indicators_query.py does) with `--cases` MVCS cases
+spread over four years: each with its own account (`user<i>@vivienda.gob.pe`) in its inputs, subject and
+folded search text as mapro.cases.services.describe writes them; 2 % open (one open task each, of one of the
+procedure's two roles, a third of them assigned, due times around now so some are overdue), 1 % cancelled, the
+rest closed. Then `ANALYZE`, and each read `--repeat` times (min / median), as three people see it:
 
 - the security officer, who reads every PR.OTI.005 case (RACI), the common case for an analyst;
 - the administrator (superuser: no need-to-know filter);
@@ -36,13 +36,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import secrets
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from scratch import scratch_database_env  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = "PR.OTI.005"
@@ -69,42 +68,6 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     args.db = args.db or "sqlite"
     return args
-
-
-def database_env(args: argparse.Namespace) -> dict[str, str]:
-    work = ROOT / "var" / "bench"
-    work.mkdir(parents=True, exist_ok=True)
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "MAPRO_DEBUG": "0",
-        "MAPRO_SECRET_KEY": secrets.token_urlsafe(50),
-        "MAPRO_VAR_DIR": str(work),
-    }
-    if args.db == "sqlite":
-        path = work / "cases_list.sqlite3"
-        if not args.reuse:
-            for leftover in work.glob("cases_list.sqlite3*"):
-                leftover.unlink()
-        return env | {"MAPRO_DB_ENGINE": "sqlite", "MAPRO_SQLITE_PATH": str(path)}
-    if os.environ.get("MAPRO_DB_HOST") and os.environ.get("MAPRO_DB_PORT"):  # a server given by the shell
-        env.update({k: os.environ.get(k, "") for k in ("MAPRO_DB_HOST", "MAPRO_DB_PORT", "MAPRO_DB_USER")})
-        env["MAPRO_DB_ENGINE"] = "postgresql"
-    else:
-        exports = subprocess.run(
-            [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
-        ).stdout
-        for line in exports.splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    env["MAPRO_DB_NAME"] = DBNAME
-    if not args.reuse:
-        import psycopg
-
-        conninfo = f"host={env['MAPRO_DB_HOST']} port={env['MAPRO_DB_PORT']} user={env['MAPRO_DB_USER']}"
-        with psycopg.connect(f"{conninfo} dbname=postgres", autocommit=True) as pg:
-            pg.execute(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
-            pg.execute(f"CREATE DATABASE {DBNAME}")
-    return env
 
 
 def prepare():
@@ -295,7 +258,7 @@ def measure(count: int, repeat: int) -> None:
 
 def main() -> None:
     args = parse_args()
-    os.environ.update(database_env(args))
+    os.environ.update(scratch_database_env(DBNAME, engine=args.db, reuse=args.reuse))
     sys.path.insert(0, str(ROOT))
     import django
 
