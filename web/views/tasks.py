@@ -168,7 +168,15 @@ def task_route(request: HttpRequest, task_id: int) -> HttpResponse:
             services.case_task_assign(task_id=task.pk, actor=person, assignee=assignee, note=note)
             verb = "Reasignó" if task.assignee_id else "Asignó"
         messages.success(
-            request, f"{verb} la actividad {task.activity}. {task.name} ({task.case.number}) a {assignee}."
+            request,
+            format_html(
+                "{} la actividad {}. {} ({}) a {}.",
+                verb,
+                task.activity,
+                task.name,
+                case_link(task.case.number),
+                assignee,
+            ),
         )
     except ApplicationError as exc:
         flash_error(request, exc)
@@ -184,7 +192,12 @@ def task_release(request: HttpRequest, task_id: int) -> HttpResponse:
         services.case_task_release(task_id=task.pk, actor=person, note=request.POST.get("note", ""))
         messages.success(
             request,
-            f"La actividad {task.activity}. {task.name} ({task.case.number}) volvió a la bandeja del rol.",
+            format_html(
+                "La actividad {}. {} ({}) volvió a la bandeja del rol.",
+                task.activity,
+                task.name,
+                case_link(task.case.number),
+            ),
         )
     except ApplicationError as exc:
         flash_error(request, exc)
