@@ -54,6 +54,15 @@ class TaskForm:
         return specs + ([self.effective_date] if self.effective_date else [])
 
 
+def _document_help(*, optional: bool, data_required: bool) -> str:
+    """What the record's file is for: the record itself when its data may be left empty, else evidence."""
+    if optional:
+        return "Opcional."
+    if data_required:
+        return "Opcional: el documento mismo, si lo tiene en archivo (los datos marcados son obligatorios)."
+    return "El registro es obligatorio: sus datos o este archivo."
+
+
 def task_form(definition: Definition, activity: Activity) -> TaskForm:
     records = []
     for record_id in activity.records:
@@ -82,7 +91,7 @@ def task_form(definition: Definition, activity: Activity) -> TaskForm:
             label="Archivo del registro",
             type=FieldType.FILE.value,
             required=False,
-            help="Opcional." if optional else "El registro es obligatorio: sus datos o este archivo.",
+            help=_document_help(optional=optional, data_required=any(spec.required for spec in specs)),
         )
         records.append(
             RecordFieldset(

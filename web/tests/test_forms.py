@@ -107,3 +107,21 @@ def test_a_table_row_count_that_is_not_a_small_number_reads_as_no_rows(rows):
     post = QueryDict(mutable=True)
     post.update({"t__rows": rows, "t__0__c": "x"})
     assert read_value(table, post, MultiValueDict()) == []
+
+
+def test_a_record_file_is_the_record_only_where_its_data_may_be_left_empty():
+    pr_oti_005 = CATALOGUE.definitions["PR.OTI.005"].definition
+    (backup,) = task_form(pr_oti_005, pr_oti_005.activity(3)).records  # fields required: the file is evidence
+    assert backup.file.help.startswith("Opcional: el documento mismo")
+    # A record without fields: its observations or its file are the record.
+    code, n, record_id = next(
+        (code, activity.n, record_id)
+        for code, loaded in sorted(CATALOGUE.definitions.items())
+        for activity in loaded.definition.activities
+        for record_id in activity.records
+        if not loaded.definition.record_fields(loaded.definition.record(record_id))
+        and record_id not in activity.optional_records
+    )
+    d = CATALOGUE.definitions[code].definition
+    (plain,) = [r for r in task_form(d, d.activity(n)).records if r.record_id == record_id]
+    assert plain.file.help == "El registro es obligatorio: sus datos o este archivo."
