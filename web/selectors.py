@@ -377,12 +377,13 @@ def notifications_recent(*, person: Person, limit: int = 8) -> list[Notification
     )
 
 
-def record_rows(*, definition: Definition, record: CaseRecord) -> list[tuple[str, Any]]:
-    """(label, value) of a record's data, labelled by its fields when it has them."""
+def record_rows(*, definition: Definition, record: CaseRecord) -> list[tuple[str, str]]:
+    """(label, value as people read it) of a record's data, labelled by its fields when it has them."""
     spec = next((r for r in definition.records if r.id == record.record_id), None)
     labels = {f.id: f.label for f in definition.record_fields(spec)} if spec is not None else {}
     return [
-        (labels.get(key, key.replace("_", " ").capitalize()), value) for key, value in record.data.items()
+        (labels.get(key, key.replace("_", " ").capitalize()), shown_value(value))
+        for key, value in record.data.items()
     ]
 
 

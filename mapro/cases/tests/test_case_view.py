@@ -148,6 +148,9 @@ def test_the_task_page_says_what_the_case_is_about_and_what_to_do_on_this_path(t
     client.force_login(manager.user)
     page = client.get(f"/tareas/{fourth.pk}/").content.decode()
     assert "jperez.pst" in page and "Fecha en que se hizo" in page
+    assert "24/07/2026" in page and "2026-07-24" not in page  # a record's date as people write it
+    case_page = client.get(f"/expedientes/{case.number}/").content.decode()
+    assert "24/07/2026" in case_page and "2026-07-24" not in case_page
     assert definition.activity(4).description.split(".")[0] in page
 
     # The API and the mails name it too.
