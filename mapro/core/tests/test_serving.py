@@ -161,5 +161,9 @@ def test_two_instances_have_their_own_control_socket(servers, tmp_path):
         instance.wait_until_serving()
     for instance in instances:
         path = tmp_path / "run" / f"gunicorn-127.0.0.1-{instance.port}.ctl"
+        # The arbiter opens its control socket after the workers answer: on a loaded machine, a moment later.
+        deadline = time.monotonic() + 10
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         with ControlClient(str(path), timeout=5) as client:
             assert client.send_command("show all")["arbiter"]["pid"] == instance.process.pid
