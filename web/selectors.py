@@ -47,6 +47,7 @@ from mapro.cases.selectors import (
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import REQUESTER, REQUESTER_NAME
 from mapro.catalogue.models import ProcedureVersion
+from mapro.core.text import shown_value
 from mapro.organization.models import Entity, Person, Role
 from mapro.organization.selectors import person_role_codes
 from mapro.reports.indicators import (
@@ -548,27 +549,6 @@ def deadline_drilldown(
 def case_subject(case: Case) -> str:
     """What the case is about: its subject, or its procedure's name while the definition gives no template."""
     return case.subject or case.procedure_version.name
-
-
-def shown_value(value: Any) -> str:
-    """A case datum as a person reads it: Sí/No, dates dd/mm/aaaa, lists joined, table rows one per line."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Sí" if value else "No"
-    if isinstance(value, dict):
-        shown = ((key, shown_value(item)) for key, item in value.items())
-        return "; ".join(f"{key}: {text}" for key, text in shown if text)
-    if isinstance(value, list):
-        separator = "\n" if any(isinstance(item, dict) for item in value) else ", "
-        return separator.join(shown_value(item) for item in value)
-    text = str(value)
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
-        except ValueError:
-            return text
-    return text
 
 
 def start_data_rows(*, case: Case, definition: Definition) -> list[tuple[str, str]]:

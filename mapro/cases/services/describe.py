@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from mapro.catalogue.definition import Definition
 from mapro.catalogue.definition.schema import SUBJECT_PLACEHOLDER
-from mapro.core.text import fold
+from mapro.core.text import fold, shown_value
 
 from ..models import Case
 from .conditions import INPUTS
@@ -47,30 +47,16 @@ def subject_render(
             return started.strftime("%d/%m/%Y")
         source, _, key = name.partition(".")
         data = inputs if source == INPUTS else records.get(source, {})
-        return _shown(data.get(key))
+        return shown_value(data.get(key))
 
     text = re.sub(r"\s+", " ", SUBJECT_PLACEHOLDER.sub(value, template))
     text = _SEPARATOR_RUN.sub(r"\1", text).strip(_SEPARATORS)
     return text[:SUBJECT_MAX]
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Sí" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(_shown(v) for v in value)
-    text = str(value)
-    try:
-        return dt.date.fromisoformat(text).strftime("%d/%m/%Y") if len(text) == 10 else text
-    except ValueError:
-        return text
-
-
 def search_text(*, number: str, subject: str, inputs: Mapping[str, Any], requester: str) -> str:
     """Everything the case list's search box matches, folded: number, subject, start data, requester."""
-    parts = [number, subject, requester, *(_shown(v) for v in inputs.values())]
+    parts = [number, subject, requester, *(shown_value(v) for v in inputs.values())]
     return fold(" ".join(p for p in parts if p))
 
 
